@@ -1,0 +1,58 @@
+"""All configuration, read from FACTCHECK_* environment variables (or a .env file).
+
+Only the edges (CLI, API, workers) build a Settings; library stages take plain arguments.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def default_data_home() -> Path:
+    return Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "factcheck"
+
+
+def default_database_url() -> str:
+    return f"sqlite:///{default_data_home() / 'factcheck.db'}"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="FACTCHECK_", env_file=".env", extra="ignore")
+
+    database_url: str = Field(default_factory=default_database_url, description="Any SQLAlchemy URL.")
+    models_dir: Path = PROJECT_ROOT / "models"
+    corpus_dir: Path = PROJECT_ROOT / "corpus"
+    shared_data_dir: Path = PROJECT_ROOT.parent / "shared" / "data"
+
+    # Safe fetching of user-supplied URLs.
+    fetch_allowlist: str = Field(
+        default="", description="Comma-separated hosts or CIDRs that may be fetched even if private/loopback."
+    )
+    fetch_connect_timeout_s: float = 5.0
+    fetch_total_timeout_s: float = 20.0
+    fetch_max_bytes: int = 5 * 1024 * 1024
+    fetch_max_redirects: int = 5
+    fetch_user_agent: str = "factcheck/0.1 (+https://github.com/factcheck)"
+
+    # Import limits.
+    import_max_record_bytes: int = 1024 * 1024
+
+    # Verdict thresholds; None means "use the operating points stored with the trained matcher".
+    match_threshold: float | None = None
+    suggest_threshold: float | None = None
+    min_words_for_match: int = 5
+    checkworthy_threshold: float | None = None
+
+    # Server.
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+    @property
+    def fetch_allowlist_entries(self) -> list[str]:
+        return [entry.strip() for entry in self.fetch_allowlist.split(",") if entry.strip()]

@@ -41,6 +41,7 @@ class Debunk:
     explanation: str = ""
     tags: tuple[str, ...] = ()
     variants: tuple[str, ...] = ()
+    external_id: str = ""
     id: int | None = None
     provenance: str = ""
     created_at: datetime | None = None

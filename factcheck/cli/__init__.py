@@ -1,0 +1,14 @@
+"""The `factcheck` command line: thin adapters over the library, one module per area."""
+
+from __future__ import annotations
+
+from factcheck.cli import (  # noqa: F401  (importing registers the commands)
+    checkworthiness_commands,
+    db_commands,
+    extraction_commands,
+    liar_commands,
+    matcher_commands,
+)
+from factcheck.cli._apps import app
+
+__all__ = ["app"]

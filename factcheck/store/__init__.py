@@ -1,0 +1,369 @@
+"""The debunk database: SQLAlchemy 2 over SQLite (default) or PostgreSQL, migrated with Alembic.
+
+`Store` is the only thing outside this package that touches SQL. Imports go through
+`Store.import_records`, which upserts on (review URL, normalised claim) inside one transaction,
+so an import either lands whole or not at all.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event, func, or_, select
+from sqlalchemy.orm import Session, selectinload, sessionmaker
+
+from factcheck._text import canonical_key
+from factcheck.errors import FactcheckError, NotFoundError, RecordError
+from factcheck.store.models import DebunkRow, ImportRun, VariantRow, VectorRow, utcnow
+from factcheck.types import Debunk
+
+__all__ = ["ImportSummary", "SkippedRecord", "Store"]
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+# The Debunk fields stored as plain columns; variants and bookkeeping are handled apart.
+_COLUMN_FIELDS = (
+    "claim_reviewed", "label", "rating_text", "rating_value", "best_rating", "worst_rating", "reviewer_name",
+    "reviewer_site", "review_url", "review_date", "claimant", "claim_date", "language", "title",
+    "explanation", "external_id",
+)  # fmt: skip
+_LIST_FIELDS = ("appearance_urls", "tags")
+
+
+@dataclasses.dataclass(frozen=True)
+class SkippedRecord:
+    position: int
+    reason: str
+
+
+@dataclasses.dataclass
+class ImportSummary:
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: list[SkippedRecord] = dataclasses.field(default_factory=list)
+    import_id: int | None = None
+
+
+def _enable_sqlite_pragmas(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.close()
+
+
+def _debunk_from_row(row: DebunkRow) -> Debunk:
+    return Debunk(
+        **{name: getattr(row, name) for name in _COLUMN_FIELDS},
+        appearance_urls=tuple(row.appearance_urls or ()),
+        tags=tuple(row.tags or ()),
+        variants=tuple(variant.text for variant in row.variants),
+        id=row.id,
+        provenance=row.provenance,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        version=row.version,
+        retired=row.retired,
+    )
+
+
+def _column_values(debunk: Debunk) -> dict[str, Any]:
+    values = {name: getattr(debunk, name) for name in _COLUMN_FIELDS}
+    values.update({name: list(getattr(debunk, name)) for name in _LIST_FIELDS})
+    values["claim_key"] = canonical_key(debunk.claim_reviewed)
+    return values
+
+
+def _validate(debunk: Debunk) -> None:
+    if not debunk.claim_reviewed.strip():
+        raise RecordError("claim_reviewed is empty")
+    if len(debunk.claim_reviewed) > 5000:
+        raise RecordError("claim_reviewed is longer than 5,000 characters")
+    if debunk.review_url and not debunk.review_url.startswith(("http://", "https://")):
+        raise RecordError(f"review_url is not an http(s) URL: {debunk.review_url[:80]!r}")
+
+
+class Store:
+    def __init__(self, url: str, *, engine: Engine | None = None) -> None:
+        self.url = url
+        if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+            Path(url.removeprefix("sqlite:///")).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        self.engine = engine or create_engine(url, pool_pre_ping=True)
+        if self.engine.dialect.name == "sqlite":
+            _enable_sqlite_pragmas(self.engine)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    def migrate(self) -> None:
+        """Bring the schema to the newest migration; safe to call on every start."""
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS_DIR))
+        config.set_main_option("sqlalchemy.url", self.url.replace("%", "%%"))
+        with self.engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session in one transaction: committed on success, rolled back on any error."""
+        with self._sessions() as session, session.begin():
+            yield session
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # --- reading -------------------------------------------------------------------------------
+
+    def count(self, *, include_retired: bool = False) -> int:
+        query = select(func.count(DebunkRow.id))
+        if not include_retired:
+            query = query.where(DebunkRow.retired.is_(False))
+        with self.session() as session:
+            return int(session.scalar(query) or 0)
+
+    def get(self, debunk_id: int) -> Debunk:
+        with self.session() as session:
+            row = session.get(DebunkRow, debunk_id, options=[selectinload(DebunkRow.variants)])
+            if row is None:
+                raise NotFoundError(f"no debunk with id {debunk_id}")
+            return _debunk_from_row(row)
+
+    def get_many(self, debunk_ids: Iterable[int]) -> dict[int, Debunk]:
+        ids = list(set(debunk_ids))
+        if not ids:
+            return {}
+        with self.session() as session:
+            rows = session.scalars(
+                select(DebunkRow).where(DebunkRow.id.in_(ids)).options(selectinload(DebunkRow.variants))
+            )
+            return {row.id: _debunk_from_row(row) for row in rows}
+
+    def iter_debunks(self, *, include_retired: bool = False, batch_size: int = 2000) -> Iterator[Debunk]:
+        """Every debunk with its variants, read in id order a batch at a time."""
+        last_id = 0
+        while True:
+            query = select(DebunkRow).where(DebunkRow.id > last_id).order_by(DebunkRow.id).limit(batch_size)
+            if not include_retired:
+                query = query.where(DebunkRow.retired.is_(False))
+            with self.session() as session:
+                rows = session.scalars(query.options(selectinload(DebunkRow.variants))).all()
+                batch = [_debunk_from_row(row) for row in rows]
+            if not batch:
+                return
+            yield from batch
+            last_id = batch[-1].id or last_id
+
+    def list_debunks(
+        self,
+        *,
+        text: str = "",
+        label: str | None = None,
+        reviewer: str | None = None,
+        language: str | None = None,
+        offset: int = 0,
+        limit: int = 20,
+    ) -> tuple[list[Debunk], int]:
+        """A filtered page of debunks and the total that match; `text` is a plain substring filter."""
+        query = select(DebunkRow).where(DebunkRow.retired.is_(False))
+        if text:
+            pattern = f"%{text}%"
+            query = query.where(or_(DebunkRow.claim_reviewed.ilike(pattern), DebunkRow.title.ilike(pattern)))
+        if label:
+            query = query.where(DebunkRow.label == label)
+        if reviewer:
+            query = query.where(func.lower(DebunkRow.reviewer_name) == reviewer.lower())
+        if language:
+            query = query.where(DebunkRow.language == language)
+        with self.session() as session:
+            total = int(session.scalar(select(func.count()).select_from(query.subquery())) or 0)
+            rows = session.scalars(
+                query.order_by(DebunkRow.id)
+                .offset(offset)
+                .limit(limit)
+                .options(selectinload(DebunkRow.variants))
+            ).all()
+            return [_debunk_from_row(row) for row in rows], total
+
+    def stats(self) -> dict[str, Any]:
+        with self.session() as session:
+            by_label = dict(
+                session.execute(
+                    select(DebunkRow.label, func.count())
+                    .where(DebunkRow.retired.is_(False))
+                    .group_by(DebunkRow.label)
+                ).all()
+            )
+            by_reviewer = dict(
+                session.execute(
+                    select(DebunkRow.reviewer_name, func.count())
+                    .where(DebunkRow.retired.is_(False))
+                    .group_by(DebunkRow.reviewer_name)
+                    .order_by(func.count().desc())
+                    .limit(10)
+                ).all()
+            )
+            variants = int(session.scalar(select(func.count(VariantRow.id))) or 0)
+            retired = int(session.scalar(select(func.count()).where(DebunkRow.retired.is_(True))) or 0)
+            imports = int(session.scalar(select(func.count(ImportRun.id))) or 0)
+        return {
+            "debunks": sum(by_label.values()),
+            "variants": variants,
+            "retired": retired,
+            "imports": imports,
+            "by_label": by_label,
+            "top_reviewers": by_reviewer,
+        }
+
+    # --- writing -------------------------------------------------------------------------------
+
+    def import_records(
+        self,
+        records: Iterable[Debunk | SkippedRecord],
+        *,
+        source: str,
+        format: str,
+        batch_size: int = 1000,
+    ) -> ImportSummary:
+        """Upsert a stream of records in one transaction; invalid ones are skipped and reported."""
+        summary = ImportSummary()
+        with self.session() as session:
+            run = ImportRun(source=source[:1000], format=format)
+            session.add(run)
+            session.flush()
+            provenance = f"import:{run.id}:{Path(source).name or source}"[:300]
+            batch: list[tuple[int, Debunk]] = []
+            for position, record in enumerate(records, start=1):
+                if isinstance(record, SkippedRecord):
+                    summary.skipped.append(record)
+                    continue
+                try:
+                    _validate(record)
+                except RecordError as error:
+                    summary.skipped.append(SkippedRecord(position, str(error)))
+                    continue
+                batch.append((position, record))
+                if len(batch) >= batch_size:
+                    self._upsert_batch(session, batch, provenance, summary)
+                    batch = []
+            self._upsert_batch(session, batch, provenance, summary)
+            run.added, run.updated, run.unchanged = summary.added, summary.updated, summary.unchanged
+            run.skipped = len(summary.skipped)
+            run.finished_at = utcnow()
+            summary.import_id = run.id
+        return summary
+
+    def _upsert_batch(
+        self, session: Session, batch: list[tuple[int, Debunk]], provenance: str, summary: ImportSummary
+    ) -> None:
+        if not batch:
+            return
+        keys = {canonical_key(debunk.claim_reviewed) for _, debunk in batch}
+        existing = {
+            (row.review_url, row.claim_key): row
+            for row in session.scalars(
+                select(DebunkRow)
+                .where(DebunkRow.claim_key.in_(keys))
+                .options(selectinload(DebunkRow.variants))
+            )
+        }
+        for _position, debunk in batch:
+            values = _column_values(debunk)
+            key = (values["review_url"], values["claim_key"])
+            row = existing.get(key)
+            if row is None:
+                row = DebunkRow(
+                    **values, provenance=debunk.provenance or provenance, version=1, retired=False
+                )
+                session.add(row)
+                existing[key] = row
+                changed = _merge_variants(row, debunk.variants, debunk.provenance or provenance)
+                summary.added += 1
+                continue
+            changed = [name for name, value in values.items() if getattr(row, name) != value]
+            for name in changed:
+                setattr(row, name, values[name])
+            added_variants = _merge_variants(row, debunk.variants, debunk.provenance or provenance)
+            if changed or added_variants:
+                row.version += 1
+                row.updated_at = utcnow()
+                summary.updated += 1
+            else:
+                summary.unchanged += 1
+        session.flush()
+
+    def add_variant(self, debunk_id: int, text: str, *, provenance: str) -> bool:
+        """Attach a circulating phrasing to a debunk; False when it was already there."""
+        with self.session() as session:
+            row = session.get(DebunkRow, debunk_id, options=[selectinload(DebunkRow.variants)])
+            if row is None:
+                raise NotFoundError(f"no debunk with id {debunk_id}")
+            added = _merge_variants(row, (text,), provenance)
+            if added:
+                row.version += 1
+            return bool(added)
+
+    # --- embedding cache -----------------------------------------------------------------------
+
+    def get_vectors(self, model_id: str, text_keys: Iterable[str]) -> dict[str, bytes]:
+        keys = list(text_keys)
+        found: dict[str, bytes] = {}
+        with self.session() as session:
+            for start in range(0, len(keys), 500):
+                chunk = keys[start : start + 500]
+                rows = session.execute(
+                    select(VectorRow.text_key, VectorRow.vector).where(
+                        VectorRow.model_id == model_id, VectorRow.text_key.in_(chunk)
+                    )
+                )
+                found.update({key: bytes(vector) for key, vector in rows})
+        return found
+
+    def put_vectors(self, model_id: str, vectors: dict[str, bytes]) -> None:
+        if not vectors:
+            return
+        with self.session() as session:
+            known = set(self.get_vectors(model_id, vectors))
+            session.add_all(
+                VectorRow(model_id=model_id, text_key=key, vector=vector)
+                for key, vector in vectors.items()
+                if key not in known
+            )
+
+
+def _merge_variants(row: DebunkRow, texts: Iterable[str], provenance: str) -> list[str]:
+    """Add the phrasings the row does not have yet; returns the ones added."""
+    known = {variant.text_key for variant in row.variants}
+    known.add(canonical_key(row.claim_reviewed))
+    added = []
+    for text in texts:
+        cleaned = " ".join(text.split())
+        key = canonical_key(cleaned)
+        if not cleaned or key in known:
+            continue
+        known.add(key)
+        row.variants.append(VariantRow(text=cleaned, text_key=key, provenance=provenance))
+        added.append(cleaned)
+    return added
+
+
+def open_store(url: str) -> Store:
+    """A migrated Store; the error names the URL (without its password) when the database is unreachable."""
+    store = Store(url)
+    try:
+        store.migrate()
+    except Exception as error:
+        from sqlalchemy.engine import make_url
+
+        safe = make_url(url).render_as_string(hide_password=True)
+        raise FactcheckError(
+            f"cannot open the database {safe}: {error.__class__.__name__}: {error}"
+        ) from error
+    return store

@@ -301,8 +301,9 @@ def debunks_from_factchecktools_claim(claim: dict[str, Any], *, provenance: str 
 
 def debunk_to_claimreview(debunk: Debunk) -> dict[str, Any]:
     """A Debunk as schema.org ClaimReview JSON-LD; our extra fields travel under `factcheck:*` keys."""
-    rating: dict[str, Any] = {"@type": "Rating", "alternateName": debunk.rating_text or debunk.label}
+    rating: dict[str, Any] = {"@type": "Rating"}
     for key, value in (
+        ("alternateName", debunk.rating_text or None),
         ("ratingValue", debunk.rating_value),
         ("bestRating", debunk.best_rating),
         ("worstRating", debunk.worst_rating),

@@ -82,6 +82,13 @@ CSV_COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
     "provenance": ("provenance",),
 }
 CSV_LIST_SEPARATOR = " | "
+_JSON_FORMATS = (
+    "claimreview",
+    "factchecktools",
+    "jsonl",
+    "checkthat-snopes-jsonl",
+    "checkthat-politifact-jsonl",
+)
 _LIST_FIELDS = ("tags", "variants", "appearance_urls")
 _DATE_FIELDS = ("review_date", "claim_date")
 _FLOAT_FIELDS = ("rating_value", "best_rating", "worst_rating")
@@ -98,13 +105,17 @@ def _head(path: Path, size: int = 65536) -> bytes:
         return handle.read(size)
 
 
+def _check_is_text(path: Path) -> None:
+    head = _head(path, 8192)
+    if not head.strip():
+        raise InputError(f"{path} is empty")
+    if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise InputError(f"{path} looks like a binary file, not text")
+
+
 def detect_encoding(path: Path) -> str:
     """UTF-8 (with or without BOM) when it decodes, else what charset-normalizer is sure of."""
     head = _head(path, 1 << 20)
-    if not head.strip():
-        raise InputError(f"{path} is empty")
-    if b"\x00" in head[:8192] and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise InputError(f"{path} looks like a binary file, not text")
     try:
         head.decode("utf-8")
         return "utf-8-sig"
@@ -117,10 +128,10 @@ def detect_encoding(path: Path) -> str:
     return best.encoding
 
 
-def detect_format(path: Path, encoding: str = "utf-8-sig") -> str:
+def detect_format(path: Path) -> str:
     """The reader for a file, from its name and its first bytes."""
     suffix = path.suffix.lower()
-    head = _head(path).decode(encoding, errors="replace").lstrip("\ufeff")
+    head = _head(path).decode("utf-8", errors="replace").lstrip("\ufeff")
     stripped = head.lstrip()
     if suffix == ".csv":
         return "csv"
@@ -175,10 +186,12 @@ def read_records(
     """The detected format and a stream of records from one file."""
     if not path.is_file():
         raise InputError(f"{path} is not a file")
-    encoding = encoding or detect_encoding(path)
-    format = format or detect_format(path, encoding)
+    _check_is_text(path)
+    format = format or detect_format(path)
     if format not in FORMATS:
         raise UnsupportedFormatError(f"unknown format {format!r}; one of: {', '.join(FORMATS)}")
+    # JSON is UTF-8 by definition (RFC 8259): a stray bad byte is a bad record, not a different charset.
+    encoding = encoding or ("utf-8-sig" if format in _JSON_FORMATS else detect_encoding(path))
     readers: dict[str, Callable[[], Iterator[Record]]] = {
         "claimreview": lambda: _read_claimreview(path, encoding, max_record_bytes),
         "html": lambda: _read_html(path, encoding),
@@ -505,4 +518,3 @@ __all__ = [
     "read_records",
     "write_records",
 ]
-

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import typer
+
+from factcheck.errors import FactcheckError
+from factcheck.settings import Settings
+from factcheck.store import Store, open_store
 
 app = typer.Typer(
     name="factcheck",
@@ -10,10 +17,30 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
-db_app = typer.Typer(help="The debunk database: create, import, export, inspect, search.", no_args_is_help=True)
+db_app = typer.Typer(
+    help="The debunk database: create, import, export, inspect, search.", no_args_is_help=True
+)
 eval_app = typer.Typer(help="Measure quality on the public datasets (dev/test splits).", no_args_is_help=True)
 train_app = typer.Typer(help="Train the models shipped in models/.", no_args_is_help=True)
 
 app.add_typer(db_app, name="db")
 app.add_typer(eval_app, name="eval")
 app.add_typer(train_app, name="train")
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """Turn the library's errors into one line on stderr and exit status 1, never a traceback."""
+    try:
+        yield
+    except FactcheckError as error:
+        typer.echo(f"Error: {error}", err=True)
+        raise typer.Exit(1) from None
+    except OSError as error:
+        typer.echo(f"Error: {error.strerror or error}: {error.filename or ''}".rstrip(": "), err=True)
+        raise typer.Exit(1) from None
+
+
+def open_database(settings: Settings) -> Store:
+    """The configured database, migrated; the error names the URL when it cannot be opened."""
+    return open_store(settings.database_url)

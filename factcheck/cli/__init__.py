@@ -8,6 +8,7 @@ from factcheck.cli import (  # noqa: F401  (importing registers the commands)
     extraction_commands,
     liar_commands,
     matcher_commands,
+    serve_commands,
 )
 from factcheck.cli._apps import app
 

@@ -34,7 +34,7 @@ def user_errors() -> Iterator[None]:
     try:
         yield
     except FactcheckError as error:
-        typer.echo(f"Error: {error}", err=True)
+        typer.echo(f"Error: {' '.join(str(error).split())}", err=True)
         raise typer.Exit(1) from None
     except OSError as error:
         typer.echo(f"Error: {error.strerror or error}: {error.filename or ''}".rstrip(": "), err=True)

@@ -1,0 +1,23 @@
+"""Liveness and readiness for process managers and load balancers."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz", summary="The process is up")
+def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@router.get(
+    "/readyz", summary="Models and database are loaded", responses={503: {"description": "Still loading"}}
+)
+def readyz(request: Request) -> JSONResponse:
+    checker = getattr(request.app.state, "checker", None)
+    if checker is None:
+        return JSONResponse({"status": "loading"}, status_code=503)
+    return JSONResponse({"status": "ready", "debunks": checker.store.count()})

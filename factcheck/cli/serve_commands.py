@@ -1,0 +1,43 @@
+"""`factcheck serve`: the API (and editor UI) under uvicorn."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from factcheck.cli._apps import app, user_errors
+from factcheck.corpus import ensure_initialised
+from factcheck.settings import Settings
+from factcheck.store import open_store
+
+
+@app.command()
+def serve(
+    host: Annotated[
+        str | None, typer.Option(help="Interface to listen on [default: FACTCHECK_HOST or 127.0.0.1].")
+    ] = None,
+    port: Annotated[int | None, typer.Option(help="Port [default: FACTCHECK_PORT or 8000].")] = None,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
+) -> None:
+    """Serve the API on http://127.0.0.1:8000, creating and filling the database on first start.
+
+    Example:
+
+        factcheck serve --port 8000
+    """
+    import uvicorn
+
+    settings = Settings()
+    with user_errors():
+        summary = ensure_initialised(open_store(settings.database_url), settings.corpus_dir)
+    if summary is not None:
+        typer.echo(f"First start: loaded {summary.added} debunks from {settings.corpus_dir}")
+    uvicorn.run(
+        "api.app:create_app",
+        factory=True,
+        host=host or settings.host,
+        port=port or settings.port,
+        workers=workers,
+        log_level="info",
+    )

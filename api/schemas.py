@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from factcheck.types import Debunk, RatingLabel
+from factcheck.types import ClaimStatus, Debunk, RatingLabel
 
 
 class ErrorDetail(BaseModel):
@@ -58,3 +58,109 @@ class DebunkPage(BaseModel):
     total: int
     offset: int
     limit: int
+
+
+class CheckOptions(BaseModel):
+    match_threshold: float | None = Field(
+        default=None, ge=0, le=1, description="Confidence at or above which a claim is shown as debunked."
+    )
+    suggest_threshold: float | None = Field(
+        default=None, ge=0, le=1, description="Confidence at or above which a claim goes to editors for review."
+    )
+    include_all: bool = Field(default=False, description="Also return sentences that are not check-worthy.")
+    include_text: bool = Field(default=False, description="Return the extracted document text (spans index it).")
+
+
+class CheckRequest(BaseModel):
+    """Exactly one source: `text`, `html`, `url` or `email` (raw RFC 822)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"text": "FORWARD THIS! Bill Gates put microchips in the COVID vaccine to track everyone."},
+                {"url": "https://example.org/news/story.html", "options": {"include_all": True}},
+            ]
+        }
+    )
+
+    text: str | None = None
+    html: str | None = None
+    url: str | None = Field(default=None, max_length=2048)
+    email: str | None = None
+    source_url: str | None = Field(
+        default=None, max_length=2048, description="Where text/html came from (shown in reports and the queue)."
+    )
+    options: CheckOptions = CheckOptions()
+
+
+class DebunkSummary(BaseModel):
+    """What a reader needs beside a claim: the rating, who says so, why, and the link."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    claim_reviewed: str
+    label: RatingLabel
+    rating_text: str
+    reviewer_name: str
+    reviewer_site: str
+    review_url: str
+    review_date: date | None = None
+    title: str = ""
+    explanation: str = ""
+
+
+class MatchOut(BaseModel):
+    debunk: DebunkSummary
+    score: float
+    confidence: float = Field(description="Calibrated probability that this debunk addresses the claim.")
+    matched_text: str = ""
+
+
+class SignalOut(BaseModel):
+    """The text classifier's guess: a weak signal, never a verdict."""
+
+    label: str
+    false_probability: float
+    note: str
+
+
+class ClaimOut(BaseModel):
+    text: str
+    normalized: str
+    start: int = Field(description="Character offset in the extracted document text.")
+    end: int
+    prefix: str = Field(description="Text just before the claim, to find it again in a rendered page.")
+    suffix: str
+    checkworthiness: float
+    status: ClaimStatus
+    matches: list[MatchOut]
+    signal: SignalOut | None = None
+
+
+class DocumentOut(BaseModel):
+    title: str = ""
+    author: str = ""
+    date: date | None = None
+    site: str = ""
+    language: str = ""
+    source_url: str = ""
+    kind: str
+    text_length: int
+    text: str | None = None
+
+
+class ReportSummary(BaseModel):
+    claims: int
+    debunked: int
+    needs_review: int
+    no_match: int
+    not_checkworthy: int
+
+
+class ReportOut(BaseModel):
+    request_id: str = ""
+    document: DocumentOut
+    summary: ReportSummary
+    claims: list[ClaimOut]
+    timings_ms: dict[str, float]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import threading
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from factcheck.errors import NotFoundError
+from factcheck.errors import ConflictError, NotFoundError, RecordError
 from factcheck.importers import read_records, write_records
 from factcheck.store import SkippedRecord, Store
 from factcheck.types import Debunk
@@ -146,3 +147,58 @@ def test_migrating_twice_is_harmless(database_url: str) -> None:
     store.migrate()
     assert store.count() == 0
     store.close()
+
+
+def test_editor_changes_are_versioned_and_audited(store: Store) -> None:
+    created = store.create_debunk(MICROCHIP, actor="ana")
+    assert created.version == 1 and created.provenance == "editor:ana"
+    with pytest.raises(ConflictError, match="already has this claim"):
+        store.create_debunk(MICROCHIP, actor="ben")
+    updated = store.update_debunk(
+        created.id or 0, {"rating_text": "Pants on Fire"}, expected_version=1, actor="ana"
+    )
+    assert (updated.rating_text, updated.version) == ("Pants on Fire", 2)
+    with pytest.raises(ConflictError, match="changed by someone else"):
+        store.update_debunk(created.id or 0, {"title": "stale edit"}, expected_version=1, actor="ben")
+    retired = store.retire_debunk(created.id or 0, expected_version=2, actor="ana")
+    assert retired.retired and store.count() == 0
+    actions = [(e.actor, e.action) for e in store.audit_entries(target_type="debunk", target_id=created.id)]
+    assert actions == [("ana", "retire"), ("ana", "update"), ("ana", "create")]
+    update_entry = store.audit_entries(target_id=created.id)[1]
+    assert update_entry.before and update_entry.after
+    assert (update_entry.before["rating_text"], update_entry.after["rating_text"]) == (
+        "False",
+        "Pants on Fire",
+    )
+
+
+def test_editing_variants_replaces_the_list(store: Store) -> None:
+    created = store.create_debunk(MICROCHIP, actor="ana")
+    updated = store.update_debunk(
+        created.id or 0, {"variants": ["They inject trackers with the jab"]}, expected_version=1, actor="ana"
+    )
+    assert updated.variants == ("They inject trackers with the jab",)
+    with pytest.raises(RecordError, match="cannot change"):
+        store.update_debunk(created.id or 0, {"id": 5}, expected_version=2, actor="ana")
+
+
+def test_concurrent_writes_to_the_same_debunk_never_overwrite_silently(store: Store) -> None:
+    created = store.create_debunk(MICROCHIP, actor="ana")
+    outcomes: list[str] = []
+
+    def edit(editor: str) -> None:
+        try:
+            store.update_debunk(created.id or 0, {"title": f"by {editor}"}, expected_version=1, actor=editor)
+            outcomes.append("ok")
+        except ConflictError:
+            outcomes.append("conflict")
+
+    threads = [threading.Thread(target=edit, args=(f"editor{i}",)) for i in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["conflict"] * 5 + ["ok"]
+    final = store.get(created.id or 0)
+    assert final.version == 2
+    assert len(store.audit_entries(target_id=created.id)) == 2

@@ -8,6 +8,7 @@ so an import either lands whole or not at all.
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,15 +16,15 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, func, or_, select
+from sqlalchemy import Engine, create_engine, event, func, or_, select, update
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from factcheck._text import canonical_key
-from factcheck.errors import FactcheckError, NotFoundError, RecordError
-from factcheck.store.models import DebunkRow, ImportRun, VariantRow, VectorRow, utcnow
+from factcheck.errors import ConflictError, FactcheckError, NotFoundError, RecordError
+from factcheck.store.models import AuditRow, DebunkRow, ImportRun, VariantRow, VectorRow, utcnow
 from factcheck.types import Debunk
 
-__all__ = ["ImportSummary", "SkippedRecord", "Store"]
+__all__ = ["AuditEntry", "ImportSummary", "SkippedRecord", "Store", "open_store"]
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -40,6 +41,18 @@ _LIST_FIELDS = ("appearance_urls", "tags")
 class SkippedRecord:
     position: int
     reason: str
+
+
+@dataclasses.dataclass(frozen=True)
+class AuditEntry:
+    id: int
+    at: Any
+    actor: str
+    action: str
+    target_type: str
+    target_id: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
 
 
 @dataclasses.dataclass
@@ -302,13 +315,136 @@ class Store:
     def add_variant(self, debunk_id: int, text: str, *, provenance: str) -> bool:
         """Attach a circulating phrasing to a debunk; False when it was already there."""
         with self.session() as session:
-            row = session.get(DebunkRow, debunk_id, options=[selectinload(DebunkRow.variants)])
-            if row is None:
-                raise NotFoundError(f"no debunk with id {debunk_id}")
+            row = _locked_row(session, debunk_id)
+            before = _snapshot(row)
             added = _merge_variants(row, (text,), provenance)
             if added:
-                row.version += 1
+                row.version = DebunkRow.version + 1  # computed by the database: no lost increments
+                session.flush()
+                session.refresh(row)
+                self.record_audit(
+                    session, provenance, "add_variant", "debunk", debunk_id, before, _snapshot(row)
+                )
             return bool(added)
+
+    def create_debunk(self, debunk: Debunk, *, actor: str) -> Debunk:
+        """A new debunk written by an editor or a program; ConflictError if the same one exists."""
+        _validate(debunk)
+        values = _column_values(debunk)
+        with self.session() as session:
+            duplicate = session.scalar(
+                select(DebunkRow.id).where(
+                    DebunkRow.review_url == values["review_url"], DebunkRow.claim_key == values["claim_key"]
+                )
+            )
+            if duplicate is not None:
+                raise ConflictError(f"debunk {duplicate} already has this claim and review URL")
+            row = DebunkRow(**values, provenance=f"editor:{actor}"[:300], version=1, retired=False)
+            _merge_variants(row, debunk.variants, f"editor:{actor}")
+            session.add(row)
+            session.flush()
+            self.record_audit(session, actor, "create", "debunk", row.id, None, _snapshot(row))
+            return _debunk_from_row(row)
+
+    def update_debunk(
+        self, debunk_id: int, changes: dict[str, Any], *, expected_version: int, actor: str
+    ) -> Debunk:
+        """Change fields of a debunk the caller read at `expected_version`; a newer version is a conflict."""
+        editable = set(_COLUMN_FIELDS) | set(_LIST_FIELDS) | {"variants", "retired"}
+        unknown = set(changes) - editable
+        if unknown:
+            raise RecordError(f"cannot change field(s): {', '.join(sorted(unknown))}")
+        with self.session() as session:
+            # Compare-and-set first: the one atomic statement decides who wins a race, on every database.
+            claimed = session.execute(
+                update(DebunkRow)
+                .where(DebunkRow.id == debunk_id, DebunkRow.version == expected_version)
+                .values(version=expected_version + 1, updated_at=utcnow())
+                .execution_options(synchronize_session=False)
+            ).rowcount
+            if not claimed:
+                current_version = session.scalar(select(DebunkRow.version).where(DebunkRow.id == debunk_id))
+                if current_version is None:
+                    raise NotFoundError(f"no debunk with id {debunk_id}")
+                raise ConflictError(
+                    f"debunk {debunk_id} was changed by someone else (it is now at version {current_version}, "
+                    f"you edited version {expected_version}); reload it and apply your change again"
+                )
+            row = _locked_row(session, debunk_id)
+            before = {**_snapshot(row), "version": expected_version}
+            current = _debunk_from_row(row)
+            updated = dataclasses.replace(
+                current,
+                **{k: tuple(v) if k in (*_LIST_FIELDS, "variants") else v for k, v in changes.items()},
+            )
+            _validate(updated)
+            for name, value in _column_values(updated).items():
+                setattr(row, name, value)
+            row.retired = updated.retired
+            if "variants" in changes:
+                keep = {canonical_key(text) for text in updated.variants}
+                row.variants[:] = [variant for variant in row.variants if variant.text_key in keep]
+                _merge_variants(row, updated.variants, f"editor:{actor}")
+            session.flush()
+            action = "retire" if changes.get("retired") else "update"
+            self.record_audit(session, actor, action, "debunk", debunk_id, before, _snapshot(row))
+            return _debunk_from_row(row)
+
+    def retire_debunk(self, debunk_id: int, *, expected_version: int, actor: str) -> Debunk:
+        """Hide a debunk from matching and listings; it stays in the database and the audit log."""
+        return self.update_debunk(
+            debunk_id, {"retired": True}, expected_version=expected_version, actor=actor
+        )
+
+    # --- audit log -----------------------------------------------------------------------------
+
+    def record_audit(
+        self,
+        session: Session | None,
+        actor: str,
+        action: str,
+        target_type: str,
+        target_id: int | str,
+        before: dict[str, Any] | None,
+        after: dict[str, Any] | None,
+    ) -> None:
+        """Append one entry; inside `session` it lands (or not) with the change it describes."""
+        entry = AuditRow(
+            actor=actor[:200],
+            action=action[:50],
+            target_type=target_type[:50],
+            target_id=str(target_id)[:100],
+            before=_json_safe(before),
+            after=_json_safe(after),
+        )
+        if session is not None:
+            session.add(entry)
+            return
+        with self.session() as own:
+            own.add(entry)
+
+    def audit_entries(
+        self, *, target_type: str | None = None, target_id: int | str | None = None, limit: int = 100
+    ) -> list[AuditEntry]:
+        query = select(AuditRow).order_by(AuditRow.id.desc()).limit(limit)
+        if target_type:
+            query = query.where(AuditRow.target_type == target_type)
+        if target_id is not None:
+            query = query.where(AuditRow.target_id == str(target_id))
+        with self.session() as session:
+            return [
+                AuditEntry(
+                    id=row.id,
+                    at=row.at,
+                    actor=row.actor,
+                    action=row.action,
+                    target_type=row.target_type,
+                    target_id=row.target_id,
+                    before=row.before,
+                    after=row.after,
+                )
+                for row in session.scalars(query)
+            ]
 
     # --- embedding cache -----------------------------------------------------------------------
 
@@ -336,6 +472,33 @@ class Store:
                 for key, vector in vectors.items()
                 if key not in known
             )
+
+
+def _locked_row(session: Session, debunk_id: int) -> DebunkRow:
+    """The row, locked for this transaction where the database can (PostgreSQL: SELECT ... FOR UPDATE)."""
+    row = session.scalar(
+        select(DebunkRow)
+        .where(DebunkRow.id == debunk_id)
+        .options(selectinload(DebunkRow.variants))
+        .with_for_update()
+    )
+    if row is None:
+        raise NotFoundError(f"no debunk with id {debunk_id}")
+    return row
+
+
+def _json_safe(value: dict[str, Any] | None) -> dict[str, Any] | None:
+    return None if value is None else json.loads(json.dumps(value, default=str))
+
+
+def _snapshot(row: DebunkRow) -> dict[str, Any]:
+    debunk = _debunk_from_row(row)
+    return (
+        _json_safe(
+            {k: v for k, v in dataclasses.asdict(debunk).items() if k not in ("created_at", "updated_at")}
+        )
+        or {}
+    )
 
 
 def _merge_variants(row: DebunkRow, texts: Iterable[str], provenance: str) -> list[str]:

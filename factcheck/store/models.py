@@ -103,3 +103,18 @@ class VectorRow(Base):
     model_id: Mapped[str] = mapped_column(String(100), primary_key=True)
     text_key: Mapped[str] = mapped_column(String(40), primary_key=True)
     vector: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class AuditRow(Base):
+    """Append-only log of every change an editor or program makes: who, what, when, before and after."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(50))
+    target_type: Mapped[str] = mapped_column(String(50))
+    target_id: Mapped[str] = mapped_column(String(100), index=True)
+    before: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    after: Mapped[dict | None] = mapped_column(JSON, nullable=True)

@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request, Response
+from fastapi import Depends, FastAPI, Response
+from fastapi.middleware.cors import CORSMiddleware
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.concurrency import run_in_threadpool
 
 from api.errors import install_error_handlers
-from api.routes import debunks, health
+from api.limits import BodySizeLimit, RateLimiter
+from api.observability import Metrics, configure_logging, install_observability
+from api.routes import check, debunks, health
 from factcheck.pipeline import Checker
 from factcheck.settings import Settings
 
 
 def create_app(*, settings: Settings | None = None, checker: Checker | None = None) -> FastAPI:
     settings = settings or Settings()
+    configure_logging(settings.log_format)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -32,15 +36,23 @@ def create_app(*, settings: Settings | None = None, checker: Checker | None = No
     )
     app.state.settings = settings
     app.state.checker = checker
+    app.state.metrics = Metrics()
     install_error_handlers(app)
+    install_observability(app, app.state.metrics)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origin_regex=settings.cors_origin_regex,
+        allow_methods=["GET", "POST", "PUT", "DELETE", "OPTIONS"],
+        allow_headers=["Content-Type", "Authorization", "X-API-Key", "X-Request-ID"],
+        expose_headers=["X-Request-ID", "Retry-After"],
+    )
+    app.add_middleware(BodySizeLimit, max_bytes=settings.api_max_body_bytes)
 
-    @app.middleware("http")
-    async def request_id(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        request.state.request_id = request.headers.get("x-request-id", "")[:64] or uuid.uuid4().hex
-        response = await call_next(request)
-        response.headers["X-Request-ID"] = request.state.request_id
-        return response
+    @app.get("/metrics", include_in_schema=False)
+    def metrics() -> Response:
+        return Response(generate_latest(app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
     app.include_router(health.router)
+    app.include_router(check.router, dependencies=[Depends(RateLimiter(settings.rate_limit))])
     app.include_router(debunks.router)
     return app

@@ -18,6 +18,7 @@ from factcheck.errors import (
     InputError,
     NotFoundError,
     ResponseTooLargeError,
+    UnsupportedSchemeError,
 )
 
 logger = logging.getLogger("api")
@@ -27,6 +28,7 @@ _STATUS_OF = (
     (NotFoundError, 404, "not_found"),
     (ConflictError, 409, "conflict"),
     (BlockedAddressError, 422, "blocked_address"),
+    (UnsupportedSchemeError, 422, "unsupported_scheme"),
     (ResponseTooLargeError, 422, "upstream_too_large"),
     (FetchTimeoutError, 504, "upstream_timeout"),
     (FetchError, 502, "fetch_failed"),

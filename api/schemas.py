@@ -65,10 +65,15 @@ class CheckOptions(BaseModel):
         default=None, ge=0, le=1, description="Confidence at or above which a claim is shown as debunked."
     )
     suggest_threshold: float | None = Field(
-        default=None, ge=0, le=1, description="Confidence at or above which a claim goes to editors for review."
+        default=None,
+        ge=0,
+        le=1,
+        description="Confidence at or above which a claim goes to editors for review.",
     )
     include_all: bool = Field(default=False, description="Also return sentences that are not check-worthy.")
-    include_text: bool = Field(default=False, description="Return the extracted document text (spans index it).")
+    include_text: bool = Field(
+        default=False, description="Return the extracted document text (spans index it)."
+    )
 
 
 class CheckRequest(BaseModel):
@@ -88,7 +93,9 @@ class CheckRequest(BaseModel):
     url: str | None = Field(default=None, max_length=2048)
     email: str | None = None
     source_url: str | None = Field(
-        default=None, max_length=2048, description="Where text/html came from (shown in reports and the queue)."
+        default=None,
+        max_length=2048,
+        description="Where text/html came from (shown in reports and the queue).",
     )
     options: CheckOptions = CheckOptions()
 

@@ -1,18 +1,238 @@
-"""`Checker`: wires the stages (ingest -> claims -> match/classify -> verdicts); every edge calls it."""
+"""`Checker`: wires the stages (ingest -> claims -> match/classify -> verdicts); every edge calls it.
+
+The CLI, the API, the feed runner and Celery tasks all build one Checker (or are handed one) and call
+`check`. It owns the loaded models and the matcher's index over the debunk database, so it is built
+once per process and reused.
+"""
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from pathlib import Path
+
+from factcheck._text import canonical_key
+from factcheck.checkworthiness import CheckworthinessModel
+from factcheck.claims import extract_claims
+from factcheck.classify import TextClassifier
 from factcheck.corpus import ensure_initialised
+from factcheck.errors import InputError
+from factcheck.ingest import Fetcher, SafeFetcher, Source, SourceKind, ingest
+from factcheck.matching import Candidate, Matcher, entries_from_debunks
 from factcheck.settings import Settings
 from factcheck.store import Store, open_store
+from factcheck.types import Claim, ClaimVerdict, Debunk, Document, Match, Report
+from factcheck.verdicts import Thresholds, claim_status
+
+# Whether an editor rejected this (claim key, debunk id) pair; the review queue answers it.
+RejectionCheck = Callable[[str, int], bool]
+
+CANDIDATES_PER_CLAIM = 5
+EXACT_MATCH_PROBABILITY = 1.0
 
 
 class Checker:
-    def __init__(self, *, store: Store) -> None:
+    def __init__(
+        self,
+        *,
+        store: Store,
+        matcher: Matcher,
+        checkworthiness: CheckworthinessModel,
+        classifier: TextClassifier,
+        thresholds: Thresholds,
+        fetcher: Fetcher | None = None,
+        is_rejected: RejectionCheck | None = None,
+    ) -> None:
         self.store = store
+        self.matcher = matcher
+        self.checkworthiness = checkworthiness
+        self.classifier = classifier
+        self.thresholds = thresholds
+        self.fetcher = fetcher or SafeFetcher()
+        self.is_rejected = is_rejected
+        self._debunks: dict[int, Debunk] = {}
+        self._exact: dict[str, int] = {}  # canonical key of a known phrasing -> debunk id
+        self._index_lock = threading.Lock()
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> Checker:
+    def from_settings(cls, settings: Settings, *, is_rejected: RejectionCheck | None = None) -> Checker:
+        """Open (and on first start fill) the database, load the shipped models, index every debunk."""
         store = open_store(settings.database_url)
         ensure_initialised(store, settings.corpus_dir)
-        return cls(store=store)
+        models_dir = Path(settings.models_dir)
+        matcher = Matcher.load(models_dir, vector_cache=store)
+        checkworthiness = CheckworthinessModel.load(models_dir / "checkworthiness")
+        thresholds = Thresholds(
+            match=settings.match_threshold
+            if settings.match_threshold is not None
+            else matcher.match_threshold,
+            suggest=settings.suggest_threshold
+            if settings.suggest_threshold is not None
+            else matcher.suggest_threshold,
+            checkworthy=settings.checkworthy_threshold
+            if settings.checkworthy_threshold is not None
+            else checkworthiness.threshold,
+            min_words_for_match=settings.min_words_for_match,
+        )
+        checker = cls(
+            store=store,
+            matcher=matcher,
+            checkworthiness=checkworthiness,
+            classifier=TextClassifier.load(models_dir / "liar"),
+            thresholds=thresholds,
+            fetcher=SafeFetcher.from_settings(settings),
+            is_rejected=is_rejected,
+        )
+        checker.rebuild_index()
+        return checker
+
+    # --- the index over the debunk database ------------------------------------------------------
+
+    def rebuild_index(self) -> None:
+        debunks = list(self.store.iter_debunks())
+        with self._index_lock:
+            self.matcher.index(entries_from_debunks(debunks))
+            self._debunks = {}
+            self._exact = {}
+            self._remember(debunks)
+
+    def index_debunks(self, debunk_ids: Iterable[int]) -> None:
+        """Make new or edited debunks (and new variants) matchable at once, without a rebuild."""
+        fresh = self.store.get_many(debunk_ids)
+        with self._index_lock:
+            retired = [i for i, d in fresh.items() if d.retired]
+            changed = [d for d in fresh.values() if not d.retired]
+            known = [d.id for d in changed if d.id in self._debunks]
+            self.matcher.remove([*retired, *known])
+            self.matcher.add(entries_from_debunks(changed))
+            for debunk_id in retired:
+                self._debunks.pop(debunk_id, None)
+            self._exact = {key: i for key, i in self._exact.items() if i not in fresh}
+            self._remember(changed)
+
+    def _remember(self, debunks: Iterable[Debunk]) -> None:
+        for debunk in debunks:
+            if debunk.id is None:
+                continue
+            self._debunks[debunk.id] = debunk
+            for text in (debunk.claim_reviewed, *debunk.variants):
+                self._exact[canonical_key(text)] = debunk.id
+
+    # --- checking --------------------------------------------------------------------------------
+
+    def check(
+        self,
+        source: Source | Document,
+        *,
+        kind: SourceKind | None = None,
+        source_url: str = "",
+        thresholds: Thresholds | None = None,
+        include_all: bool = False,
+        max_sentences: int | None = None,
+    ) -> Report:
+        """Ingest a source, find its claims, match and classify them, and decide each claim's status."""
+        timings: dict[str, float] = {}
+        with _timed(timings, "ingest"):
+            if isinstance(source, Document):
+                document = source
+            else:
+                document = ingest(source, kind=kind, fetcher=self.fetcher, url=source_url or None)
+            if source_url and not document.source_url:
+                document = replace(document, source_url=source_url)
+        return self.check_document(
+            document,
+            thresholds=thresholds,
+            include_all=include_all,
+            max_sentences=max_sentences,
+            timings=timings,
+        )
+
+    def check_document(
+        self,
+        document: Document,
+        *,
+        thresholds: Thresholds | None = None,
+        include_all: bool = False,
+        max_sentences: int | None = None,
+        timings: dict[str, float] | None = None,
+    ) -> Report:
+        thresholds = thresholds or self.thresholds
+        timings = dict(timings or {})
+        with _timed(timings, "claims"):
+            claims = extract_claims(document, scorer=self.checkworthiness)
+        if max_sentences is not None and len(claims) > max_sentences:
+            raise InputError(f"the document has {len(claims):,} sentences; the limit is {max_sentences:,}")
+        with _timed(timings, "match"):
+            matches = self.match_claims(claims)
+        verdicts = [
+            ClaimVerdict(claim=claim, status=claim_status(claim, found, thresholds), matches=tuple(found))
+            for claim, found in zip(claims, matches, strict=True)
+        ]
+        with _timed(timings, "classify"):
+            verdicts = self._add_signals(verdicts)
+        if not include_all:
+            verdicts = [v for v in verdicts if v.status != "not_checkworthy"]
+        timings["total"] = sum(timings.values())
+        return Report(document=document, claims=tuple(verdicts), timings_ms=timings)
+
+    def match_claims(self, claims: list[Claim], *, k: int = CANDIDATES_PER_CLAIM) -> list[list[Match]]:
+        """Candidate debunks for each claim, best first; a known phrasing matches with certainty."""
+        if not claims:
+            return []
+        with self._index_lock:
+            found = self.matcher.search([claim.normalized or claim.text for claim in claims], k=k)
+            exact = [self._exact.get(canonical_key(claim.normalized or claim.text)) for claim in claims]
+            debunks = dict(self._debunks)
+        results = []
+        for claim, candidates, exact_id in zip(claims, found, exact, strict=True):
+            key = canonical_key(claim.normalized or claim.text)
+            if exact_id is not None:
+                candidates = [
+                    Candidate(
+                        exact_id, float("inf"), EXACT_MATCH_PROBABILITY, debunks[exact_id].claim_reviewed
+                    ),
+                    *(c for c in candidates if c.debunk_id != exact_id),
+                ]
+            results.append(
+                [
+                    Match(
+                        debunk=debunks[c.debunk_id],
+                        score=c.score,
+                        probability=c.probability,
+                        matched_text=c.matched_text,
+                    )
+                    for c in candidates[:k]
+                    if c.debunk_id in debunks
+                    and not (self.is_rejected and self.is_rejected(key, c.debunk_id))
+                ]
+            )
+        return results
+
+    def search(self, text: str, *, k: int = CANDIDATES_PER_CLAIM) -> list[Match]:
+        """The debunks closest to a free-text query (what `factcheck db search` shows)."""
+        query = " ".join(text.split())
+        claim = Claim(text=query, normalized=query, start=0, end=len(query), checkworthiness=1.0)
+        return self.match_claims([claim], k=k)[0]
+
+    def _add_signals(self, verdicts: list[ClaimVerdict]) -> list[ClaimVerdict]:
+        """The text classifier's weak signal, only for check-worthy claims that no debunk addresses."""
+        unmatched = [i for i, v in enumerate(verdicts) if v.status == "no_match"]
+        if not unmatched:
+            return verdicts
+        signals = self.classifier.signal([verdicts[i].claim.normalized for i in unmatched])
+        verdicts = list(verdicts)
+        for position, signal in zip(unmatched, signals, strict=True):
+            verdicts[position] = replace(verdicts[position], signal=signal)
+        return verdicts
+
+
+@contextmanager
+def _timed(timings: dict[str, float], stage: str) -> Iterator[None]:
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        timings[stage] = timings.get(stage, 0.0) + (time.perf_counter() - started) * 1000

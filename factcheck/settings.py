@@ -52,6 +52,12 @@ class Settings(BaseSettings):
     # Server.
     host: str = "127.0.0.1"
     port: int = 8000
+    api_max_body_bytes: int = Field(default=2 * 1024 * 1024, description="Larger /v1/check bodies get 413.")
+    api_max_sentences: int = Field(default=2000, description="Documents with more sentences get 422.")
+    rate_limit: str = Field(default="120/minute", description="Per-client limit on /v1/check ('' disables).")
+    cors_origin_regex: str = r"^(chrome-extension|moz-extension|safari-web-extension)://[a-z0-9-]+$|^https?://(localhost|127\.0\.0\.1)(:\d+)?$"
+    log_format: str = Field(default="json", description="'json' (one object a line) or 'text'.")
+    log_page_text: bool = Field(default=False, description="Log submitted text (off: privacy first).")
 
     @property
     def fetch_allowlist_entries(self) -> list[str]:

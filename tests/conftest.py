@@ -6,12 +6,17 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from factcheck.settings import Settings
 from factcheck.store import Store
+
+if TYPE_CHECKING:
+    from factcheck.pipeline import Checker
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = Path(os.environ.get("FACTCHECK_SHARED_DATA_DIR", REPO_ROOT.parent / "shared" / "data"))
@@ -62,3 +67,23 @@ def store(database_url: str) -> Iterator[Store]:
     store.migrate()
     yield store
     store.close()
+
+
+@pytest.fixture(scope="session")
+def checker_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """Settings for one shared Checker: a SQLite file filled from corpus/, the shipped models."""
+    folder = tmp_path_factory.mktemp("checker")
+    return Settings(database_url=f"sqlite:///{folder / 'checker.db'}", rate_limit="", log_format="text")
+
+
+@pytest.fixture(scope="session")
+def checker(checker_settings: Settings) -> Iterator[Checker]:
+    """The real pipeline over the shipped corpus and models, built once for the test session.
+
+    Tests that change debunks through it must leave the corpus records as they found them.
+    """
+    from factcheck.pipeline import Checker
+
+    built = Checker.from_settings(checker_settings)
+    yield built
+    built.store.close()

@@ -171,3 +171,63 @@ class ReportOut(BaseModel):
     summary: ReportSummary
     claims: list[ClaimOut]
     timings_ms: dict[str, float]
+
+
+class DebunkIn(BaseModel):
+    """A new debunk, as an editor writes it (ClaimReview fields)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "claim_reviewed": "Drinking hot water every 15 minutes prevents COVID-19.",
+                    "label": "false",
+                    "rating_text": "False",
+                    "reviewer_name": "Example Fact Check",
+                    "review_url": "https://factcheck.example.org/hot-water",
+                    "explanation": "Hot water does not kill the virus inside the body.",
+                    "variants": ["Doctors say drink hot water every 15 min to kill the virus!!"],
+                }
+            ]
+        },
+    )
+
+    claim_reviewed: str = Field(min_length=3, max_length=5000)
+    label: RatingLabel
+    rating_text: str = Field(default="", max_length=200)
+    rating_value: float | None = None
+    best_rating: float | None = None
+    worst_rating: float | None = None
+    reviewer_name: str = Field(default="", max_length=200)
+    reviewer_site: str = Field(default="", max_length=200)
+    review_url: str = Field(default="", max_length=1000, pattern=r"^(https?://\S+)?$")
+    review_date: date | None = None
+    claimant: str = Field(default="", max_length=500)
+    claim_date: date | None = None
+    appearance_urls: list[str] = Field(default=[], max_length=100)
+    language: str = Field(default="en", max_length=20)
+    title: str = Field(default="", max_length=1000)
+    explanation: str = Field(default="", max_length=5000)
+    tags: list[str] = Field(default=[], max_length=50)
+    variants: list[str] = Field(default=[], max_length=100)
+
+
+class DebunkUpdate(BaseModel):
+    """Fields to change, and the version the editor read: a newer one stored means a 409 conflict."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    version: int = Field(ge=1, description="The `version` of the debunk as you read it.")
+    claim_reviewed: str | None = Field(default=None, min_length=3, max_length=5000)
+    label: RatingLabel | None = None
+    rating_text: str | None = Field(default=None, max_length=200)
+    reviewer_name: str | None = Field(default=None, max_length=200)
+    reviewer_site: str | None = Field(default=None, max_length=200)
+    review_url: str | None = Field(default=None, max_length=1000, pattern=r"^(https?://\S+)?$")
+    review_date: date | None = None
+    claimant: str | None = Field(default=None, max_length=500)
+    title: str | None = Field(default=None, max_length=1000)
+    explanation: str | None = Field(default=None, max_length=5000)
+    tags: list[str] | None = Field(default=None, max_length=50)
+    variants: list[str] | None = Field(default=None, max_length=100)

@@ -59,6 +59,28 @@ class Settings(BaseSettings):
     log_format: str = Field(default="json", description="'json' (one object a line) or 'text'.")
     log_page_text: bool = Field(default=False, description="Log submitted text (off: privacy first).")
 
+    # Feeds and batch workers (factcheck feeds run, factcheck worker).
+    broker_url: str = Field(
+        default="redis://127.0.0.1:6379/0", description="Celery broker for `feeds run --engine celery`."
+    )
+    worker_queue: str = Field(default="factcheck", description="Celery queue the feed tasks go through.")
+    broker_visibility_timeout_s: float = Field(
+        default=3600.0,
+        description="Seconds before a task a dead worker took is handed to another; also when `feeds run` "
+        "re-dispatches an article whose task never finished.",
+    )
+    feed_politeness_delay_s: float = Field(
+        default=1.0, description="Minimum seconds between two fetches from the same host, across workers."
+    )
+    feed_fetch_retries: int = Field(
+        default=3, description="Retries of a failed article fetch before it is failed."
+    )
+    feed_retry_backoff_s: float = Field(default=2.0, description="First retry delay; doubles on each retry.")
+    feed_unmatched_checkworthiness: float = Field(
+        default=0.9,
+        description="Claims from feeds that match no debunk enter the review queue at this check-worthiness.",
+    )
+
     @property
     def fetch_allowlist_entries(self) -> list[str]:
         return [entry.strip() for entry in self.fetch_allowlist.split(",") if entry.strip()]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import engine_from_config, pool
 
+import factcheck.store.feed_models  # (registers the feed tables on Base.metadata)
 import factcheck.store.review_models  # noqa: F401  (registers the review tables on Base.metadata)
 from factcheck.store.models import Base
 

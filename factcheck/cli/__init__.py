@@ -10,6 +10,7 @@ from factcheck.cli import (  # noqa: F401  (importing registers the commands)
     liar_commands,
     matcher_commands,
     serve_commands,
+    users_commands,
 )
 from factcheck.cli._apps import app
 

@@ -7,6 +7,7 @@ from factcheck.cli import (  # noqa: F401  (importing registers the commands)
     checkworthiness_commands,
     db_commands,
     extraction_commands,
+    feeds_commands,
     liar_commands,
     matcher_commands,
     serve_commands,

@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from api.errors import install_error_handlers
 from api.limits import BodySizeLimit, RateLimiter
 from api.observability import Metrics, configure_logging, install_observability
-from api.routes import check, debunks, health
+from api.routes import check, debunks, editor, health, reports
 from factcheck.pipeline import Checker
 from factcheck.settings import Settings
 
@@ -55,4 +55,7 @@ def create_app(*, settings: Settings | None = None, checker: Checker | None = No
     app.include_router(health.router)
     app.include_router(check.router, dependencies=[Depends(RateLimiter(settings.rate_limit))])
     app.include_router(debunks.router)
+    app.include_router(reports.router, dependencies=[Depends(RateLimiter(settings.rate_limit))])
+    app.include_router(editor.router)
+    editor.install(app)  # static files, HTML error pages, queueing of needs_review claims
     return app

@@ -630,7 +630,7 @@ class ReviewQueue:
         with self.store.session() as session:
             row = self._claim_in(session, item_id, expected_version, must_be_open=False)
             if row.status == "open":
-                raise ConflictError(f"review item {item_id} is already open")
+                raise ConflictError(f"Review item {item_id} is already open")
             before = _snapshot(row, version=expected_version)
             if row.status == "not_checkworthy":
                 session.execute(delete(ReviewDismissalRow).where(ReviewDismissalRow.item_id == item_id))
@@ -658,13 +658,13 @@ class ReviewQueue:
         if not claimed:
             who = f" by {row.resolved_by}" if row.resolved_by else ""
             raise ConflictError(
-                f"review item {item_id} was changed{who} since you opened it (it is now {_describe(row.status)}, "
+                f"Review item {item_id} was changed{who} since you opened it (it is now {_describe(row.status)}, "
                 f"version {row.version}; you saw version {expected_version}). Reload it to see the change, "
                 "then decide again."
             )
         if must_be_open and row.status != "open":
             raise ConflictError(
-                f"review item {item_id} is already {_describe(row.status)}"
+                f"Review item {item_id} is already {_describe(row.status)}"
                 + (f" by {row.resolved_by}" if row.resolved_by else "")
                 + "; reopen it first to change the decision"
             )

@@ -87,3 +87,20 @@ def checker(checker_settings: Settings) -> Iterator[Checker]:
     built = Checker.from_settings(checker_settings)
     yield built
     built.store.close()
+
+
+@pytest.fixture(scope="session")
+def editor_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """Settings for the editor workflow's own Checker: its tests add variants, debunks and users."""
+    folder = tmp_path_factory.mktemp("editor")
+    return Settings(database_url=f"sqlite:///{folder / 'editor.db'}", rate_limit="", log_format="text")
+
+
+@pytest.fixture(scope="session")
+def editor_checker(editor_settings: Settings) -> Iterator[Checker]:
+    """The real pipeline over its own SQLite file (filled from corpus/), for the review and editor tests."""
+    from factcheck.pipeline import Checker
+
+    built = Checker.from_settings(editor_settings)
+    yield built
+    built.store.close()

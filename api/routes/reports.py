@@ -1,0 +1,78 @@
+"""`POST /v1/reports`: a reader reports a claim the tool missed or got wrong; it lands in the review queue."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
+
+from api.deps import get_checker
+from api.schemas import ErrorBody
+from factcheck.pipeline import Checker
+from factcheck.review import ReviewQueue
+
+router = APIRouter(prefix="/v1", tags=["reports"])
+
+
+class ReaderReport(BaseModel):
+    """What a reader saw. Anonymous: `contact` is optional and only editors see it."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "text": "Drinking hot water every 15 minutes kills the virus.",
+                    "source_url": "https://example.org/chain-letter",
+                    "context": "My aunt sent this: Drinking hot water every 15 minutes kills the virus. Share!",
+                    "comment": "The extension said nothing about this one.",
+                },
+                {
+                    "text": "The vaccine makes you magnetic.",
+                    "comment": "It showed the microchip debunk, which is a different claim.",
+                    "debunk_id": 17,
+                },
+            ]
+        },
+    )
+
+    text: str = Field(min_length=1, max_length=5000, description="The claim, in the words the reader saw.")
+    source_url: str = Field(default="", max_length=2048, description="Where the reader saw it.")
+    context: str = Field(default="", max_length=5000, description="The text around the claim.")
+    comment: str = Field(default="", max_length=2000, description="What the reader wants editors to know.")
+    contact: str = Field(
+        default="", max_length=200, description="Optional: how editors can reach the reader."
+    )
+    debunk_id: int | None = Field(
+        default=None, description="The debunk the tool showed, when the reader thinks it is the wrong one."
+    )
+
+
+class ReportReceipt(BaseModel):
+    status: Literal["received"] = "received"
+    request_id: str = ""
+
+
+@router.post(
+    "/reports",
+    status_code=202,
+    response_model=ReportReceipt,
+    responses={404: {"model": ErrorBody}, 422: {"model": ErrorBody}, 429: {"model": ErrorBody}},
+    summary="Report a claim the tool missed or got wrong",
+)
+async def create_report(
+    body: ReaderReport, request: Request, checker: Annotated[Checker, Depends(get_checker)]
+) -> ReportReceipt:
+    """Queue a reader's report for the editors. Identical and near-identical reports are grouped."""
+    await run_in_threadpool(
+        ReviewQueue(checker.store).add_reader_report,
+        body.text,
+        source_url=body.source_url,
+        context=body.context,
+        comment=body.comment,
+        reporter=body.contact,
+        debunk_id=body.debunk_id,
+    )
+    return ReportReceipt(request_id=getattr(request.state, "request_id", ""))

@@ -586,8 +586,13 @@ def _insert_ignoring_duplicates(session: Session, model: type[Any], rows: list[d
         raise NotImplementedError(f"feeds need PostgreSQL or SQLite, not {dialect}")
     inserted = 0
     for start in range(0, len(rows), 500):  # SQLite limits the number of bound parameters
-        statement = module.insert(model).values(rows[start : start + 500]).on_conflict_do_nothing()
-        inserted += int(session.execute(statement).rowcount or 0)
+        statement = (
+            module.insert(model)
+            .values(rows[start : start + 500])
+            .on_conflict_do_nothing()
+            .returning(model.id)
+        )
+        inserted += len(session.execute(statement).all())  # only the rows that went in come back
     return inserted
 
 

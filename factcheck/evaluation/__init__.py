@@ -1,0 +1,1 @@
+"""Quality measurements of each stage on public datasets, one module per task."""

@@ -1,0 +1,162 @@
+"""Web pages to Documents: main text, metadata, ClaimReview markup, hostile markup."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from factcheck.errors import InputError
+from factcheck.evaluation.extraction import score_page, score_pages
+from factcheck.ingest import document_from_html, ingest
+from factcheck.ingest.html import claim_reviews_from_html, html_to_text
+
+FIXTURES = Path(__file__).parent / "fixtures" / "html"
+BENCHMARK = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "article_extraction"
+
+
+@pytest.fixture(scope="module")
+def ingest_news_document():
+    html = (FIXTURES / "news_article.html").read_text(encoding="utf-8")
+    return document_from_html(html, url="https://gazette.example.org/news/2023/05/mill-road-cycle-lanes")
+
+
+def test_document_from_html_keeps_the_article_and_drops_the_boilerplate(ingest_news_document) -> None:
+    text = ingest_news_document.text
+    assert text.count("\n\n") >= 6  # paragraphs separated by a blank line
+    assert "protected cycle lanes along the full length of Mill Road" in text
+    assert "until at least the autumn" in text
+    for boilerplate in (
+        "We use cookies",
+        "Most read",
+        "About time, this road",
+        "All rights reserved",
+        "Subscribe",
+    ):
+        assert boilerplate not in text
+
+
+def test_document_from_html_reads_title_author_date_site_and_language(ingest_news_document) -> None:
+    document = ingest_news_document
+    assert document.title == "Council approves new cycle lanes on Mill Road"
+    assert document.author == "Priya Natarajan"
+    assert document.date is not None and document.date.isoformat() == "2023-05-17"
+    assert document.site == "The Riverside Gazette"
+    assert document.language == "en"
+    assert document.source_url.endswith("mill-road-cycle-lanes")
+    assert document.kind == "html"
+    assert document.claim_reviews == ()
+
+
+def test_document_from_html_returns_the_claimreviews_of_a_fact_check_page() -> None:
+    document = ingest(FIXTURES / "factcheck_claimreview.html")
+    [review] = document.claim_reviews
+    assert review.claim_reviewed == "5G mobile networks spread the coronavirus."
+    assert review.label == "false"
+    assert review.review_url == "https://checkdesk.example.org/fact-check/5g-coronavirus"
+    assert "Viruses cannot travel on radio waves" in document.text
+
+
+def test_document_from_html_decodes_bytes_by_meta_charset() -> None:
+    document = document_from_html((FIXTURES / "latin1_meta_charset.html").read_bytes())
+    assert document.title == "Le café de la gare ferme ses portes"
+    assert "Après quarante-deux ans d'activité" in document.text
+    assert "Accueil" not in document.text
+
+
+def test_document_from_html_falls_back_to_visible_text_for_a_fragment() -> None:
+    document = document_from_html("<p>Obama was born in <b>Kenya</b>.</p><script>track()</script>")
+    assert document.text == "Obama was born in Kenya."
+
+
+def test_document_from_html_without_metadata_still_reads_the_page_fields(ingest_news_document) -> None:
+    html = (FIXTURES / "news_article.html").read_text(encoding="utf-8")
+    document = document_from_html(html, metadata=False)
+    assert document.text == ingest_news_document.text
+    assert document.title == "Council approves new cycle lanes on Mill Road"
+    assert document.language == "en"
+
+
+def test_document_from_html_gives_empty_text_for_a_page_without_text() -> None:
+    document = document_from_html(
+        "<html><head><title>Gallery</title></head><body><img src=a.jpg></body></html>"
+    )
+    assert document.text == ""
+    assert document.title == "Gallery"
+
+
+@pytest.mark.parametrize(
+    "markup",
+    [
+        "<html><body>" + "<div>" * 100_000 + "deep" + "</div>" * 100_000 + "</body></html>",
+        "<html><body>" + "<b><i>" * 50_000 + "never closed",
+    ],
+)
+def test_document_from_html_refuses_100k_nested_tags_without_recursion_error(markup: str) -> None:
+    started = time.monotonic()
+    with pytest.raises(InputError, match="nests elements"):
+        document_from_html(markup)
+    assert time.monotonic() - started < 5
+
+
+@pytest.mark.parametrize(
+    "markup",
+    [
+        "<html><body><p>Unclosed <b>bold <i>and <div>nested</p></span></html></td><p>Second line</p>",
+        "<html><body><table><tr><td>cell<td>cell</table></tr></body>",
+        "<<<>>> <p <p>> </ </html",
+        "<html>" + "<p>x" * 1_000,
+    ],
+)
+def test_document_from_html_survives_malformed_markup(markup: str) -> None:
+    assert isinstance(document_from_html(markup).text, str)
+
+
+def test_document_from_html_refuses_a_page_with_too_many_elements_quickly() -> None:
+    started = time.monotonic()
+    with pytest.raises(InputError, match="HTML elements"):
+        document_from_html("<html><body>" + "<p>x" * 60_000)
+    assert time.monotonic() - started < 2
+
+
+def test_claim_reviews_from_html_ignores_json_nested_too_deeply_to_parse() -> None:
+    markup = (
+        '<script type="application/ld+json">' + "[" * 100_000 + '{"@type": "ClaimReview"}' + "]" * 100_000
+    )
+    assert claim_reviews_from_html(markup + "</script>") == ()
+
+
+def test_html_to_text_quotes_blockquotes_and_keeps_line_breaks() -> None:
+    markup = (
+        "<div>Is this true?<br>Really?</div><blockquote><p>Quoted claim</p>"
+        "<blockquote>deeper</blockquote></blockquote><script>x()</script><p>After</p>"
+    )
+    assert html_to_text(markup).split("\n") == [
+        "Is this true?",
+        "Really?",
+        ">",
+        "> Quoted claim",
+        "> >",
+        "> > deeper",
+        "",
+        "After",
+    ]
+
+
+@pytest.mark.skipif(not BENCHMARK.is_dir(), reason="shared article_extraction data not present")
+def test_document_from_html_scores_high_on_benchmark_pages() -> None:
+    truth = json.loads((BENCHMARK / "ground_truth.json").read_text(encoding="utf-8"))
+    page_ids = sorted(truth)[:12]
+    scores = [
+        score_page(
+            page_id,
+            truth[page_id]["articleBody"],
+            document_from_html(
+                (BENCHMARK / "html" / f"{page_id}.html").read_bytes(), url=truth[page_id]["url"]
+            ).text,
+        )
+        for page_id in page_ids
+    ]
+    assert score_pages(scores).shingle_f1 > 0.9

@@ -263,7 +263,7 @@ def jsonld_blocks_from_html(html: str) -> list[Any]:
     for script in soup.find_all("script", attrs={"type": re.compile(r"application/ld\+json", re.I)}):
         try:
             blocks.append(json.loads(script.string or script.get_text() or ""))
-        except (json.JSONDecodeError, TypeError):
+        except (json.JSONDecodeError, TypeError, RecursionError):  # deeply nested JSON is hostile, not data
             continue
     return blocks
 

@@ -13,12 +13,15 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
 import threading
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -47,7 +50,9 @@ ARTICLE_TRUE = "The city council voted seven to two on Tuesday to add protected 
 WEBMAIL_CLAIM = "Scientists say we only use 10% of our brain."
 
 pytestmark = [
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"no Chromium at {CHROMIUM} (apt-get install chromium)"),
+    pytest.mark.skipif(
+        not Path(CHROMIUM).exists(), reason=f"no Chromium at {CHROMIUM} (apt-get install chromium)"
+    ),
     pytest.mark.timeout(240),
 ]
 
@@ -125,6 +130,7 @@ class ApiServer:
     url: str
     process: subprocess.Popen[bytes]
     log: Path
+    database: Path
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -150,14 +156,16 @@ def api_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiServer]:
     log = tmp / "server.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "--factory", "api.app:create_app"]
-            + ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
+            [
+                *(sys.executable, "-m", "uvicorn", "--factory", "api.app:create_app"),
+                *("--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"),
+            ],
             cwd=REPO_ROOT,
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,
         )
-    server = ApiServer(f"http://127.0.0.1:{port}", process, log)
+    server = ApiServer(f"http://127.0.0.1:{port}", process, log, tmp / "x.db")
     deadline = time.monotonic() + SERVER_START_TIMEOUT_S
     while True:
         if process.poll() is not None:
@@ -170,7 +178,9 @@ def api_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiServer]:
             pass
         if time.monotonic() > deadline:
             server.stop()
-            pytest.fail(f"the API server was not ready in {SERVER_START_TIMEOUT_S} s:\n{log.read_text()[-3000:]}")
+            pytest.fail(
+                f"the API server was not ready in {SERVER_START_TIMEOUT_S} s:\n{log.read_text()[-3000:]}"
+            )
         time.sleep(0.3)
     try:
         yield server
@@ -206,7 +216,8 @@ class Browser:
     def inject(self, page: Page) -> int:
         tab = self.tab_id(page)
         self.call(
-            "([tabId, files]) => chrome.scripting.executeScript({target: {tabId}, files})", [tab, CONTENT_FILES]
+            "([tabId, files]) => chrome.scripting.executeScript({target: {tabId}, files})",
+            [tab, CONTENT_FILES],
         )
         return tab
 
@@ -291,7 +302,9 @@ def _marked_text(page: Page) -> str:
 # --- the content scripts, against a report fixture -------------------------------------------------
 
 
-def test_extract_sends_article_text_without_navigation_or_asides(browser: Browser, site: str, page: Page) -> None:
+def test_extract_sends_article_text_without_navigation_or_asides(
+    browser: Browser, site: str, page: Page
+) -> None:
     page.goto(f"{site}/article.html")
     extracted = browser.in_page(page, "extract")
     assert extracted["kind"] == "article"
@@ -344,7 +357,9 @@ def test_highlight_marks_only_the_debunked_claim_without_moving_the_page(
     assert _marks(page).count() == 3
     assert _marked_text(page) == ARTICLE_CLAIM
     assert page.locator("#p-true factcheck-mark").count() == 0, "a claim with no match was highlighted"
-    assert page.locator("#p-after factcheck-mark").count() == 0, "a needs_review claim was highlighted as false"
+    assert page.locator("#p-after factcheck-mark").count() == 0, (
+        "a needs_review claim was highlighted as false"
+    )
     # The page's `factcheck-mark {display: block; padding: 20px}` does not win, and nothing moved.
     assert _marks(page).first.evaluate("(m) => getComputedStyle(m).display") == "inline"
     assert _marks(page).first.evaluate("(m) => getComputedStyle(m).paddingTop") == "0px"
@@ -363,7 +378,9 @@ def test_card_opens_on_hover_and_from_the_keyboard(browser: Browser, site: str, 
     expect(card).to_be_visible()
     assert card.locator(".rating").text_content() == "False"
     assert card.locator(".reviewer").text_content() == "Snopes (2020-04-22)"
-    assert card.locator(".link").get_attribute("href") == "https://www.snopes.com/fact-check/bill-gates-id2020/"
+    assert (
+        card.locator(".link").get_attribute("href") == "https://www.snopes.com/fact-check/bill-gates-id2020/"
+    )
     assert card.locator(".explanation").text_content().startswith("The theory twists Gates-funded research")
     assert page.locator("#p-after").bounding_box() == layout, "the card pushed the page"
     page.screenshot(path=OUTPUT / "static-card-hover.png")
@@ -385,7 +402,9 @@ def test_card_opens_on_hover_and_from_the_keyboard(browser: Browser, site: str, 
     assert page.evaluate("() => document.activeElement.tagName") == "FACTCHECK-MARK"
 
 
-def test_highlight_comes_back_when_the_page_rewrites_its_content(browser: Browser, site: str, page: Page) -> None:
+def test_highlight_comes_back_when_the_page_rewrites_its_content(
+    browser: Browser, site: str, page: Page
+) -> None:
     page.goto(f"{site}/article.html")
     browser.in_page(page, "highlight", _static_claims())
     page.evaluate("() => window.rerenderClaimParagraph()")
@@ -396,3 +415,225 @@ def test_highlight_comes_back_when_the_page_rewrites_its_content(browser: Browse
     page.wait_for_timeout(800)
     assert _marks(page).count() == 3
     assert browser.in_page(page, "status")["highlighted"] == 1
+
+
+# --- end to end, against the real API server ------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def live(browser: Browser, api_server: ApiServer) -> ApiServer:
+    browser.settings(serverUrl=api_server.url, timeoutMs=10_000, sendSourceUrl=True, autoSites=[])
+    return api_server
+
+
+def _corpus_debunk(review_url: str) -> dict[str, Any]:
+    for line in (REPO_ROOT / "corpus" / "debunks.jsonl").read_text().splitlines():
+        record = json.loads(line)
+        if record["review_url"] == review_url:
+            return record
+    raise AssertionError(f"{review_url} is not in corpus/debunks.jsonl")
+
+
+def _state(browser: Browser, page: Page) -> dict[str, Any] | None:
+    key = f"tab:{browser.tab_id(page)}"
+    return browser.call("(key) => chrome.storage.session.get(key)", key).get(key)
+
+
+def _check_from_popup(browser: Browser, page: Page) -> Page:
+    popup = browser.popup(page)
+    expect(popup.locator("#summary:not([hidden]), #error:not([hidden])")).to_have_count(1, timeout=45_000)
+    return popup
+
+
+def test_nothing_is_sent_before_the_user_clicks(
+    browser: Browser, site: str, live: ApiServer, page: Page
+) -> None:
+    page.goto(f"{site}/article.html")
+    page.wait_for_timeout(1_000)
+    assert _state(browser, page) is None
+    assert _marks(page).count() == 0
+    assert page.evaluate("() => document.querySelector('factcheck-card') === null")
+
+
+def test_popup_click_checks_the_page_and_highlights_the_debunked_claim(
+    browser: Browser, site: str, live: ApiServer, page: Page
+) -> None:
+    page.goto(f"{site}/article.html")
+    popup = _check_from_popup(browser, page)
+    expect(popup.locator("#summary")).to_be_visible()
+    state = _state(browser, page)
+    assert state["status"] == "done", state
+    debunked = [claim for claim in state["report"]["claims"] if claim["status"] == "debunked"]
+    [claim] = [claim for claim in debunked if "microchips in the vaccine" in claim["text"]]
+    debunk = claim["matches"][0]["debunk"]
+    record = _corpus_debunk(debunk["review_url"])
+    assert "microchip" in (record["claim_reviewed"] + " ".join(record["variants"])).lower()
+    assert not any(ARTICLE_TRUE in _flat(c["text"]) for c in debunked), "the true sentence was called false"
+
+    # The popup: counts, the claim, its rating and the link to the fact-check.
+    counts = popup.locator("#counts").text_content()
+    assert f"{state['report']['summary']['debunked']} debunked" in counts
+    item = popup.locator("#debunked li", has_text="microchips in the vaccine")
+    assert item.locator(".rating").text_content() == debunk["rating_text"]
+    assert item.locator("a").get_attribute("href") == debunk["review_url"]
+    popup.screenshot(path=OUTPUT / "e2e-popup-article.png")
+    popup.close()
+
+    # The page: the claim is highlighted, the true sentence is not, and the card shows the debunk.
+    page.bring_to_front()
+    assert _flat(claim["text"]) in _marked_text(page)
+    assert page.locator("#p-true factcheck-mark").count() == 0
+    page.locator("#p-claim factcheck-mark").first.hover()
+    card = page.locator("factcheck-card .card")
+    expect(card).to_be_visible()
+    assert card.locator(".rating").text_content() == debunk["rating_text"]
+    assert debunk["reviewer_name"] in card.locator(".reviewer").text_content()
+    assert card.locator(".link").get_attribute("href") == debunk["review_url"]
+    page.screenshot(path=OUTPUT / "e2e-article-card.png")
+
+
+def test_webmail_forwarded_chain_is_checked_and_the_hoax_highlighted(
+    browser: Browser, site: str, live: ApiServer, page: Page
+) -> None:
+    page.goto(f"{site}/webmail.html")
+    popup = _check_from_popup(browser, page)
+    state = _state(browser, page)
+    assert state["status"] == "done", state
+    assert state["kind"] == "webmail"
+    debunked = [claim for claim in state["report"]["claims"] if claim["status"] == "debunked"]
+    [claim] = [claim for claim in debunked if "10% of our" in claim["text"]]
+    record = _corpus_debunk(claim["matches"][0]["debunk"]["review_url"])
+    assert "brain" in record["claim_reviewed"].lower()
+    assert not any("Water boils" in c["text"] for c in debunked)
+    popup.screenshot(path=OUTPUT / "e2e-popup-webmail.png")
+    popup.close()
+
+    page.bring_to_front()
+    marked = _marked_text(page).replace(">", "")
+    assert "we only use 10% of our brain" in _flat(marked)
+    assert "Water boils" not in marked
+    _marks(page).first.focus()
+    expect(page.locator("factcheck-card .card")).to_be_visible()
+    page.screenshot(path=OUTPUT / "e2e-webmail-card.png")
+
+
+def test_options_page_previews_exactly_what_a_check_sends(
+    browser: Browser, site: str, live: ApiServer, page: Page
+) -> None:
+    page.goto(f"{site}/article.html")
+    options = browser.context.new_page()
+    options.goto(browser.url(f"options.html?tab={browser.tab_id(page)}#preview"))
+    expect(options.locator("#preview-json")).to_contain_text("microchips", timeout=10_000)
+    request = json.loads(options.locator("#preview-json").text_content())
+    assert request["method"] == "POST"
+    assert request["url"] == f"{live.url}/v1/check"
+    assert request["credentials"] == "omit"
+    assert set(request["body"]) == {"text", "source_url"}
+    assert request["body"]["source_url"] == page.url
+    assert ARTICLE_CLAIM in _flat(request["body"]["text"])
+    assert "Trending" not in request["body"]["text"]
+    options.screenshot(path=OUTPUT / "options-preview.png", full_page=True)
+    options.close()
+    assert _state(browser, page) is None, "the preview sent something"
+
+
+def test_report_a_claim_sends_the_selection_to_the_editors(
+    browser: Browser, site: str, live: ApiServer, page: Page, tmp_path: Path
+) -> None:
+    page.goto(f"{site}/article.html")
+    page.evaluate(
+        """() => {
+            const text = document.getElementById("p-after").firstChild;
+            const range = document.createRange();
+            range.setStart(text, 0);
+            range.setEnd(text, text.nodeValue.indexOf("nearby.") + "nearby.".length);
+            getSelection().removeAllRanges();
+            getSelection().addRange(range);
+        }"""
+    )
+    popup = _check_from_popup(browser, page)
+    popup.locator("#report-open").click()
+    expect(popup.locator("#report-text")).to_have_value(re.compile(r"^Council member Rosa Alvarez said"))
+    popup.locator("#report-comment").fill("Is this true? The extension said nothing.")
+    popup.locator("#report-form button[type=submit]").click()
+    expect(popup.locator("#report-status")).to_have_text(re.compile("Thank you"), timeout=15_000)
+    popup.screenshot(path=OUTPUT / "e2e-popup-report.png")
+    popup.close()
+
+    database = live.database
+    with sqlite3.connect(database) as db:
+        rows = db.execute("SELECT text, source_url, context, comment FROM review_sightings").fetchall()
+    [row] = [row for row in rows if row[0].startswith("Council member Rosa Alvarez")]
+    assert row[1] == page.url
+    assert "bike lanes would make the street safer" in row[2]
+    assert row[3] == "Is this true? The extension said nothing."
+
+
+def test_automatic_mode_checks_an_allowed_site_on_load(
+    browser: Browser, site: str, live: ApiServer, page: Page
+) -> None:
+    browser.settings(autoSites=["http://127.0.0.1"])
+    patterns = browser.call("() => chrome.runtime.sendMessage({type: 'autoSitesChanged'})")["result"]
+    assert patterns == ["http://127.0.0.1/*"]
+    try:
+        page.goto(f"{site}/article.html")
+        expect(page.locator("#p-claim factcheck-mark").first).to_be_attached(timeout=30_000)
+        assert _state(browser, page)["status"] == "done"
+    finally:
+        browser.settings(autoSites=[])
+        browser.call("() => chrome.runtime.sendMessage({type: 'autoSitesChanged'})")
+
+
+def test_popup_explains_a_server_that_is_too_slow(
+    browser: Browser, site: str, slow_api: str, page: Page
+) -> None:
+    browser.settings(serverUrl=slow_api, timeoutMs=2_000)
+    try:
+        page.goto(f"{site}/article.html")
+        popup = _check_from_popup(browser, page)
+        expect(popup.locator("#error")).to_have_attribute("data-code", "timeout")
+        expect(popup.locator("#error-message")).to_contain_text("did not answer within 2 seconds")
+        popup.screenshot(path=OUTPUT / "error-timeout.png")
+        popup.close()
+        assert _marks(page).count() == 0
+    finally:
+        browser.settings(timeoutMs=10_000)
+
+
+def test_popup_explains_rate_limits_and_a_stopped_server(
+    browser: Browser, site: str, live: ApiServer, page: Page
+) -> None:
+    """Last, as it uses up the rate limit and stops the server."""
+    browser.settings(serverUrl=live.url)
+    for _ in range(200):
+        request = urllib.request.Request(
+            f"{live.url}/v1/check", data=b'{"text": ""}', headers={"Content-Type": "application/json"}
+        )
+        try:
+            urllib.request.urlopen(request, timeout=10).close()
+        except urllib.error.HTTPError as error:
+            if error.code == 429:
+                break
+    else:
+        pytest.fail("the server never answered 429")
+
+    page.goto(f"{site}/article.html")
+    popup = _check_from_popup(browser, page)
+    expect(popup.locator("#error")).to_have_attribute("data-code", "rate_limited")
+    expect(popup.locator("#error-message")).to_contain_text(re.compile(r"busy .*Try again in \d+ seconds"))
+    expect(popup.locator("#error-detail")).to_contain_text(re.compile(r"Retry-After: \d+ s"))
+    popup.screenshot(path=OUTPUT / "error-rate-limited.png")
+    popup.close()
+
+    live.stop()
+    other = browser.context.new_page()
+    other.goto(f"{site}/webmail.html")
+    popup = _check_from_popup(browser, other)
+    expect(popup.locator("#error")).to_have_attribute("data-code", "unreachable")
+    expect(popup.locator("#error-message")).to_contain_text(f"Can't reach the factcheck server at {live.url}")
+    popup.screenshot(path=OUTPUT / "error-server-down.png")
+    popup.close()
+    # The page is untouched.
+    assert _marks(other).count() == 0
+    assert "Scientists say" in other.locator(".a3s").inner_text()
+    other.close()

@@ -1,0 +1,412 @@
+"""Stage 3: find the debunks that address a claim.
+
+The cascade, per batch of claims:
+
+    clean (links, @mentions, tweet signature)
+    -> retrieve: BM25 over entry texts | cosine over static-model vectors | cosine over MiniLM vectors
+       (each folded to one score per debunk: its best entry)
+    -> fuse: reciprocal-rank fusion, keep the best `candidates` debunks
+    -> re-rank: gradient boosting over pair features (features.py)
+    -> calibrate: Platt scaling fitted on dev -> P(this debunk addresses the claim)
+
+Profile "full" runs all three retrievers; "fast" skips MiniLM at query time (and at index time),
+for when ~10 ms of transformer per claim is too much.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+
+from factcheck.errors import ModelArtifactError
+from factcheck.matching.embeddings import (
+    Encoder,
+    StaticEncoder,
+    TransformerEncoder,
+    VectorCache,
+    encode_cached,
+)
+from factcheck.matching.features import RetrieverColumn, feature_names, pair_features
+from factcheck.matching.reranker import Reranker, read_manifest
+from factcheck.matching.retrieval import DebunkGroups, LexicalIndex, VectorIndex, ranks_of, top_positions
+from factcheck.matching.text import TextProfile, clean_query, profile
+from factcheck.types import Debunk
+
+__all__ = ["Candidate", "CascadeConfig", "IndexEntry", "Matcher", "QueryCandidates", "entries_from_debunks"]
+
+EntryKind = Literal["claim", "title", "variant", "explanation"]
+Profile = Literal["full", "fast"]
+
+
+@dataclass(frozen=True)
+class IndexEntry:
+    """One searchable text of a debunk."""
+
+    debunk_id: int
+    text: str
+    kind: EntryKind
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A debunk proposed for a claim: `score` orders, `probability` is calibrated."""
+
+    debunk_id: int
+    score: float
+    probability: float
+    matched_text: str
+
+
+@dataclass(frozen=True)
+class CascadeConfig:
+    """How many debunks each stage passes on, and how retrievers are fused."""
+
+    depth: int = 100  # per retriever
+    candidates: int = 50  # fused candidates that reach the re-ranker
+    rrf_k: int = 60
+    rrf_weights: tuple[tuple[str, float], ...] = (("bm25", 1.0), ("static", 0.5), ("dense", 1.0))
+    kinds: tuple[str, ...] = ("claim", "title", "variant")
+    dense_kinds: tuple[str, ...] = ("claim", "title", "variant")  # the rest get a zero MiniLM vector
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "depth": self.depth,
+            "candidates": self.candidates,
+            "rrf_k": self.rrf_k,
+            "rrf_weights": dict(self.rrf_weights),
+            "kinds": list(self.kinds),
+            "dense_kinds": list(self.dense_kinds),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, object]) -> CascadeConfig:
+        weights = data.get("rrf_weights", {})
+        return cls(
+            depth=int(data.get("depth", 100)),  # type: ignore[call-overload]
+            candidates=int(data.get("candidates", 50)),  # type: ignore[call-overload]
+            rrf_k=int(data.get("rrf_k", 60)),  # type: ignore[call-overload]
+            rrf_weights=tuple((str(k), float(v)) for k, v in dict(weights).items()),  # type: ignore[call-overload]
+            kinds=tuple(str(kind) for kind in data.get("kinds", ("claim", "title", "variant"))),  # type: ignore[union-attr]
+            dense_kinds=tuple(str(kind) for kind in data.get("dense_kinds", ("claim", "title", "variant"))),  # type: ignore[union-attr]
+        )
+
+
+@dataclass(frozen=True)
+class QueryCandidates:
+    """The re-ranker's input for one claim: fused candidates and their pair features."""
+
+    debunk_ids: list[int]
+    features: np.ndarray
+    matched_texts: list[str]
+
+
+def entries_from_debunks(
+    debunks: Iterable[Debunk], *, kinds: Sequence[str] = ("claim", "title", "variant")
+) -> Iterator[IndexEntry]:
+    """The searchable texts of each stored debunk (it needs an id): claim, title, variants, explanation."""
+    for debunk in debunks:
+        if debunk.id is None or debunk.retired:
+            continue
+        texts: list[tuple[str, EntryKind]] = [(debunk.claim_reviewed, "claim")]
+        if "title" in kinds:
+            texts.append((debunk.title, "title"))
+        if "variant" in kinds:
+            texts += [(variant, "variant") for variant in debunk.variants]
+        if "explanation" in kinds:
+            texts.append((debunk.explanation, "explanation"))
+        seen: set[str] = set()
+        for text, kind in texts:
+            text = " ".join(text.split())
+            if text and text.casefold() not in seen:
+                seen.add(text.casefold())
+                yield IndexEntry(debunk.id, text, kind)
+
+
+class Matcher:
+    """Finds the debunks that address each claim, with calibrated probabilities.
+
+    Build it with `Matcher.load(models_dir, vector_cache=store)`, then `index` the debunks once and
+    `search` claims in batches::
+
+        matcher = Matcher.load(Path("models"), vector_cache=store)
+        matcher.index(entries_from_debunks(store.iter_debunks()))
+        [candidates] = matcher.search(["5G towers spread the virus"], k=5)
+
+    Parameters
+    ----------
+    reranker : Reranker or None
+        The fitted re-ranker; None only while training (then `search` cannot be called).
+    static : StaticEncoder
+        The model2vec encoder (always used).
+    transformer : Encoder or None
+        MiniLM for the "full" profile; None for "fast".
+    vector_cache : VectorCache or None
+        Where debunk-side transformer vectors are read and written (the Store).
+    config : CascadeConfig
+        Stage sizes and fusion weights.
+    """
+
+    def __init__(
+        self,
+        *,
+        reranker: Reranker | None,
+        static: Encoder,
+        transformer: Encoder | None = None,
+        vector_cache: VectorCache | None = None,
+        config: CascadeConfig | None = None,
+    ) -> None:
+        self.reranker = reranker
+        self.static = static
+        self.transformer = transformer
+        self.vector_cache = vector_cache
+        self.config = config or CascadeConfig()
+        self.retrievers = ["bm25", "static"] + (["dense"] if transformer is not None else [])
+        if reranker is not None and reranker.feature_names != feature_names(self.retrievers):
+            raise ModelArtifactError("the re-ranker was trained on other features than this cascade computes")
+        self._reset()
+
+    # --- construction -------------------------------------------------------------------------------
+
+    @classmethod
+    def load(
+        cls,
+        models_dir: Path,
+        *,
+        vector_cache: VectorCache | None = None,
+        profile: Profile = "full",
+    ) -> Matcher:
+        """The shipped matcher: `models_dir/matcher/` (re-ranker) and `models_dir/embeddings/static/`.
+
+        Raises ModelArtifactError when an artifact is missing, corrupt or does not fit this code.
+        """
+        models_dir = Path(models_dir)
+        matcher_dir = models_dir / "matcher"
+        manifest = read_manifest(matcher_dir)
+        reranker = Reranker.load(matcher_dir, profile)
+        static = StaticEncoder(models_dir / "embeddings" / "static")
+        if manifest.get("static_model_id") not in (None, static.model_id):
+            raise ModelArtifactError(
+                f"the re-ranker in {matcher_dir} was trained with static model {manifest.get('static_model_id')}, "
+                f"but {models_dir / 'embeddings' / 'static'} holds {static.model_id}"
+            )
+        transformer = TransformerEncoder() if "dense" in reranker.retrievers else None
+        config = CascadeConfig.from_json(manifest.get("cascade", {}))
+        return cls(
+            reranker=reranker,
+            static=static,
+            transformer=transformer,
+            vector_cache=vector_cache,
+            config=config,
+        )
+
+    @property
+    def match_threshold(self) -> float:
+        return self._require_reranker().match_threshold
+
+    @property
+    def suggest_threshold(self) -> float:
+        return self._require_reranker().suggest_threshold
+
+    def _require_reranker(self) -> Reranker:
+        if self.reranker is None:
+            raise ModelArtifactError("this Matcher has no re-ranker; build it with Matcher.load")
+        return self.reranker
+
+    # --- the index ----------------------------------------------------------------------------------
+
+    def _reset(self) -> None:
+        self._texts: list[str] = []
+        self._kinds: list[str] = []
+        self._groups = DebunkGroups()
+        self._entries_of: dict[int, list[int]] = {}  # debunk position -> entry positions
+        self._profiles: dict[int, TextProfile] = {}  # debunk position -> union profile (lazy)
+        self._lexical = LexicalIndex()
+        self._static_index = VectorIndex(self.static.dim)
+        self._dense_index = VectorIndex(self.transformer.dim) if self.transformer is not None else None
+
+    def _accept(self, entries: Iterable[IndexEntry]) -> list[IndexEntry]:
+        kept = []
+        for entry in entries:
+            text = " ".join(entry.text.split())
+            if text and entry.kind in (*self.config.kinds, "claim"):
+                kept.append(IndexEntry(entry.debunk_id, text, entry.kind))
+        return kept
+
+    def index(self, entries: Iterable[IndexEntry]) -> None:
+        """(Re)build the index from every entry; transformer vectors come from the cache where present."""
+        self._reset()
+        kept = self._accept(entries)
+        self._append(kept)
+        self._lexical.build(self._texts)
+        texts = [entry.text for entry in kept]
+        self._static_index.build(self.static.encode(texts))
+        if self._dense_index is not None:
+            self._dense_index.build(self._dense_vectors(kept))
+
+    def add(self, entries: Iterable[IndexEntry]) -> None:
+        """Make new debunks or new phrasings of known ones searchable, without rebuilding the index."""
+        kept = self._accept(entries)
+        if not kept:
+            return
+        self._append(kept)
+        texts = [entry.text for entry in kept]
+        self._lexical.add(texts)
+        self._static_index.add(self.static.encode(texts))
+        if self._dense_index is not None:
+            self._dense_index.add(self._dense_vectors(kept))
+
+    def _dense_vectors(self, entries: list[IndexEntry]) -> np.ndarray:
+        if self.transformer is None:
+            raise ModelArtifactError("this Matcher has no transformer encoder")
+        vectors = np.zeros((len(entries), self.transformer.dim), dtype=np.float32)
+        chosen = [i for i, entry in enumerate(entries) if entry.kind in self.config.dense_kinds]
+        if chosen:
+            texts = [entries[i].text for i in chosen]
+            vectors[chosen] = encode_cached(self.transformer, texts, self.vector_cache)
+        return vectors
+
+    def remove(self, debunk_ids: Iterable[int]) -> None:
+        """Stop returning these debunks (retired or deleted); a later `index` drops them for good."""
+        ids = list(debunk_ids)
+        self._groups.remove(ids)
+        for debunk_id in ids:
+            position = self._groups.position.get(debunk_id)
+            if position is not None:
+                self._entries_of.pop(position, None)
+                self._profiles.pop(position, None)
+
+    def _append(self, entries: list[IndexEntry]) -> None:
+        start = len(self._texts)
+        self._texts += [entry.text for entry in entries]
+        self._kinds += [entry.kind for entry in entries]
+        self._groups.add([entry.debunk_id for entry in entries])
+        for offset, entry in enumerate(entries):
+            position = self._groups.position[entry.debunk_id]
+            self._entries_of.setdefault(position, []).append(start + offset)
+            self._profiles.pop(position, None)
+
+    def __len__(self) -> int:
+        """Searchable debunks."""
+        return self._groups.live_debunks
+
+    def _profile(self, position: int) -> TextProfile:
+        found = self._profiles.get(position)
+        if found is None:
+            texts = [
+                self._texts[e] for e in self._entries_of.get(position, ()) if self._kinds[e] != "explanation"
+            ]
+            found = self._profiles[position] = profile(" \n ".join(texts))
+        return found
+
+    # --- search -------------------------------------------------------------------------------------
+
+    def search(self, queries: Sequence[str], k: int = 5) -> list[list[Candidate]]:
+        """The k most likely debunks for each claim, best first; one debunk at most once per list."""
+        reranker = self._require_reranker()
+        results: list[list[Candidate]] = []
+        for found in self.candidates(queries):
+            if not found.debunk_ids:
+                results.append([])
+                continue
+            scores = reranker.score(found.features)
+            probabilities = reranker.calibrate(scores)
+            order = np.argsort(-scores, kind="stable")[:k]
+            results.append(
+                [
+                    Candidate(
+                        debunk_id=found.debunk_ids[i],
+                        score=float(scores[i]),
+                        probability=float(probabilities[i]),
+                        matched_text=found.matched_texts[i],
+                    )
+                    for i in order
+                ]
+            )
+        return results
+
+    def candidates(self, queries: Sequence[str], *, batch_size: int = 32) -> list[QueryCandidates]:
+        """Retrieval, fusion and pair features for each claim: the re-ranker's input (used in training)."""
+        out: list[QueryCandidates] = []
+        for start in range(0, len(queries), batch_size):
+            out += self._candidates_batch(queries[start : start + batch_size])
+        return out
+
+    def _candidates_batch(self, queries: Sequence[str]) -> list[QueryCandidates]:
+        cleaned = [clean_query(query) or query for query in queries]
+        if not self._texts or self._groups.live_debunks == 0:
+            return [QueryCandidates([], np.zeros((0, 0), dtype=np.float32), []) for _ in queries]
+        entry_scores: dict[str, np.ndarray] = {
+            "bm25": np.stack([self._lexical.scores(text) for text in cleaned]),
+            "static": self._static_index.scores(self.static.encode(cleaned)),
+        }
+        if self._dense_index is not None and self.transformer is not None:
+            entry_scores["dense"] = self._dense_index.scores(self.transformer.encode(cleaned))
+        alive = self._groups.alive
+        for name in entry_scores:
+            entry_scores[name][:, ~alive] = -np.inf
+        best = {name: self._groups.best(scores) for name, scores in entry_scores.items()}
+        weights = dict(self.config.rrf_weights)
+        vector = "dense" if "dense" in entry_scores else "static"
+        out = []
+        for i, text in enumerate(cleaned):
+            pool: set[int] = set()
+            for name in self.retrievers:
+                if weights.get(name, 0.0) > 0:
+                    pool.update(int(p) for p in top_positions(best[name][i], self.config.depth))
+            positions = np.fromiter(pool, dtype=np.int64, count=len(pool))
+            if len(positions) == 0:
+                out.append(QueryCandidates([], np.zeros((0, 0), dtype=np.float32), []))
+                continue
+            ranks = {name: ranks_of(best[name][i], positions) for name in self.retrievers}
+            rrf = sum(weights.get(name, 0.0) / (self.config.rrf_k + ranks[name]) for name in self.retrievers)
+            keep = np.argsort(-rrf, kind="stable")[: self.config.candidates]
+            positions, rrf = positions[keep], rrf[keep]
+            columns = {}
+            entry_lists = [self._live_entries(int(p)) for p in positions]
+            flat = np.fromiter((e for entries in entry_lists for e in entries), dtype=np.int64)
+            counts = np.fromiter(
+                (len(entries) for entries in entry_lists), dtype=np.int64, count=len(entry_lists)
+            )
+            starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+            for name in self.retrievers:
+                claim_scores = mean_scores = None
+                if name != "bm25":
+                    row = entry_scores[name][i][flat]
+                    claim_scores = row[starts]
+                    mean_scores = np.add.reduceat(row, starts) / counts
+                top = best[name][i]
+                columns[name] = RetrieverColumn(
+                    scores=top[positions],
+                    ranks=ranks[name][keep],
+                    top=float(top.max(initial=0.0)),
+                    claim_scores=claim_scores,
+                    mean_scores=mean_scores,
+                )
+            features = pair_features(
+                profile(text),
+                [self._profile(int(p)) for p in positions],
+                counts.tolist(),
+                columns,
+                rrf,
+                np.arange(1, len(positions) + 1, dtype=np.float32),
+            )
+            row = entry_scores[vector][i]
+            matched = [
+                self._texts[e[int(np.argmax(row[e]))]] if len(e) > 1 else self._texts[e[0]]
+                for e in entry_lists
+            ]
+            out.append(
+                QueryCandidates([self._groups.debunk_ids[int(p)] for p in positions], features, matched)
+            )
+        return out
+
+    def _live_entries(self, position: int) -> list[int]:
+        return self._entries_of.get(position, [])
+
+    def describe(self) -> str:
+        return json.dumps({"debunks": len(self), "entries": len(self._texts), "retrievers": self.retrievers})

@@ -1,0 +1,209 @@
+"""First-stage retrieval over index entries: BM25 (bm25s) and cosine over sentence vectors.
+
+Both indexes score *entries* (a debunk's claim, title, variants...). `DebunkGroups` folds entry scores
+into one score per debunk (the best of its entries), so a debunk shows up once however many
+phrasings it has.
+
+Both indexes grow without a rebuild. The vector index appends rows. The BM25 index keeps a bm25s
+index for what `build` saw and scores entries added later with the same formula and the same corpus
+statistics (a *delta*), folding them into a fresh bm25s index once the delta is large.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Sequence
+
+import bm25s
+import numpy as np
+
+from factcheck.matching.text import bm25_tokens
+
+__all__ = ["DebunkGroups", "LexicalIndex", "VectorIndex"]
+
+NEG_INF = np.float32(-np.inf)
+
+
+class LexicalIndex:
+    """BM25 (Lucene variant, k1=1.5, b=0.75) over entry texts, with English stopwords and stemming."""
+
+    def __init__(self, *, k1: float = 1.5, b: float = 0.75, max_delta: int = 2000) -> None:
+        self.k1, self.b, self.max_delta = k1, b, max_delta
+        self._tokens: list[list[str]] = []
+        self._main: bm25s.BM25 | None = None
+        self._main_size = 0
+        self._doc_freq: Counter[str] = Counter()
+        self._avg_len = 1.0
+        self._delta_postings: dict[str, list[tuple[int, float]]] = {}
+
+    def __len__(self) -> int:
+        return len(self._tokens)
+
+    def build(self, texts: Sequence[str]) -> None:
+        self._tokens = [bm25_tokens(text) for text in texts]
+        self._rebuild()
+
+    def _rebuild(self) -> None:
+        self._main_size = len(self._tokens)
+        self._delta_postings = {}
+        self._doc_freq = Counter(token for tokens in self._tokens for token in set(tokens))
+        self._avg_len = float(np.mean([len(tokens) for tokens in self._tokens])) if self._tokens else 1.0
+        if not self._tokens:
+            self._main = None
+            return
+        main = bm25s.BM25(k1=self.k1, b=self.b, method="lucene")
+        # an empty document would be dropped by bm25s's token-id path; give it a token nothing matches
+        main.index([tokens or ["\x00"] for tokens in self._tokens], show_progress=False)
+        self._main = main
+
+    def add(self, texts: Sequence[str]) -> None:
+        start = len(self._tokens)
+        new = [bm25_tokens(text) for text in texts]
+        self._tokens.extend(new)
+        if len(self._tokens) - self._main_size > max(self.max_delta, self._main_size // 10):
+            self._rebuild()
+            return
+        for offset, tokens in enumerate(new):
+            norm = self.k1 * (1 - self.b + self.b * len(tokens) / self._avg_len)
+            for token, count in Counter(tokens).items():
+                self._delta_postings.setdefault(token, []).append((start + offset, count / (count + norm)))
+
+    def _idf(self, token: str) -> float:
+        df = self._doc_freq.get(token, 0) or sum(1 for _ in self._delta_postings.get(token, ()))
+        n = max(self._main_size, 1)
+        return math.log(1 + (n - df + 0.5) / (df + 0.5))
+
+    def scores(self, query: str) -> np.ndarray:
+        """BM25 score of every entry for one query (0 where no query term occurs)."""
+        scores = np.zeros(len(self._tokens), dtype=np.float32)
+        tokens = bm25_tokens(query)
+        if not tokens:
+            return scores
+        if self._main is not None:
+            known = [token for token in tokens if token in self._main.vocab_dict]
+            if known:
+                scores[: self._main_size] = self._main.get_scores(known)
+        for token in tokens:
+            postings = self._delta_postings.get(token)
+            if postings:
+                idf = self._idf(token)
+                for position, tfc in postings:
+                    scores[position] += idf * tfc
+        return scores
+
+
+class VectorIndex:
+    """L2-normalised entry vectors in one growing float32 matrix; scores are cosine similarities."""
+
+    def __init__(self, dim: int) -> None:
+        self.dim = dim
+        self._matrix = np.zeros((0, dim), dtype=np.float32)
+        self._size = 0
+
+    def __len__(self) -> int:
+        return self._size
+
+    def build(self, vectors: np.ndarray) -> None:
+        self._matrix = np.ascontiguousarray(vectors, dtype=np.float32)
+        self._size = len(vectors)
+
+    def add(self, vectors: np.ndarray) -> None:
+        needed = self._size + len(vectors)
+        if needed > len(self._matrix):
+            grown = np.zeros((max(needed, int(len(self._matrix) * 1.5) + 64), self.dim), dtype=np.float32)
+            grown[: self._size] = self._matrix[: self._size]
+            self._matrix = grown
+        self._matrix[self._size : needed] = vectors
+        self._size = needed
+
+    def scores(self, queries: np.ndarray) -> np.ndarray:
+        """(queries x entries) cosine similarities."""
+        return queries @ self._matrix[: self._size].T
+
+    def rows(self, positions: np.ndarray) -> np.ndarray:
+        return self._matrix[positions]
+
+
+class DebunkGroups:
+    """Which entry belongs to which debunk, and per-debunk best scores from per-entry scores."""
+
+    def __init__(self) -> None:
+        self.debunk_ids: list[int] = []  # debunk position -> debunk id
+        self.position: dict[int, int] = {}  # debunk id -> debunk position
+        self.entry_debunk = np.zeros(0, dtype=np.int64)  # entry -> debunk position
+        self.alive = np.zeros(0, dtype=bool)  # entry still searchable
+        self._order = np.zeros(0, dtype=np.int64)
+        self._starts = np.zeros(0, dtype=np.int64)
+        self._group_debunks = np.zeros(0, dtype=np.int64)
+        self._dirty = True
+
+    def add(self, debunk_ids: Sequence[int]) -> None:
+        positions = []
+        for debunk_id in debunk_ids:
+            position = self.position.get(debunk_id)
+            if position is None:
+                position = self.position[debunk_id] = len(self.debunk_ids)
+                self.debunk_ids.append(debunk_id)
+            positions.append(position)
+        self.entry_debunk = np.concatenate([self.entry_debunk, np.asarray(positions, dtype=np.int64)])
+        self.alive = np.concatenate([self.alive, np.ones(len(positions), dtype=bool)])
+        self._dirty = True
+
+    def remove(self, debunk_ids: Sequence[int]) -> None:
+        positions = [self.position[d] for d in debunk_ids if d in self.position]
+        if positions:
+            self.alive[np.isin(self.entry_debunk, positions)] = False
+            self._dirty = True
+
+    def entries_of(self, debunk_position: int) -> np.ndarray:
+        return np.flatnonzero((self.entry_debunk == debunk_position) & self.alive)
+
+    def _refresh(self) -> None:
+        live = np.flatnonzero(self.alive)
+        order = live[np.argsort(self.entry_debunk[live], kind="stable")]
+        groups = self.entry_debunk[order]
+        boundary = np.ones(len(order), dtype=bool)
+        boundary[1:] = groups[1:] != groups[:-1]
+        self._order, self._starts = order, np.flatnonzero(boundary)
+        self._group_debunks = groups[self._starts]
+        self._dirty = False
+
+    def best(self, entry_scores: np.ndarray) -> np.ndarray:
+        """(queries x debunks) best entry score per debunk; -inf for removed debunks."""
+        if self._dirty:
+            self._refresh()
+        entry_scores = np.atleast_2d(entry_scores)
+        out = np.full((entry_scores.shape[0], len(self.debunk_ids)), NEG_INF, dtype=np.float32)
+        if len(self._order):
+            out[:, self._group_debunks] = np.maximum.reduceat(
+                entry_scores[:, self._order], self._starts, axis=1
+            )
+        return out
+
+    @property
+    def live_debunks(self) -> int:
+        if self._dirty:
+            self._refresh()
+        return len(self._group_debunks)
+
+
+def top_positions(scores: np.ndarray, k: int) -> np.ndarray:
+    """Positions of the k best finite scores, best first."""
+    k = min(k, len(scores))
+    if k <= 0:
+        return np.zeros(0, dtype=np.int64)
+    part = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
+    part = part[np.isfinite(scores[part])]
+    return part[np.argsort(-scores[part], kind="stable")]
+
+
+def ranks_of(scores: np.ndarray, positions: np.ndarray, *, depth: int = 1000) -> np.ndarray:
+    """1-based rank of `positions` in `scores` (ties share the better rank), capped at depth + 1."""
+    top = scores[top_positions(scores, depth)]
+    wanted = scores[positions]
+    ranks = np.searchsorted(-top, -wanted, side="left") + 1
+    if len(top) == depth:
+        ranks[wanted < top[-1]] = depth + 1
+    ranks[~np.isfinite(wanted)] = depth + 1
+    return ranks.astype(np.float32)

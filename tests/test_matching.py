@@ -1,0 +1,224 @@
+"""The claim matcher with the shipped artifacts (models/matcher, models/embeddings/static): no training."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from factcheck.errors import ModelArtifactError
+from factcheck.matching import Candidate, IndexEntry, Matcher, clean_query, entries_from_debunks
+from factcheck.matching.embeddings import TransformerEncoder
+from factcheck.matching.text import profile
+from factcheck.store import Store
+from factcheck.types import Debunk
+
+MODELS = Path(__file__).resolve().parent.parent / "models"
+
+DEBUNKS = [
+    Debunk(
+        claim_reviewed="5G mobile networks spread the coronavirus.",
+        title="Do 5G Towers Spread COVID-19?",
+        label="false",
+        id=1,
+    ),
+    Debunk(
+        claim_reviewed="Drinking bleach cures COVID-19.",
+        title="Can Drinking Bleach Cure the Coronavirus?",
+        label="false",
+        id=2,
+    ),
+    Debunk(
+        claim_reviewed="Bill Gates wants to implant microchips in people through vaccines.",
+        title="Is Bill Gates Planning to Microchip Everyone?",
+        label="false",
+        id=3,
+    ),
+    Debunk(
+        claim_reviewed="The Great Wall of China is visible from the Moon with the naked eye.",
+        title="Can You See the Great Wall of China From Space?",
+        label="false",
+        id=4,
+    ),
+    Debunk(
+        claim_reviewed="Barack Obama was born in Kenya.",
+        title="Was Obama Born in Kenya?",
+        label="false",
+        id=5,
+    ),
+    Debunk(
+        claim_reviewed="Wombats are herding other animals into their burrows to save them from the Australian fires.",
+        title="Are Wombats Saving Animals From the Australian Bushfires?",
+        label="mostly_false",
+        id=6,
+    ),
+    Debunk(
+        claim_reviewed="McDonald's restaurants are offering $1 any size fries between May 18 and 31.",
+        title="$1 McDonald's Any Size Fries",
+        label="true",
+        id=7,
+    ),
+    Debunk(
+        claim_reviewed="Eating carrots improves your night vision.",
+        title="Do Carrots Help You See in the Dark?",
+        label="mostly_false",
+        id=8,
+    ),
+]
+
+PARAPHRASES = [
+    ("The new 5G phone masts are what is spreading the corona virus!", 1),
+    ("Bill Gates is going to put a chip in all of us with the vaccine", 3),
+    ("you can see the great wall of china from the moon", 4),
+    ("Obama's real birthplace is Kenya, not Hawaii", 5),
+    (
+        "Wombats are heroes: they shepherd animals into their holes to escape the bushfires #AustralianFires",
+        6,
+    ),
+]
+
+
+class CountingEncoder:
+    """MiniLM, counting how many texts it was asked to encode (to see the cache at work)."""
+
+    def __init__(self) -> None:
+        self.inner = TransformerEncoder()
+        self.model_id, self.dim = self.inner.model_id, self.inner.dim
+        self.encoded = 0
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        self.encoded += len(texts)
+        return self.inner.encode(texts)
+
+
+@pytest.fixture(scope="module")
+def fast_matcher() -> Matcher:
+    matcher = Matcher.load(MODELS, profile="fast")
+    matcher.index(entries_from_debunks(DEBUNKS))
+    return matcher
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> Store:
+    store = Store(f"sqlite:///{tmp_path_factory.mktemp('matching') / 'vectors.db'}")
+    store.migrate()
+    return store
+
+
+@pytest.fixture(scope="module")
+def full_matcher(store: Store) -> Matcher:
+    matcher = Matcher.load(MODELS, vector_cache=store)
+    matcher.index(entries_from_debunks(DEBUNKS))
+    return matcher
+
+
+@pytest.mark.parametrize("profile_name", ["fast", "full"])
+def test_search_ranks_the_debunk_first_for_paraphrases(
+    profile_name: str, fast_matcher: Matcher, full_matcher: Matcher
+) -> None:
+    matcher = fast_matcher if profile_name == "fast" else full_matcher
+    results = matcher.search([text for text, _ in PARAPHRASES], k=3)
+    assert [found[0].debunk_id for found in results] == [debunk_id for _, debunk_id in PARAPHRASES]
+
+
+def test_search_returns_each_debunk_once_with_probabilities_in_unit_interval(full_matcher: Matcher) -> None:
+    [found] = full_matcher.search(["5G masts spread coronavirus, drink bleach to cure it"], k=8)
+    ids = [candidate.debunk_id for candidate in found]
+    assert len(ids) == len(set(ids)) == len(DEBUNKS)
+    assert all(isinstance(candidate, Candidate) for candidate in found)
+    assert all(0.0 <= candidate.probability <= 1.0 for candidate in found)
+    assert [c.score for c in found] == sorted((c.score for c in found), reverse=True)
+    assert found[0].matched_text
+
+
+@pytest.mark.parametrize("profile_name", ["fast", "full"])
+def test_thresholds_are_ordered_probabilities(profile_name: str) -> None:
+    matcher = Matcher.load(MODELS, profile=profile_name)  # type: ignore[arg-type]
+    assert 0.0 <= matcher.suggest_threshold <= matcher.match_threshold <= 1.0
+
+
+def test_add_makes_a_new_debunk_findable_and_writes_its_vectors_to_the_cache(store: Store) -> None:
+    encoder = CountingEncoder()
+    loaded = Matcher.load(MODELS, vector_cache=store)
+    matcher = Matcher(reranker=loaded.reranker, static=loaded.static, transformer=encoder, vector_cache=store)
+    matcher.index(entries_from_debunks(DEBUNKS))
+    new = IndexEntry(42, "Putting an onion in your sock draws out the flu virus overnight.", "claim")
+    before = encoder.encoded
+    matcher.add([new])
+    assert encoder.encoded == before + 1
+    [found] = matcher.search(["sliced onions in socks cure the flu"], k=3)
+    assert found[0].debunk_id == 42
+    assert len(store.get_vectors(encoder.model_id, [_key(new.text)])) == 1
+    # a restart over the same store encodes nothing that is already cached
+    restarted = Matcher(
+        reranker=loaded.reranker, static=loaded.static, transformer=encoder, vector_cache=store
+    )
+    before = encoder.encoded
+    restarted.index([*entries_from_debunks(DEBUNKS), new])
+    assert encoder.encoded == before
+
+
+def test_add_a_variant_makes_its_debunk_findable_by_that_phrasing(fast_matcher: Matcher) -> None:
+    fast_matcher.add(
+        [IndexEntry(8, "Rabbits never need glasses: orange veggies give you eagle eyes at night", "variant")]
+    )
+    [found] = fast_matcher.search(["orange veggies give you eagle eyes at night"], k=1)
+    assert found[0].debunk_id == 8
+
+
+def test_remove_drops_a_debunk_from_results() -> None:
+    matcher = Matcher.load(MODELS, profile="fast")
+    matcher.index(entries_from_debunks(DEBUNKS))
+    matcher.remove([5])
+    [found] = matcher.search(["Obama was born in Kenya"], k=8)
+    assert 5 not in {candidate.debunk_id for candidate in found}
+    assert len(matcher) == len(DEBUNKS) - 1
+
+
+def test_search_on_an_empty_index_returns_empty_lists() -> None:
+    matcher = Matcher.load(MODELS, profile="fast")
+    matcher.index([])
+    assert matcher.search(["anything at all"], k=5) == [[]]
+
+
+def test_load_raises_model_artifact_error_when_the_folder_is_empty(tmp_path: Path) -> None:
+    with pytest.raises(ModelArtifactError, match="manifest"):
+        Matcher.load(tmp_path)
+
+
+def test_load_raises_model_artifact_error_when_the_reranker_is_corrupt(tmp_path: Path) -> None:
+    shutil.copytree(MODELS / "matcher", tmp_path / "matcher")
+    shutil.copytree(MODELS / "embeddings", tmp_path / "embeddings")
+    (tmp_path / "matcher" / "reranker-fast.skops").write_bytes(b"not a zip file")
+    with pytest.raises(ModelArtifactError, match="reranker-fast"):
+        Matcher.load(tmp_path, profile="fast")
+
+
+def test_load_raises_model_artifact_error_when_the_static_model_is_missing(tmp_path: Path) -> None:
+    shutil.copytree(MODELS / "matcher", tmp_path / "matcher")
+    with pytest.raises(ModelArtifactError, match="static"):
+        Matcher.load(tmp_path, profile="fast")
+
+
+def test_clean_query_drops_links_mentions_and_the_tweet_signature() -> None:
+    tweet = (
+        "Wow @someone look #AustralianFires https://t.co/abc pic.twitter.com/xyz "
+        "— Center for Bio Div (@CenterForBioDiv) January 14, 2020"
+    )
+    assert clean_query(tweet) == "Wow look Australian Fires"
+
+
+def test_profile_reads_numbers_dates_and_capitalised_runs() -> None:
+    found = profile("Joe Biden said 5,000 jobs were lost on March 3, 2019, ten times more.")
+    assert {"5000", "10"} <= found.numbers
+    assert {"2019", "m3", "m3d3"} <= found.dates
+    assert "joe biden" in found.entities
+
+
+def _key(text: str) -> str:
+    from factcheck._text import canonical_key
+
+    return canonical_key(text)

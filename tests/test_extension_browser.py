@@ -197,6 +197,7 @@ class Browser:
     context: BrowserContext
     extension_id: str
     control: Page
+    errors: list[str]
 
     def url(self, path: str) -> str:
         return f"chrome-extension://{self.extension_id}/{path}"
@@ -235,9 +236,18 @@ class Browser:
             [tab, func, list(args)],
         )
 
+    def watch(self, page: Page) -> None:
+        """Remember uncaught errors and console errors of an extension page."""
+        page.on("pageerror", lambda error: self.errors.append(f"{page.url}: {error}"))
+        page.on(
+            "console",
+            lambda message: message.type == "error" and self.errors.append(f"{page.url}: {message.text}"),
+        )
+
     def popup(self, page: Page) -> Page:
         """The popup, opened in a tab and aimed at `page` (the tests cannot click the toolbar)."""
         popup = self.context.new_page()
+        self.watch(popup)
         popup.set_viewport_size({"width": 380, "height": 560})
         popup.goto(self.url(f"popup.html?tab={self.tab_id(page)}"))
         return popup
@@ -275,7 +285,9 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
             extension_id = worker.url.split("/")[2]
             control = context.pages[0] if context.pages else context.new_page()
             control.goto(f"chrome-extension://{extension_id}/options.html")
-            yield Browser(context, extension_id, control)
+            browser = Browser(context, extension_id, control, [])
+            browser.watch(control)
+            yield browser
         finally:
             context.close()
 
@@ -522,6 +534,7 @@ def test_options_page_previews_exactly_what_a_check_sends(
 ) -> None:
     page.goto(f"{site}/article.html")
     options = browser.context.new_page()
+    browser.watch(options)
     options.goto(browser.url(f"options.html?tab={browser.tab_id(page)}#preview"))
     expect(options.locator("#preview-json")).to_contain_text("microchips", timeout=10_000)
     request = json.loads(options.locator("#preview-json").text_content())
@@ -637,3 +650,19 @@ def test_popup_explains_rate_limits_and_a_stopped_server(
     assert _marks(other).count() == 0
     assert "Scientists say" in other.locator(".a3s").inner_text()
     other.close()
+
+
+def test_chromium_reports_no_manifest_warnings_or_extension_errors(browser: Browser) -> None:
+    """Chromium's own lint of the manifest, and any error the popup or options raised during the tests."""
+    assert browser.errors == []
+    page = browser.context.new_page()
+    page.goto("chrome://extensions")
+    infos = page.evaluate(
+        "() => new Promise((done) => chrome.developerPrivate.getExtensionsInfo({includeDisabled: true}, done))"
+    )
+    page.close()
+    [info] = [info for info in infos if info["id"] == browser.extension_id]
+    assert info["installWarnings"] == []
+    assert info["manifestErrors"] == []
+    hosts = {host["host"] for host in info["permissions"]["runtimeHostPermissions"]["hosts"]}
+    assert hosts == {"http://127.0.0.1/*", "http://localhost/*"}

@@ -25,7 +25,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Literal, get_args
+from typing import Literal, cast, get_args
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -125,7 +125,7 @@ def _user(row: UserRow) -> User:
     return User(
         id=row.id,
         username=row.username,
-        role=row.role,  # type: ignore[arg-type]  (validated on write)
+        role=cast(Role, row.role),  # validated on write
         display_name=row.display_name,
         disabled=row.disabled,
         created_at=row.created_at,

@@ -324,3 +324,17 @@ def test_dashboard_counts_flagged_and_confirmed_per_day_and_the_top_claims(
     assert board.confirmed[-1] == 1
     assert board.top_claims[0].text == CLAIM_TEXT
     assert board.status_counts == {"open": 1, "confirmed": 1}
+
+
+def test_rejection_check_answers_from_memory_and_rereads_after_its_max_age(
+    queue: ReviewQueue, debunks: tuple[Debunk, Debunk]
+) -> None:
+    microchip, _ = debunks
+    cached = queue.rejection_check(max_age_s=3600)
+    fresh = queue.rejection_check(max_age_s=0)
+    key = canonical_key(CLAIM_TEXT)
+    assert not cached(key, microchip.id)  # type: ignore[arg-type]
+    [item] = queue.flag_report(_report(CLAIM_TEXT, matches=(_suggest(microchip),)), origin="api")
+    queue.reject(item.id, microchip.id, expected_version=item.version, actor="ana")  # type: ignore[arg-type]
+    assert not cached(key, microchip.id)  # type: ignore[arg-type]
+    assert fresh(key, microchip.id)  # type: ignore[arg-type]

@@ -84,7 +84,7 @@ DONE_NOTICES = {
     "logout": "Signed out.",
 }
 PAGE_SIZE = 25
-LOGIN_LIMIT = RateLimiter("10/minute")
+LOGIN_RATE = "10/minute"  # per client address; off when Settings.rate_limit is "" (as in tests)
 
 
 # --- page contexts -------------------------------------------------------------------------------
@@ -371,6 +371,7 @@ def install(app: FastAPI) -> None:
     """The editor's static files, its error pages, and the hook that queues needs_review claims."""
     app.mount("/editor/static", StaticFiles(directory=str(STATIC_DIR)), name="editor-static")
     app.add_exception_handler(PageError, _page_error)
+    app.state.login_limiter = RateLimiter(LOGIN_RATE if app.state.settings.rate_limit else "")
     if getattr(app.state, "on_report", None) is None:
 
         def flag_for_review(report: Report, source_url: str) -> None:
@@ -570,7 +571,7 @@ def login(
         context.error = "The sign-in form expired (or cookies are blocked). Please try again."
         return _render_login(request, context, token, status=403)
     try:
-        LOGIN_LIMIT(request)
+        request.app.state.login_limiter(request)
     except HTTPException:
         context.error = "Too many sign-in attempts from here. Wait a minute and try again."
         return _render_login(request, context, token, status=429)

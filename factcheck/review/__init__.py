@@ -27,13 +27,15 @@ from __future__ import annotations
 import builtins
 import math
 import re
+import threading
+import time
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, Literal, get_args
+from typing import Any, Literal, cast, get_args
 
-from sqlalchemy import delete, exists, func, or_, select, update
+from sqlalchemy import CursorResult, delete, exists, func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from factcheck._text import canonical_key, collapse_whitespace
@@ -331,7 +333,9 @@ class ReviewQueue:
             row.priority = priority_of(row.seen_count, row.checkworthiness, now, reader=bool(has_reader))
             known = {candidate.debunk_id: candidate for candidate in row.candidates}
             for match in fresh:
-                debunk_id = int(match.debunk.id)  # type: ignore[arg-type]  (filtered above)
+                debunk_id = match.debunk.id
+                if debunk_id is None:
+                    continue
                 if debunk_id in known:
                     existing = known[debunk_id]
                     if match.probability > existing.probability:
@@ -478,7 +482,7 @@ class ReviewQueue:
                 text=row.text,
                 claim_key=row.claim_key,
                 origin=row.origin,
-                status=row.status,  # type: ignore[arg-type]  (only REVIEW_STATUSES are written)
+                status=cast(ReviewStatus, row.status),  # only REVIEW_STATUSES are written
                 seen_count=row.seen_count,
                 checkworthiness=row.checkworthiness,
                 priority=row.priority,
@@ -644,12 +648,13 @@ class ReviewQueue:
         self, session: Session, item_id: int, expected_version: int, *, must_be_open: bool = True
     ) -> ReviewItemRow:
         """Compare-and-set on the item's version: exactly one of two racing editors gets past this."""
-        claimed = session.execute(
+        result = session.execute(
             update(ReviewItemRow)
             .where(ReviewItemRow.id == item_id, ReviewItemRow.version == expected_version)
             .values(version=expected_version + 1)
             .execution_options(synchronize_session=False)
-        ).rowcount
+        )
+        claimed = cast(CursorResult[Any], result).rowcount
         row = session.get(
             ReviewItemRow, item_id, options=[selectinload(ReviewItemRow.candidates)], populate_existing=True
         )
@@ -736,6 +741,26 @@ class ReviewQueue:
                 )
             }
 
+    def rejection_check(self, *, max_age_s: float = 10.0) -> Callable[[str, int], bool]:
+        """`is_rejected` for the matcher's hot path: one set in memory, reread every `max_age_s`.
+
+        A claim has a few candidates and a document many claims; one query each would add up.
+        A new rejection takes effect within `max_age_s` seconds in every process.
+        """
+        state: dict[str, Any] = {"pairs": frozenset(), "read_at": -math.inf}
+        lock = threading.Lock()
+
+        def is_rejected(claim_key: str, debunk_id: int) -> bool:
+            now = time.monotonic()
+            if now - state["read_at"] > max_age_s:
+                with lock:
+                    if now - state["read_at"] > max_age_s:
+                        state["pairs"] = frozenset(self.rejected_pairs())
+                        state["read_at"] = now
+            return (claim_key, debunk_id) in state["pairs"]
+
+        return is_rejected
+
     def is_dismissed(self, claim_key: str) -> bool:
         """True when an editor marked this wording not check-worthy."""
         with self.store.session() as session:
@@ -756,7 +781,7 @@ class ReviewQueue:
             negatives = session.execute(
                 select(ReviewRejectionRow.claim_text, ReviewRejectionRow.debunk_id)
             ).all()
-        pairs = {(text, int(debunk_id), True) for text, debunk_id in positives}
+        pairs = {(text, int(debunk_id), True) for text, debunk_id in positives if debunk_id is not None}
         pairs |= {(text, int(debunk_id), False) for text, debunk_id in negatives}
         return [ReviewedPair(claim_text=t, debunk_id=d, matches=m) for t, d, m in sorted(pairs)]
 

@@ -125,7 +125,8 @@ def augment_training_data(
         target.write_text(original + "".join(line + "\n" for line in extra), encoding="utf-8")
 
     copy_with(collection_rel, [_debunk_line(f"{VCLAIM_PREFIX}{d}", debunks[d]) for d in used_debunks])
-    queries, qrels = [], []
+    queries: list[str] = []
+    qrels: list[str] = []
     for number, (text, ids) in enumerate(sorted(positives.items())):
         for copy in range(repeat):
             query_id = f"{QUERY_PREFIX}{number}-{copy}"

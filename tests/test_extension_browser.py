@@ -429,6 +429,81 @@ def test_highlight_comes_back_when_the_page_rewrites_its_content(
     assert browser.in_page(page, "status")["highlighted"] == 1
 
 
+def test_highlight_picks_the_occurrence_its_prefix_and_suffix_describe(
+    browser: Browser, site: str, page: Page
+) -> None:
+    page.goto(f"{site}/article.html")
+    page.set_content(
+        """<main>
+            <p id="a">Fun fact: humans only use ten percent of their brains. Share it!</p>
+            <p id="b">My teacher said:   humans   only use
+               ten percent of their <b>brains</b>. I never believed it.</p>
+            <p id="c">It’s   a  “myth”—and it isn’t true.</p>
+        </main>"""
+    )
+    debunk = _static_claims()[1]["matches"]
+    claims = [
+        {
+            "text": "humans only use ten percent of their brains.",
+            "prefix": "My teacher said: ",
+            "suffix": " I never believed it.",
+            "status": "debunked",
+            "matches": debunk,
+        },
+        {
+            "text": "It's a \"myth\"-and it isn't true.",
+            "prefix": "",
+            "suffix": "",
+            "status": "debunked",
+            "matches": debunk,
+        },
+    ]
+    assert browser.in_page(page, "highlight", claims)["highlighted"] == 2
+    assert page.locator("#a factcheck-mark").count() == 0
+    assert _flat("".join(page.locator("#b factcheck-mark").all_text_contents())) == claims[0]["text"]
+    assert page.locator("#b b factcheck-mark").text_content() == "brains"
+    assert page.locator("#c factcheck-mark").count() == 1
+
+
+def test_request_bodies_leave_out_what_the_user_turned_off(browser: Browser) -> None:
+    bodies = browser.call(
+        """async () => {
+            const api = await import("/lib/api.js");
+            const page = {text: "Some text.", url: "https://example.org/a?b=1#inbox/secret"};
+            return [
+                api.buildCheckRequest(page, {sendSourceUrl: true}),
+                api.buildCheckRequest(page, {sendSourceUrl: false}),
+                api.buildCheckRequest({text: "x".repeat(200000), url: "chrome://newtab"}, {sendSourceUrl: true}),
+                api.buildReportRequest({text: " a claim ", url: page.url, context: "c", comment: ""}, {sendSourceUrl: true}),
+            ];
+        }"""
+    )
+    assert bodies[0] == {"text": "Some text.", "source_url": "https://example.org/a?b=1"}
+    assert bodies[1] == {"text": "Some text."}
+    assert set(bodies[2]) == {"text"} and len(bodies[2]["text"]) == 100_000
+    assert bodies[3] == {
+        "text": "a claim",
+        "context": "c",
+        "comment": "",
+        "source_url": "https://example.org/a?b=1",
+    }
+
+
+@pytest.mark.parametrize(
+    ("header", "seconds"),
+    [("30", 30), ("0", 0), ("Wed, 21 Oct 2015 07:28:30 GMT", 30), ("soon", None), (None, None)],
+)
+def test_retry_after_is_read_as_seconds_or_an_http_date(
+    browser: Browser, header: str | None, seconds: int | None
+) -> None:
+    now = "Wed, 21 Oct 2015 07:28:00 GMT"
+    parsed = browser.call(
+        """async ([header, now]) => (await import("/lib/api.js")).parseRetryAfter(header, Date.parse(now))""",
+        [header, now],
+    )
+    assert parsed == seconds
+
+
 # --- end to end, against the real API server ------------------------------------------------------
 
 

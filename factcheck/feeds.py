@@ -21,6 +21,7 @@ politeness delay (`Throttle`) shared by every process (LocalThrottle) or every w
 
 from __future__ import annotations
 
+import calendar
 import csv
 import dataclasses
 import hashlib
@@ -38,10 +39,10 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from typing import IO, TYPE_CHECKING, Any, Literal, Protocol, get_args
+from typing import IO, TYPE_CHECKING, Any, Literal, Protocol, cast, get_args
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
-from sqlalchemy import func, select, update
+from sqlalchemy import CursorResult, Result, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -446,8 +447,8 @@ def _entry_time(entry: Mapping[str, Any]) -> datetime | None:
         value = entry.get(key)
         if value:
             try:
-                return datetime(*value[:6], tzinfo=UTC)
-            except (TypeError, ValueError):
+                return datetime.fromtimestamp(calendar.timegm(value), UTC)
+            except (TypeError, ValueError, OverflowError):
                 continue
     return None
 
@@ -540,7 +541,7 @@ def list_feeds(store: Store) -> list[Feed]:
             .where(ArticleRow.feed_id.is_not(None))
             .group_by(ArticleRow.feed_id, ArticleRow.status)
         ):
-            counts.setdefault(feed_id, {})[status] = count
+            counts.setdefault(feed_id or 0, {})[status] = count
         rows = session.scalars(select(FeedRow).order_by(FeedRow.id)).all()
         return [_feed_from_row(row, counts.get(row.id, {})) for row in rows]
 
@@ -818,14 +819,13 @@ class FeedRunner:
     def retry_failed(self) -> int:
         """Put failed articles back to pending, with fresh retries; returns how many."""
         with self.store.session() as session:
-            return int(
+            return _rowcount(
                 session.execute(
                     update(ArticleRow)
                     .where(ArticleRow.status == "failed")
                     .values(status="pending", attempts=0, error="", finished_at=None, dispatched_at=None)
                     .execution_options(synchronize_session=False)
-                ).rowcount
-                or 0
+                )
             )
 
     def check_article(self, article_id: int) -> ArticleOutcome:
@@ -844,7 +844,7 @@ class FeedRunner:
                 return _outcome_from_row(row, "skipped")
         self.throttle.wait(urlsplit(url).hostname or "")
         try:
-            document = document_from_url(url, self.fetcher)  # type: ignore[arg-type]
+            document = document_from_url(url, self.fetcher)
         except FetchError as error:
             if is_retryable(error) and attempts < self.retries:
                 self._record_attempt(article_id, error)
@@ -867,7 +867,10 @@ class FeedRunner:
         except Exception as error:  # one article must not stop a batch; the log keeps the traceback
             log.exception("checking %s failed", url)
             return self._fail(article_id, url, error)
-        return self._finish(article_id, url, report, content_hash)
+        try:
+            return self._finish(article_id, url, report, content_hash)
+        except FactcheckError as error:  # e.g. the review queue refused a claim: the same next time
+            return self._fail(article_id, url, error)
 
     def check_with_retries(
         self, article_id: int, *, sleep: Callable[[float], None] = time.sleep
@@ -906,34 +909,38 @@ class FeedRunner:
     def _fail(self, article_id: int, url: str, error: BaseException) -> ArticleOutcome:
         message = _error_text(error)
         with self.store.session() as session:
-            claimed = session.execute(
-                update(ArticleRow)
-                .where(ArticleRow.id == article_id, ArticleRow.status == "pending")
-                .values(
-                    status="failed", attempts=ArticleRow.attempts + 1, error=message, finished_at=utcnow()
+            claimed = _rowcount(
+                session.execute(
+                    update(ArticleRow)
+                    .where(ArticleRow.id == article_id, ArticleRow.status == "pending")
+                    .values(
+                        status="failed", attempts=ArticleRow.attempts + 1, error=message, finished_at=utcnow()
+                    )
+                    .execution_options(synchronize_session=False)
                 )
-                .execution_options(synchronize_session=False)
-            ).rowcount
+            )
         return ArticleOutcome(article_id, url, "failed" if claimed else "skipped", error=message)
 
     def _finish_duplicate(
         self, article_id: int, url: str, original: int, content_hash: str, final_url: str
     ) -> ArticleOutcome:
         with self.store.session() as session:
-            claimed = session.execute(
-                update(ArticleRow)
-                .where(ArticleRow.id == article_id, ArticleRow.status == "pending")
-                .values(
-                    status="duplicate",
-                    duplicate_of=original,
-                    content_hash=content_hash,
-                    final_url=final_url[:2048],
-                    attempts=ArticleRow.attempts + 1,
-                    error="",
-                    finished_at=utcnow(),
+            claimed = _rowcount(
+                session.execute(
+                    update(ArticleRow)
+                    .where(ArticleRow.id == article_id, ArticleRow.status == "pending")
+                    .values(
+                        status="duplicate",
+                        duplicate_of=original,
+                        content_hash=content_hash,
+                        final_url=final_url[:2048],
+                        attempts=ArticleRow.attempts + 1,
+                        error="",
+                        finished_at=utcnow(),
+                    )
+                    .execution_options(synchronize_session=False)
                 )
-                .execution_options(synchronize_session=False)
-            ).rowcount
+            )
         return ArticleOutcome(article_id, url, "duplicate" if claimed else "skipped")
 
     def _finish(self, article_id: int, url: str, report: Report, content_hash: str | None) -> ArticleOutcome:
@@ -945,22 +952,24 @@ class FeedRunner:
         with self.store.session() as session:
             # The compare-and-set comes first: on PostgreSQL it locks the row, so a second worker on the
             # same article waits here, then finds it done and writes nothing.
-            claimed = session.execute(
-                update(ArticleRow)
-                .where(ArticleRow.id == article_id, ArticleRow.status == "pending")
-                .values(
-                    status="done",
-                    content_hash=content_hash,
-                    final_url=source_url[:2048],
-                    attempts=ArticleRow.attempts + 1,
-                    error="",
-                    claim_count=len(verdicts),
-                    debunked_count=debunked,
-                    needs_review_count=needs_review,
-                    finished_at=utcnow(),
+            claimed = _rowcount(
+                session.execute(
+                    update(ArticleRow)
+                    .where(ArticleRow.id == article_id, ArticleRow.status == "pending")
+                    .values(
+                        status="done",
+                        content_hash=content_hash,
+                        final_url=source_url[:2048],
+                        attempts=ArticleRow.attempts + 1,
+                        error="",
+                        claim_count=len(verdicts),
+                        debunked_count=debunked,
+                        needs_review_count=needs_review,
+                        finished_at=utcnow(),
+                    )
+                    .execution_options(synchronize_session=False)
                 )
-                .execution_options(synchronize_session=False)
-            ).rowcount
+            )
             if not claimed:
                 return ArticleOutcome(article_id, url, "skipped")
             session.add_all(_result_row(article_id, position, v) for position, v in enumerate(verdicts))
@@ -1202,9 +1211,9 @@ def _interleave_by_host(rows: Sequence[tuple[int, str]]) -> list[int]:
     while queues:
         still = []
         for queue in queues:
-            article_id = next(queue, None)
-            if article_id is not None:
-                ordered.append(article_id)
+            following = next(queue, None)
+            if following is not None:
+                ordered.append(following)
                 still.append(queue)
         queues = still
     return ordered
@@ -1233,6 +1242,11 @@ def _result_row(article_id: int, position: int, verdict: ClaimVerdict) -> Articl
         ],
         created_at=utcnow(),
     )
+
+
+def _rowcount(result: Result[Any]) -> int:
+    """The rows an UPDATE matched (Session.execute is typed as returning a plain Result)."""
+    return int(cast("CursorResult[Any]", result).rowcount or 0)
 
 
 def _finite(value: float) -> float | None:
@@ -1330,11 +1344,11 @@ def report_data(store: Store, *, since: datetime, until: datetime | None = None)
 
         def source_of(feed_id: int | None, url: str) -> tuple[str, str]:
             if feed_id in feeds:
-                return feeds[feed_id]  # type: ignore[index]
+                return feeds[feed_id]
             return urlsplit(url).hostname or "unknown", ""
 
         totals: dict[tuple[str, str], list[int]] = {}
-        for feed_id, url, status, claims, debunked, needs_review in session.execute(
+        for feed_id, url, status, claim_count, debunked, needs_review in session.execute(
             select(
                 ArticleRow.feed_id,
                 ArticleRow.url,
@@ -1347,7 +1361,7 @@ def report_data(store: Store, *, since: datetime, until: datetime | None = None)
             counts = totals.setdefault(source_of(feed_id, url), [0, 0, 0, 0, 0])
             counts[0] += status == "done"
             counts[1] += status == "failed"
-            counts[2] += claims
+            counts[2] += claim_count
             counts[3] += debunked
             counts[4] += needs_review
         flagged = session.execute(
@@ -1414,7 +1428,7 @@ _REPORT_CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:2rem auto;max-width:60rem;color:#222;padding:0 1rem}
 h1{font-size:1.5rem}h2{font-size:1.2rem;margin-top:2rem}table{border-collapse:collapse;width:100%}
 th,td{text-align:left;padding:.35rem .5rem;border-bottom:1px solid #ddd;vertical-align:top}
-td.n,th.n{text-align:right}.muted{color:#666}.tag{display:inline-block;padding:0 .4rem;border-radius:.3rem;color:#fff;font-size:.8rem}
+td.n,th.n{text-align:right}.muted{color:#666}.tag{display:inline-block;white-space:nowrap;padding:0 .4rem;border-radius:.3rem;color:#fff;font-size:.8rem}
 .debunked{background:#c0392b}.needs_review{background:#b7791f}
 """
 

@@ -85,7 +85,9 @@ def flag(checker: Checker, text: str) -> ReviewItem:
 
 
 def unique_claim() -> str:
-    return f"The city council secretly sold water rights number {uuid.uuid4().hex[:8]} to a bottling firm."
+    """Different enough from every other (near-identical claims would join one item)."""
+    a, b, c, d = (uuid.uuid4().hex[:6] for _ in range(4))
+    return f"Council {a} secretly sold water rights {b} to bottling firm {c} in district {d}."
 
 
 # --- signing in ------------------------------------------------------------------------------------

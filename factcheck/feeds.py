@@ -801,6 +801,7 @@ class FeedRunner:
                         "claim_count": 0,
                         "debunked_count": 0,
                         "needs_review_count": 0,
+                        "queued_count": 0,
                         "discovered_at": now,
                     }
                 )
@@ -986,6 +987,12 @@ class FeedRunner:
                         origin=FEED_ORIGIN,
                     )
                     queued += item is not None
+            session.execute(
+                update(ArticleRow)
+                .where(ArticleRow.id == article_id)
+                .values(queued_count=queued)
+                .execution_options(synchronize_session=False)
+            )
         return ArticleOutcome(
             article_id,
             url,
@@ -1079,8 +1086,9 @@ class FeedRunner:
         if send is None:
             self.run(processes=processes, progress=progress, summary=summary)
         else:
+            everything = self.pending()  # the ones sent now and the ones still in flight from before
             self.dispatch(send, redispatch_after_s=redispatch_after_s)
-            self.wait(progress=progress, summary=summary, timeout_s=timeout_s)
+            self.wait(everything, progress=progress, summary=summary, timeout_s=timeout_s)
         summary.elapsed_s = time.perf_counter() - started
         return summary
 
@@ -1120,26 +1128,31 @@ class FeedRunner:
 
     def wait(
         self,
+        article_ids: Iterable[int] | None = None,
         *,
         progress: RunProgress | None = None,
         summary: RunSummary | None = None,
         poll_interval_s: float = 0.5,
         timeout_s: float | None = None,
     ) -> RunSummary:
-        """Wait until no dispatched article is pending, reporting each as the workers finish it.
+        """Wait until the workers have finished `article_ids` (default: every dispatched pending one).
+
+        Each article is reported (to `progress` and the summary) as it ends.
 
         Reads the database, not a result backend: what counts is what the workers stored.
         """
         started = time.perf_counter()
         summary = summary or RunSummary()
-        with self.store.session() as session:
-            waiting = set(
-                session.scalars(
-                    select(ArticleRow.id).where(
-                        ArticleRow.status == "pending", ArticleRow.dispatched_at.is_not(None)
+        if article_ids is None:
+            with self.store.session() as session:
+                article_ids = list(
+                    session.scalars(
+                        select(ArticleRow.id).where(
+                            ArticleRow.status == "pending", ArticleRow.dispatched_at.is_not(None)
+                        )
                     )
                 )
-            )
+        waiting = set(article_ids)
         if progress:
             progress.started(len(waiting))
         deadline = None if timeout_s is None else time.monotonic() + timeout_s
@@ -1262,6 +1275,7 @@ def _outcome_from_row(row: ArticleRow, status: OutcomeStatus | None = None) -> A
         claims=row.claim_count,
         debunked=row.debunked_count,
         needs_review=row.needs_review_count,
+        queued=row.queued_count,
         error=row.error if row.status == "failed" else "",
     )
 

@@ -67,6 +67,7 @@ class ArticleRow(Base):
     claim_count: Mapped[int] = mapped_column(Integer, default=0)
     debunked_count: Mapped[int] = mapped_column(Integer, default=0)
     needs_review_count: Mapped[int] = mapped_column(Integer, default=0)
+    queued_count: Mapped[int] = mapped_column(Integer, default=0)  # sightings it added to the review queue
     discovered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     dispatched_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True, index=True)

@@ -58,6 +58,7 @@ def upgrade() -> None:
         sa.Column("claim_count", sa.Integer(), nullable=False),
         sa.Column("debunked_count", sa.Integer(), nullable=False),
         sa.Column("needs_review_count", sa.Integer(), nullable=False),
+        sa.Column("queued_count", sa.Integer(), nullable=False),
         _timestamp("discovered_at"),
         _timestamp("dispatched_at", nullable=True),
         _timestamp("finished_at", nullable=True),

@@ -154,6 +154,22 @@ def test_login_form_without_its_csrf_token_is_refused(client: TestClient, people
     assert SESSION_COOKIE not in response.cookies
 
 
+@pytest.mark.parametrize(
+    "target", ["https://evil.example/", "//evil.example/x", "/v1/debunks", "/editor\\@evil"]
+)
+def test_login_never_redirects_outside_the_editor(
+    client: TestClient, people: dict[str, str], target: str
+) -> None:
+    form = client.get("/editor/login")
+    token = CSRF.search(form.text).group(1)  # type: ignore[union-attr]
+    response = client.post(
+        "/editor/login",
+        data={"username": people["viewer"], "password": PASSWORD, "csrf_token": token, "next": target},
+        follow_redirects=False,
+    )
+    assert response.headers["location"] == "/editor/queue"
+
+
 def test_logout_ends_the_session(client: TestClient, people: dict[str, str]) -> None:
     token = login(client, people["viewer"])
     response = client.post("/editor/logout", data={"csrf_token": token}, follow_redirects=False)

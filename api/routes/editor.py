@@ -305,6 +305,8 @@ def page_user(role: str) -> Callable[[Request], Any]:
             if _wants_json(request):
                 raise HTTPException(401, "sign in or send an API key", {"WWW-Authenticate": "Bearer"})
             target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            if request.method != "GET":  # a form sent after the login expired: its target has no page
+                target = "/editor/queue"
             raise PageError(303, "sign in first", redirect=f"/editor/login?next={quote(target)}")
         if not user.can(role):
             raise PageError(

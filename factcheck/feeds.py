@@ -44,6 +44,7 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from sqlalchemy import CursorResult, Result, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from factcheck._text import canonical_key, collapse_whitespace
@@ -876,14 +877,25 @@ class FeedRunner:
     def check_with_retries(
         self, article_id: int, *, sleep: Callable[[float], None] = time.sleep
     ) -> ArticleOutcome:
-        """`check_article`, retried in place with backoff while the fetch error may pass."""
-        attempt = 0
+        """`check_article`, retried in place with backoff while the fetch error may pass.
+
+        A database error that may pass (a PostgreSQL deadlock between two workers queueing the same
+        claims, SQLite busy past its timeout) rolls the article back, so it is simply tried again;
+        after `retries` of those the error is raised.
+        """
+        attempt = database_errors = 0
         while True:
             try:
                 return self.check_article(article_id)
             except FetchError:
                 sleep(self.backoff(attempt))
                 attempt += 1
+            except OperationalError:
+                database_errors += 1
+                if database_errors > self.retries:
+                    raise
+                log.warning("database error on article %s; trying again", article_id, exc_info=True)
+                sleep(self.backoff(database_errors - 1))
 
     def _done_with_content(self, content_hash: str, article_id: int) -> int | None:
         with self.store.session() as session:

@@ -139,11 +139,16 @@ async function check(force) {
   $("error").hidden = true;
   $("status").hidden = false;
   $("status").textContent = "Checking this page…";
+  const slow = setTimeout(() => {
+    $("status").textContent = "Still checking… the server is taking a while.";
+  }, 4_000);
   try {
     render(await send({ type: "check", tabId: tab.id, force }));
   } catch (error) {
     showError(error);
     $("recheck").disabled = false;
+  } finally {
+    clearTimeout(slow);
   }
 }
 

@@ -335,7 +335,7 @@ def test_extract_takes_the_open_message_in_webmail_with_quote_markers_removed(
     extracted = browser.in_page(page, "extract")
     assert extracted["kind"] == "webmail"
     text = extracted["text"]
-    assert "---------- Forwarded message ---------" in text
+    assert "---------- Forwarded message ---------\nFrom: Carol <carol@example.com>\nDate:" in text
     assert "Scientists say we only use 10% of our\nbrain. Imagine" in text
     assert not [line for line in text.splitlines() if line.lstrip().startswith(">")]
     for outside in ("Inbox (3)", "Archive", "Starred", "FW: FW: FW: amazing"):

@@ -26,7 +26,7 @@
     "toolbar", "dialog", "alert", "tablist",
   ]);
   const BLOCK_TAGS = new Set([
-    "ADDRESS", "ARTICLE", "BLOCKQUOTE", "BR", "CAPTION", "DD", "DETAILS", "DIV", "DL", "DT",
+    "ADDRESS", "ARTICLE", "BLOCKQUOTE", "CAPTION", "DD", "DETAILS", "DIV", "DL", "DT",
     "FIELDSET", "FIGCAPTION", "FIGURE", "H1", "H2", "H3", "H4", "H5", "H6", "HEADER", "HR",
     "LI", "MAIN", "OL", "P", "PRE", "SECTION", "SUMMARY", "TABLE", "TD", "TH", "TR", "UL",
   ]);
@@ -85,6 +85,10 @@
         return;
       }
       if (node.nodeType !== Node.ELEMENT_NODE || (node !== root && isSkipped(node))) {
+        return;
+      }
+      if (node.tagName.toUpperCase() === "BR") {
+        parts.push("\n");
         return;
       }
       const block = BLOCK_TAGS.has(node.tagName.toUpperCase());

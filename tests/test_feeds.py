@@ -7,12 +7,15 @@ with the real pipeline is in test_feeds_pipeline.py, and on Celery workers in te
 from __future__ import annotations
 
 import itertools
+import json
 import threading
 import time
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 from factcheck.errors import (
     BlockedAddressError,
@@ -279,3 +282,29 @@ def test_redis_throttle_spaces_fetches_from_one_host_across_clients() -> None:
     throttles = [RedisThrottle(redis.Redis(), 0.2, prefix=prefix) for _ in range(2)]
     starts = sorted(_starts(throttles[0], "a.example", 2) + _starts(throttles[1], "a.example", 1))
     assert all(later - earlier >= 0.15 for earlier, later in itertools.pairwise(starts))
+
+
+def test_feeds_commands_add_list_remove_and_an_empty_report(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from factcheck.cli import app
+
+    monkeypatch.setenv("FACTCHECK_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    cli = CliRunner()
+    added = cli.invoke(app, ["feeds", "add", "https://news.example/rss.xml", "--name", "News"])
+    assert added.exit_code == 0, added.output
+    assert "Feed 1: News <https://news.example/rss.xml>" in added.output
+    listed = cli.invoke(app, ["feeds", "list", "--json"])
+    assert json.loads(listed.output)[0]["name"] == "News"
+    refused = cli.invoke(app, ["feeds", "add", "ftp://news.example/rss.xml"])
+    assert refused.exit_code == 1
+    assert "Error: a feed URL must be an absolute http(s) URL" in refused.output
+    report_file = tmp_path / "report.html"
+    made = cli.invoke(app, ["report", "--since", "7d", "-o", str(report_file)])
+    assert made.exit_code == 0, made.output
+    assert "No flagged claims in this period." in report_file.read_text()
+    assert cli.invoke(app, ["report", "--since", "yesterday-ish"]).exit_code == 1
+    assert cli.invoke(app, ["feeds", "run", "--once", "--every", "15m"]).exit_code != 0
+    removed = cli.invoke(app, ["feeds", "remove", "1"])
+    assert removed.exit_code == 0, removed.output
+    assert cli.invoke(app, ["feeds", "remove", "1"]).exit_code == 1

@@ -24,9 +24,11 @@ except ImportError as error:  # pragma: no cover - depends on the installation
     raise ImportError(
         "Celery workers need the worker extra: pip install 'factcheck[worker]' (celery[redis])"
     ) from error
+from kombu.exceptions import OperationalError as BrokerError
+from kombu.utils.url import maybe_sanitize_url
 from sqlalchemy.exc import OperationalError
 
-from factcheck.errors import FetchError, NotFoundError
+from factcheck.errors import FactcheckError, FetchError, NotFoundError
 from factcheck.feeds import FeedRunner, LocalThrottle, NoThrottle, RedisThrottle, Throttle
 from factcheck.settings import Settings
 
@@ -112,8 +114,12 @@ def check_article(self: Task, article_id: int) -> dict[str, Any]:
 
 
 def send_check(article_id: int) -> None:
-    """Queue one article for the workers."""
-    check_article.apply_async((article_id,), queue=app.conf.task_default_queue)
+    """Queue one article for the workers; FactcheckError when the broker cannot be reached."""
+    try:
+        check_article.apply_async((article_id,), queue=app.conf.task_default_queue)
+    except BrokerError as error:
+        broker = maybe_sanitize_url(app.conf.broker_url)
+        raise FactcheckError(f"cannot queue tasks on the broker {broker}: {error}") from error
 
 
 def start_worker(*, concurrency: int, loglevel: str = "INFO", hostname: str | None = None) -> None:

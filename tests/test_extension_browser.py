@@ -14,16 +14,13 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
-import socket
 import sqlite3
-import subprocess
-import sys
 import threading
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -34,6 +31,8 @@ import pytest
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright (the test extra)")
 from playwright.sync_api import BrowserContext, Page, expect, sync_playwright  # noqa: E402
+
+from tests.e2e_helpers import serve_app  # noqa: E402
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 EXTENSION = REPO_ROOT / "extension"
@@ -55,12 +54,6 @@ pytestmark = [
     ),
     pytest.mark.timeout(240),
 ]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _flat(text: str) -> str:
@@ -128,65 +121,28 @@ def slow_api() -> Iterator[str]:
 @dataclass
 class ApiServer:
     url: str
-    process: subprocess.Popen[bytes]
-    log: Path
     database: Path
+    running: ExitStack
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        self.running.close()
 
 
 @pytest.fixture(scope="module")
 def api_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiServer]:
-    """The real API (uvicorn, create_app) over a fresh SQLite database filled from corpus/."""
-    tmp = tmp_path_factory.mktemp("api")
-    port = _free_port()
-    env = {
-        **os.environ,
-        "FACTCHECK_DATABASE_URL": f"sqlite:///{tmp / 'x.db'}",
-        # Enough for every check below; the rate-limit test uses up the rest on purpose.
-        "FACTCHECK_RATE_LIMIT": "40/minute",
-    }
-    log = tmp / "server.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [
-                *(sys.executable, "-m", "uvicorn", "--factory", "api.app:create_app"),
-                *("--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"),
-            ],
-            cwd=REPO_ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    server = ApiServer(f"http://127.0.0.1:{port}", process, log, tmp / "x.db")
-    deadline = time.monotonic() + SERVER_START_TIMEOUT_S
-    while True:
-        if process.poll() is not None:
-            pytest.fail(f"the API server exited with {process.returncode}:\n{log.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(f"{server.url}/readyz", timeout=2) as response:
-                if response.status == 200:
-                    break
-        except OSError:
-            pass
-        if time.monotonic() > deadline:
-            server.stop()
-            pytest.fail(
-                f"the API server was not ready in {SERVER_START_TIMEOUT_S} s:\n{log.read_text()[-3000:]}"
-            )
-        time.sleep(0.3)
-    try:
-        yield server
-    finally:
-        server.stop()
-        shutil.copy(log, OUTPUT / "api-server.log") if OUTPUT.exists() else None
+    """The real API (uvicorn serving create_app) over a fresh SQLite database filled from corpus/."""
+    from api.app import create_app
+    from factcheck.settings import Settings
+
+    database = tmp_path_factory.mktemp("api") / "x.db"
+    # Enough for every check below; the rate-limit test uses up the rest on purpose.
+    settings = Settings(database_url=f"sqlite:///{database}", rate_limit="40/minute")
+    running = ExitStack()
+    url = running.enter_context(
+        serve_app(lambda: create_app(settings=settings), timeout_s=SERVER_START_TIMEOUT_S)
+    )
+    with running:
+        yield ApiServer(url, database, running)
 
 
 # --- the browser ---------------------------------------------------------------------------------

@@ -11,7 +11,12 @@ from factcheck.cli import app
 from factcheck.errors import InputError
 from factcheck.evaluation.retrieval import load_collection, read_qrels, read_queries
 from factcheck.review import ReviewedPair
-from factcheck.review.training import REVIEW_SPLIT, augment_training_data
+from factcheck.review.training import (
+    REVIEW_SPLIT,
+    ReviewTrainingReport,
+    augment_training_data,
+    install_if_chosen,
+)
 from factcheck.store import Store
 from factcheck.training.matcher import DATASETS
 from factcheck.types import Debunk
@@ -62,6 +67,42 @@ def test_augmented_train_split_holds_the_confirmed_pairs_and_leaves_dev_alone(tm
                 assert (workdir / relative).resolve() == (SHARED_DATA / relative).resolve(), name
 
 
+def _staged(
+    tmp_path: Path, before: dict[str, float], after: dict[str, float], **profiles: str
+) -> ReviewTrainingReport:
+    live, staged = tmp_path / "matcher", tmp_path / "matcher.with-reviews"
+    for folder in (live, staged):
+        folder.mkdir()
+        (folder / "manifest.json").write_text(folder.name)
+    return ReviewTrainingReport(
+        before={name: before for name in profiles.get("live", "fast").split(",")},
+        after={name: after for name in profiles.get("new", "fast").split(",")},
+        model_dir=live,
+        staged_dir=staged,
+    )
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "replace", "profiles", "installed"),
+    [
+        (0.60, 0.61, "if_not_worse", {}, True),
+        (0.60, 0.60, "if_not_worse", {}, True),
+        (0.60, 0.59, "if_not_worse", {}, False),
+        (0.60, 0.59, "always", {}, True),
+        (0.60, 0.70, "never", {}, False),
+        (0.60, 0.70, "always", {"live": "full,fast", "new": "fast"}, False),  # would drop "full"
+    ],
+)
+def test_install_if_chosen_replaces_the_live_model_only_as_asked(
+    tmp_path: Path, before: float, after: float, replace: str, profiles: dict[str, str], installed: bool
+) -> None:
+    report = _staged(tmp_path, {"map@5": before}, {"map@5": after}, **profiles)
+    assert install_if_chosen(report, replace) is installed  # type: ignore[arg-type]
+    live = (tmp_path / "matcher" / "manifest.json").read_text()
+    assert live == ("matcher.with-reviews" if installed else "matcher")
+    assert (tmp_path / "matcher.previous").exists() is installed
+
+
 def test_augment_refuses_a_repeat_below_one(tmp_path: Path) -> None:
     with pytest.raises(InputError):
         augment_training_data(PAIRS, {}, tmp_path, tmp_path / "out", datasets=DATASETS, repeat=0)
@@ -81,3 +122,44 @@ def test_train_reranker_needs_with_reviews_and_confirmed_matches(
     empty = runner.invoke(app, ["train", "reranker", "--with-reviews", "--out", str(tmp_path / "models")])
     assert empty.exit_code == 1
     assert "no confirmed matches to learn from yet" in empty.output
+
+
+@pytest.mark.slow
+def test_train_reranker_with_reviews_trains_compares_and_installs_only_if_not_worse(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    """A real (fast-profile) training run on the shared data; a few minutes on two cores."""
+
+    from factcheck.review import ReviewQueue
+    from factcheck.review.training import train_reranker_with_reviews
+    from factcheck.types import Claim, ClaimVerdict, Document, Match, Report
+    from tests.conftest import REPO_ROOT
+
+    shared_data(DATASETS[REVIEW_SPLIT][0])
+    static = REPO_ROOT / "models" / "embeddings" / "static"
+    if not static.is_dir():
+        pytest.skip(f"{static} is not there (run `factcheck train matcher` first)")
+    models = tmp_path / "models"
+    models.mkdir()
+    (models / "embeddings").symlink_to(static.parent)
+    store = Store(sqlite_url)
+    store.migrate()
+    queue = ReviewQueue(store)
+    microchip = store.create_debunk(MICROCHIP, actor="t")
+    five_g = store.create_debunk(FIVE_G, actor="t")
+    for text, right, wrong in (
+        ("Bill Gates hid tracking chips in every vaccine dose.", microchip, five_g),
+        ("The new masts are what spread the corona virus, share!", five_g, microchip),
+    ):
+        claim = Claim(text=text, normalized=text, start=0, end=len(text), checkworthiness=0.9)
+        matches = (Match(right, 1.0, 0.5), Match(wrong, 0.5, 0.2))
+        report = Report(Document(text=text), (ClaimVerdict(claim, "needs_review", matches),))
+        [item] = queue.flag_report(report, origin="api")
+        item = queue.reject(item.id, wrong.id, expected_version=item.version, actor="t")  # type: ignore[arg-type]
+        queue.confirm(item.id, right.id, expected_version=item.version, actor="t")  # type: ignore[arg-type]
+
+    first = train_reranker_with_reviews(store, SHARED_DATA, models, profiles=("fast",))
+    assert first.added is not None and (first.added.queries, first.added.positives) == (2, 2)
+    assert first.before == {}  # nothing to compare with: installed
+    assert first.replaced and (models / "matcher" / "reranker-fast.skops").is_file()
+    assert 0.0 < first.after["fast"]["map@5"] <= 1.0

@@ -34,7 +34,12 @@ from factcheck.review import ReviewedPair, ReviewQueue
 from factcheck.store import Store
 from factcheck.types import Debunk
 
-__all__ = ["ReviewTrainingReport", "augment_training_data", "train_reranker_with_reviews"]
+__all__ = [
+    "ReviewTrainingReport",
+    "augment_training_data",
+    "install_if_chosen",
+    "train_reranker_with_reviews",
+]
 
 REVIEW_SPLIT = "2a-train"  # the Snopes-style train split our claims and debunks are added to
 QUERY_PREFIX = "review-"
@@ -211,17 +216,31 @@ def train_reranker_with_reviews(
         shutil.move(str(stage_root / "matcher"), staged)
     finally:
         shutil.rmtree(stage_root, ignore_errors=True)
-    complete = not set(report.before) - set(report.after)  # never drop a profile the live model has
+    install_if_chosen(report, replace)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def install_if_chosen(
+    report: ReviewTrainingReport, replace: Literal["if_not_worse", "always", "never"]
+) -> bool:
+    """Move the staged model over the live one when `replace` says so; the live one becomes matcher.previous/.
+
+    Never when the live model has a profile the new one lacks: replacing would drop it.
+    """
+    if report.model_dir is None or report.staged_dir is None:
+        raise ValueError("the report names no live and staged model folders")
+    complete = not set(report.before) - set(report.after)
     report.replaced = complete and (replace == "always" or (replace == "if_not_worse" and _not_worse(report)))
     if report.replaced:
-        previous = models_dir / "matcher.previous"
+        live, staged = report.model_dir, report.staged_dir
+        previous = live.with_name("matcher.previous")
         if previous.exists():
             shutil.rmtree(previous)
         if live.exists():
             live.rename(previous)
         staged.rename(live)
-    report.seconds = time.perf_counter() - started
-    return report
+    return report.replaced
 
 
 def _not_worse(report: ReviewTrainingReport) -> bool:

@@ -338,3 +338,27 @@ def test_rejection_check_answers_from_memory_and_rereads_after_its_max_age(
     queue.reject(item.id, microchip.id, expected_version=item.version, actor="ana")  # type: ignore[arg-type]
     assert not cached(key, microchip.id)  # type: ignore[arg-type]
     assert fresh(key, microchip.id)  # type: ignore[arg-type]
+
+
+def test_wordings_are_keyed_and_added_as_the_matcher_normalises_them(
+    store: Store, queue: ReviewQueue, debunks: tuple[Debunk, Debunk]
+) -> None:
+    microchip, _ = debunks
+    raw = f"BREAKING: {CLAIM_TEXT} Share if you agree!! https://t.co/abc"
+    report = Report(
+        document=Document(text=raw),
+        claims=(
+            ClaimVerdict(
+                claim=Claim(text=raw, normalized=CLAIM_TEXT, start=0, end=len(raw), checkworthiness=0.8),
+                status="needs_review",
+                matches=(_suggest(microchip),),
+            ),
+        ),
+    )
+    [item] = queue.flag_report(report, origin="api")
+    reported = queue.add_reader_report(f"{CLAIM_TEXT} Please forward to everyone you know")
+    assert reported is not None and reported.id == item.id  # the reader's wording is the same claim
+    assert item.claim_key == canonical_key(CLAIM_TEXT)
+    queue.confirm(item.id, microchip.id, expected_version=item.version, actor="ana")  # type: ignore[arg-type]
+    variants = store.get(microchip.id).variants  # type: ignore[arg-type]
+    assert variants == (CLAIM_TEXT,)  # not the packaging it circulated in

@@ -190,11 +190,28 @@ class ReviewQueue:
         Where items, decisions and debunks live; the audit log is the Store's.
     near_duplicate_jaccard : float, default=0.8
         Token-set Jaccard at or above which a new claim joins an open item.
+    normalize : callable, optional
+        Raw claim text -> the wording the matcher compares (default: the claim stage's
+        `normalize_claim_text`, which drops "BREAKING:", "Share if you agree", URLs, emoji...).
+        Grouping, rejections and dismissals are keyed on it, and confirmed wordings are added as
+        variants in it, so they line up with the keys `Checker` looks up.
     """
 
-    def __init__(self, store: Store, *, near_duplicate_jaccard: float = NEAR_DUPLICATE_JACCARD) -> None:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        near_duplicate_jaccard: float = NEAR_DUPLICATE_JACCARD,
+        normalize: Callable[[str], str] | None = None,
+    ) -> None:
         self.store = store
         self.near_duplicate_jaccard = near_duplicate_jaccard
+        self.normalize = normalize
+
+    def wording(self, text: str) -> str:
+        """The matcher's wording of a raw claim text (whitespace collapsed; the text itself if empty)."""
+        normalize = self.normalize or _default_normalize()
+        return collapse_whitespace(normalize(text)) or collapse_whitespace(text)
 
     # --- what enters the queue -----------------------------------------------------------------
 
@@ -208,6 +225,7 @@ class ReviewQueue:
             claim = verdict.claim
             item = self._add(
                 claim.text,
+                wording=claim.normalized,
                 origin=origin,
                 source_url=source_url or document.source_url,
                 context=_context_of(claim, document.text),
@@ -224,6 +242,7 @@ class ReviewQueue:
         """Queue a check-worthy claim that matched no debunk (feeds call this); None if dismissed before."""
         return self._add(
             claim.text,
+            wording=claim.normalized,
             origin=origin,
             source_url=source_url,
             context=context or f"{claim.prefix}{claim.text}{claim.suffix}",
@@ -259,6 +278,7 @@ class ReviewQueue:
         text: str,
         *,
         origin: str,
+        wording: str = "",
         source_url: str = "",
         context: str = "",
         comment: str = "",
@@ -271,8 +291,9 @@ class ReviewQueue:
             raise InputError("the claim text is empty")
         if not origin.strip():
             raise InputError("origin is empty")
-        key = canonical_key(cleaned)
-        tokens = claim_tokens(cleaned)
+        wording = collapse_whitespace(wording)[:MAX_TEXT] or self.wording(cleaned)
+        key = canonical_key(wording)
+        tokens = claim_tokens(wording)
         now = utcnow()
         reader = origin == "reader"
         with self.store.session() as session:
@@ -518,7 +539,7 @@ class ReviewQueue:
         debunk = self.store.get(debunk_id)
         if debunk.retired:
             raise ConflictError(f"debunk {debunk_id} is retired; pick another one or create a new debunk")
-        texts = self._claim(
+        wordings = self._claim(
             item_id,
             expected_version,
             actor,
@@ -529,7 +550,7 @@ class ReviewQueue:
         try:
             added = [
                 text
-                for text in texts
+                for text in self._variants(wordings.values())
                 if self.store.add_variant(debunk_id, text, provenance=f"editor:{actor}")
             ]
         except Exception:
@@ -539,7 +560,7 @@ class ReviewQueue:
             session.execute(
                 delete(ReviewRejectionRow).where(
                     ReviewRejectionRow.debunk_id == debunk_id,
-                    ReviewRejectionRow.claim_key.in_([canonical_key(t) for t in texts]),
+                    ReviewRejectionRow.claim_key.in_(list(wordings)),
                 )
             )
             if added:
@@ -569,7 +590,11 @@ class ReviewQueue:
             )
             session.add_all(
                 ReviewRejectionRow(
-                    claim_key=key, claim_text=text, debunk_id=debunk_id, item_id=item_id, actor=actor
+                    claim_key=key,
+                    claim_text=self.wording(text),
+                    debunk_id=debunk_id,
+                    item_id=item_id,
+                    actor=actor,
                 )
                 for key, text in wordings.items()
                 if key not in known
@@ -617,9 +642,11 @@ class ReviewQueue:
         self, item_id: int, debunk: Debunk, *, expected_version: int, actor: str
     ) -> tuple[ReviewItem, Debunk]:
         """Write a new debunk for this claim (its wordings become variants) and resolve the item with it."""
-        texts = self._claim(item_id, expected_version, actor, "create_debunk", status="new_debunk")
+        wordings = self._claim(item_id, expected_version, actor, "create_debunk", status="new_debunk")
         try:
-            created = self.store.create_debunk(_with_variants(debunk, texts), actor=actor)
+            created = self.store.create_debunk(
+                _with_variants(debunk, self._variants(wordings.values())), actor=actor
+            )
         except Exception:
             self._undo_claim(item_id, expected_version)
             raise
@@ -684,16 +711,20 @@ class ReviewQueue:
         *,
         status: str,
         debunk_id: int | None = None,
-    ) -> builtins.list[str]:
-        """Resolve the item (compare-and-set) and return its distinct wordings, representative first."""
+    ) -> dict[str, str]:
+        """Resolve the item (compare-and-set); returns its distinct wordings (key -> raw text), representative first."""
         with self.store.session() as session:
             row = self._claim_in(session, item_id, expected_version)
             before = _snapshot(row, version=expected_version)
             _resolve(row, status, actor, debunk_id=debunk_id)
-            texts = list(dict.fromkeys([row.text, *_wordings(session, row).values()]))
+            wordings = _wordings(session, row)
             session.flush()
             self.store.record_audit(session, actor, action, "review_item", item_id, before, _snapshot(row))
-            return texts
+            return wordings
+
+    def _variants(self, texts: Iterable[str]) -> builtins.list[str]:
+        """The matcher's wordings of raw texts, once each: what becomes a debunk's variants."""
+        return list(dict.fromkeys(self.wording(text) for text in texts))
 
     def _undo_claim(self, item_id: int, expected_version: int) -> None:
         """Put the item back as the editor saw it when the debunk side of a decision failed."""
@@ -832,6 +863,13 @@ class ReviewQueue:
 
 
 # --- helpers -------------------------------------------------------------------------------------
+
+
+def _default_normalize() -> Callable[[str], str]:
+    # Imported when first needed: the claim stage loads spaCy, which the queue itself does not need.
+    from factcheck.claims import normalize_claim_text
+
+    return normalize_claim_text
 
 
 def _context_of(claim: Claim, text: str) -> str:

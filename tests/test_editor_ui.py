@@ -125,6 +125,7 @@ def test_a_viewer_can_read_the_queue_but_cannot_change_anything(
     assert item is not None
     sign_in(page, base_url, people["viewer"])
     assert "viewer" in page.locator(".readonly").inner_text()
+    page.screenshot(path=str(screenshot_path("editor-queue-as-viewer")), full_page=True)
     page.goto(f"{base_url}/editor/items/{item.id}")
     assert page.get_by_role("button", name="Not check-worthy").count() == 0
     assert page.get_by_role("link", name="Write a new debunk…").count() == 0

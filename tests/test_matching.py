@@ -116,10 +116,8 @@ def full_matcher(store: Store) -> Matcher:
 
 
 @pytest.mark.parametrize("profile_name", ["fast", "full"])
-def test_search_ranks_the_debunk_first_for_paraphrases(
-    profile_name: str, fast_matcher: Matcher, full_matcher: Matcher
-) -> None:
-    matcher = fast_matcher if profile_name == "fast" else full_matcher
+def test_search_ranks_the_debunk_first_for_paraphrases(profile_name: str, request: pytest.FixtureRequest) -> None:
+    matcher: Matcher = request.getfixturevalue(f"{profile_name}_matcher")
     results = matcher.search([text for text, _ in PARAPHRASES], k=3)
     assert [found[0].debunk_id for found in results] == [debunk_id for _, debunk_id in PARAPHRASES]
 

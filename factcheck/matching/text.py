@@ -139,37 +139,50 @@ def _tokenizer() -> Language:
     return spacy.blank("en")
 
 
+@lru_cache(maxsize=200_000)
+def _word(word: str) -> tuple[bool, bool, bool]:
+    """(is punctuation or space, like a number, is a stop word), from spaCy's English lexical attributes."""
+    lexeme = _tokenizer().vocab[word]
+    return (
+        lexeme.is_punct or lexeme.is_space,
+        lexeme.like_num or word[:1] in ("$", "€", "£"),
+        lexeme.is_stop,
+    )
+
+
 @lru_cache(maxsize=65_536)
 def profile(text: str) -> TextProfile:
     """The comparable parts of one text, from the blank English tokenizer and a few regexes (memoised)."""
-    doc = _tokenizer().make_doc(text)
+    words = [token.text for token in _tokenizer().make_doc(text)]
     numbers: set[str] = set()
     entities: set[str] = set()
     run: list[str] = []
-    words = 0
-
-    def close_run() -> None:
-        if run:
-            entities.add(" ".join(run))
-            run.clear()
-
-    for position, token in enumerate(doc):
-        if token.is_punct or token.is_space:
-            close_run()
+    count = 0
+    previous = "."
+    for word in words:
+        punct, numeric, stop = _word(word)
+        if punct:
+            if run:
+                entities.add(" ".join(run))
+                run = []
+            previous = word
             continue
-        words += 1
-        if token.like_num or token.text[:1] in "$€£":
-            value = _number(token.text)
+        count += 1
+        if numeric:
+            value = _number(word)
             if value is not None and not _YEAR.fullmatch(value):
                 numbers.add(value)
-        text_ = token.text
-        capitalised = (text_[:1].isupper() and len(text_) > 1) or (text_.isupper() and len(text_) > 1)
-        sentence_start = position == 0 or doc[position - 1].text in '.!?:"“'
-        if capitalised and not (sentence_start and token.is_stop) and text_.lower() not in _MONTHS:
-            run.append(text_.lower())
-        else:
-            close_run()
-    close_run()
+        lower = word.lower()
+        capitalised = len(word) > 1 and word[0].isupper()
+        sentence_start = previous in (".", "!", "?", ":", '"', "“")
+        if capitalised and not (sentence_start and stop) and lower not in _MONTHS:
+            run.append(lower)
+        elif run:
+            entities.add(" ".join(run))
+            run = []
+        previous = word
+    if run:
+        entities.add(" ".join(run))
     dates = {match.group(1) for match in _YEAR.finditer(text)}
     for match in _MONTH_DAY.finditer(text):
         month = _MONTHS[match.group(1).lower()]
@@ -184,5 +197,5 @@ def profile(text: str) -> TextProfile:
         dates=frozenset(dates),
         entities=frozenset(entities),
         entity_words=frozenset(entity_words),
-        length=words,
+        length=count,
     )

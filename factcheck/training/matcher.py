@@ -335,6 +335,7 @@ def train_matcher(
             )
         log.info("profile %s: thresholds match=%.3f suggest=%.3f", profile, match, suggest)
     manifest["sizes"] = {name: len(split.queries) for name, split in splits.items()}
+    _keep_other_profiles(manifest, out_dir / "matcher")
     (out_dir / "matcher").mkdir(parents=True, exist_ok=True)
     (out_dir / "matcher" / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     report.seconds = time.perf_counter() - started
@@ -350,6 +351,21 @@ def train_matcher(
         encoding="utf-8",
     )
     return report
+
+
+def _keep_other_profiles(manifest: dict[str, Any], matcher_dir: Path) -> None:
+    """Retraining one profile keeps the others, when they were built on the same cascade and static model."""
+    path = matcher_dir / MANIFEST
+    if not path.is_file():
+        return
+    try:
+        previous = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return
+    same = all(previous.get(key) == manifest[key] for key in ("static_model_id", "cascade", "splits"))
+    for profile, section in previous.get("profiles", {}).items():
+        if same and profile not in manifest["profiles"] and (matcher_dir / section.get("model", "")).is_file():
+            manifest["profiles"][profile] = section
 
 
 def _versions() -> dict[str, str]:

@@ -1,0 +1,281 @@
+"""Train the check-worthiness model on the train splits of three public datasets, tune it on their dev splits.
+
+    dataset (folder in shared/data)          domain      train                          dev
+    clef2020_task1_checkworthy_tweets        social      training_v2.tsv                dev_v2.tsv
+    clef2020_task5_checkworthy_debates       transcript  the 40 earliest transcripts    the 10 latest (as the
+                                                                                        task's baseline did)
+    claimbuster                              general     the rest                       20% of sentence ids, by
+                                                                                        seeded shuffle
+
+ClaimBuster's three files share their check-worthy sentences and differ in how many others they hold; the
+union of all three (by sentence id) is split, and dev is scored on 2.5xNCS.json (the file its README
+suggests). Any training text of 5 or more words equal (case, accents, punctuation aside) to a dev text of
+any dataset is dropped from training, so dev figures are not inflated by duplicates across the datasets
+(ClaimBuster and task 5 share the 2016 debates); shorter formulas ("Thank you very much.") stay.
+
+Each dataset gets the same total sample weight, so 39k debate sentences do not drown 700 tweets. The
+regularisation C is chosen on dev by the mean of each dataset's official measure (task 1 MAP, task 5 MAP
+over transcripts, ClaimBuster F1); the check-worthy threshold of each domain is the F1-best one on its dev.
+The shipped model is the one trained on train only, so `factcheck eval checkworthiness --split dev`
+reproduces the dev figures recorded in metadata.json.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+
+from factcheck._text import canonical_key
+from factcheck.checkworthiness import CheckworthinessClassifier, CheckworthinessModel
+from factcheck.errors import InputError
+from factcheck.evaluation.checkworthiness import (
+    DATASET_DOMAINS,
+    DEV_SPLIT_FILE,
+    DatasetName,
+    EvaluationReport,
+    LabelledData,
+    best_f1_threshold,
+    evaluate,
+    read_labelled,
+)
+
+__all__ = [
+    "Splits",
+    "TrainingResult",
+    "load_splits",
+    "save_training_result",
+    "train_checkworthiness",
+]
+
+DEFAULT_C_GRID = (0.1, 0.25, 0.5, 1.0)
+DEFAULT_SEED = 2026
+TASK5_DEV_TRANSCRIPTS = 10
+CLAIMBUSTER_DEV_FRACTION = 0.2
+CLAIMBUSTER_FILES = ("2xNCS.json", "2.5xNCS.json", "3xNCS.json")
+CLAIMBUSTER_DEV_FILE = "2.5xNCS.json"
+MIN_DEDUP_WORDS = 5
+TASK1_DIR = "clef2020_task1_checkworthy_tweets"
+TASK5_DIR = "clef2020_task5_checkworthy_debates"
+CLAIMBUSTER_DIR = "claimbuster"
+
+
+@dataclass(frozen=True)
+class Splits:
+    """Train and dev data per dataset, and how dev was carved (recorded with the model)."""
+
+    train: dict[DatasetName, LabelledData]
+    dev: dict[DatasetName, LabelledData]
+    dev_split: dict[str, dict[str, list[str]]]
+    sources: dict[str, list[str]]
+    dropped_duplicates: int = 0
+
+
+def _require(path: Path) -> Path:
+    if not path.exists():
+        raise InputError(f"{path} is missing; --data must be the shared data folder (with {TASK1_DIR}/, ...)")
+    return path
+
+
+def _is_specific(text: str) -> bool:
+    """Long enough that a repeat is the same statement, not a formula ("Thank you very much.")."""
+    return len(text.split()) >= MIN_DEDUP_WORDS
+
+
+def load_splits(data_dir: str | Path, *, seed: int = DEFAULT_SEED) -> Splits:
+    """Read the three datasets from `data_dir` and split them as the module docstring says."""
+    data_dir = Path(data_dir)
+    task1_train = read_labelled(_require(data_dir / TASK1_DIR / "training_v2.tsv"))
+    task1_dev = read_labelled(_require(data_dir / TASK1_DIR / "dev_v2.tsv"))
+
+    transcripts = read_labelled(_require(data_dir / TASK5_DIR / "training"))
+    names = sorted({item.group for item in transcripts.items})  # file names start with the date
+    dev_transcripts = set(names[-TASK5_DEV_TRANSCRIPTS:])
+    task5_train = transcripts.select(item.group not in dev_transcripts for item in transcripts.items)
+    task5_dev = transcripts.select(item.group in dev_transcripts for item in transcripts.items)
+
+    claimbuster_dir = _require(data_dir / CLAIMBUSTER_DIR)
+    by_id = {}
+    for name in CLAIMBUSTER_FILES:
+        for item in read_labelled(_require(claimbuster_dir / name)).items:
+            by_id[item.item_id] = item
+    ids = sorted(by_id, key=int)
+    random.Random(seed).shuffle(ids)
+    dev_ids = set(ids[: round(CLAIMBUSTER_DEV_FRACTION * len(ids))])
+    union = LabelledData("claimbuster", tuple(by_id[i] for i in sorted(by_id, key=int)))
+    claimbuster_train = union.select(item.item_id not in dev_ids for item in union.items)
+    scored_file = read_labelled(claimbuster_dir / CLAIMBUSTER_DEV_FILE)
+    claimbuster_dev = scored_file.select(item.item_id in dev_ids for item in scored_file.items)
+
+    dev: dict[DatasetName, LabelledData] = {
+        "clef2020-task1": task1_dev,
+        "clef2020-task5": task5_dev,
+        "claimbuster": claimbuster_dev,
+    }
+    dev_keys = {
+        canonical_key(item.text) for data in dev.values() for item in data.items if _is_specific(item.text)
+    }
+    train: dict[DatasetName, LabelledData] = {}
+    dropped = 0
+    for data in (task1_train, task5_train, claimbuster_train):
+        keep = [
+            not _is_specific(item.text) or canonical_key(item.text) not in dev_keys for item in data.items
+        ]
+        dropped += keep.count(False)
+        train[data.dataset] = data.select(keep)
+    return Splits(
+        train=train,
+        dev=dev,
+        dev_split={
+            "clef2020-task1": {"item_ids": [item.item_id for item in task1_dev.items]},
+            "clef2020-task5": {"groups": sorted(dev_transcripts)},
+            "claimbuster": {"item_ids": sorted(dev_ids, key=int)},
+        },
+        sources={
+            "clef2020-task1": [f"{TASK1_DIR}/training_v2.tsv", f"{TASK1_DIR}/dev_v2.tsv (dev)"],
+            "clef2020-task5": [f"{TASK5_DIR}/training/*.tsv ({len(names)} transcripts)"],
+            "claimbuster": [f"{CLAIMBUSTER_DIR}/{name}" for name in CLAIMBUSTER_FILES],
+        },
+        dropped_duplicates=dropped,
+    )
+
+
+@dataclass(frozen=True)
+class TrainingResult:
+    model: CheckworthinessModel
+    dev_reports: dict[str, EvaluationReport]
+    search: list[dict[str, float]]
+    splits: Splits
+    seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)
+
+
+def _selection_score(reports: dict[str, EvaluationReport]) -> float:
+    """Mean of each dataset's official measure: MAP for the CheckThat! tasks, F1 for ClaimBuster."""
+    return float(
+        np.mean(
+            [
+                reports["clef2020-task1"].map,
+                reports["clef2020-task5"].map,
+                reports["claimbuster"].f1_positive,
+            ]
+        )
+    )
+
+
+def _fit(splits: Splits, c: float, random_state: int) -> CheckworthinessClassifier:
+    texts: list[str] = []
+    labels: list[np.ndarray] = []
+    domains: list[str] = []
+    weights: list[np.ndarray] = []
+    total = sum(len(data.items) for data in splits.train.values())
+    for name, data in splits.train.items():
+        texts.extend(data.texts)
+        labels.append(data.labels)
+        domains.extend([DATASET_DOMAINS[name]] * len(data.items))
+        # Every dataset carries the same total weight; the mean weight stays 1.
+        weights.append(np.full(len(data.items), total / (len(splits.train) * len(data.items))))
+    classifier = CheckworthinessClassifier(C=c, random_state=random_state)
+    return classifier.fit(
+        texts, np.concatenate(labels), domains=domains, sample_weight=np.concatenate(weights)
+    )
+
+
+def _dev_scores(classifier: CheckworthinessClassifier, splits: Splits) -> dict[str, np.ndarray]:
+    return {
+        name: classifier.predict_proba(data.texts, domains=DATASET_DOMAINS[name])[:, 1]
+        for name, data in splits.dev.items()
+    }
+
+
+def _reports(
+    splits: Splits, scores: dict[str, np.ndarray]
+) -> tuple[dict[str, EvaluationReport], dict[str, float]]:
+    thresholds: dict[str, float] = {}
+    reports: dict[str, EvaluationReport] = {}
+    for name, data in splits.dev.items():
+        threshold, _ = best_f1_threshold(scores[name], data.labels)
+        thresholds[DATASET_DOMAINS[name]] = threshold
+        reports[name] = evaluate(scores[name], data, threshold=threshold)
+    return reports, thresholds
+
+
+def train_checkworthiness(
+    data_dir: str | Path,
+    *,
+    c_grid: Sequence[float] = DEFAULT_C_GRID,
+    random_state: int = DEFAULT_SEED,
+    log: Callable[[str], None] | None = None,
+) -> TrainingResult:
+    """Fit one classifier per C on the train splits, keep the best on dev, pick per-domain thresholds.
+
+    Deterministic for a given `random_state` (which also seeds the ClaimBuster dev split).
+    """
+    say = log or (lambda message: None)
+    started = time.perf_counter()
+    splits = load_splits(data_dir, seed=random_state)
+    for name, data in splits.train.items():
+        say(f"train {name}: {len(data.items):,} texts, {int(data.labels.sum()):,} check-worthy")
+    say(f"dropped {splits.dropped_duplicates} training texts that duplicate a dev text")
+    best: tuple[float, CheckworthinessClassifier, dict[str, EvaluationReport], dict[str, float]] | None = None
+    search = []
+    for c in c_grid:
+        fit_started = time.perf_counter()
+        classifier = _fit(splits, c, random_state)
+        reports, thresholds = _reports(splits, _dev_scores(classifier, splits))
+        score = _selection_score(reports)
+        search.append(
+            {
+                "C": c,
+                "selection_score": score,
+                **{f"{name} map": report.map for name, report in reports.items()},
+                **{f"{name} f1": report.f1_positive for name, report in reports.items()},
+            }
+        )
+        say(
+            f"C={c}: selection {score:.4f} ("
+            + ", ".join(f"{n} MAP {r.map:.3f} F1 {r.f1_positive:.3f}" for n, r in reports.items())
+            + f") in {time.perf_counter() - fit_started:.0f} s"
+        )
+        if best is None or score > best[0]:
+            best = (score, classifier, reports, thresholds)
+    if best is None:
+        raise ValueError("c_grid is empty")
+    _, classifier, reports, thresholds = best
+    metadata = {
+        "name": "checkworthiness",
+        "created": date.today().isoformat(),
+        "random_state": random_state,
+        "training_data": {
+            name: {
+                "domain": DATASET_DOMAINS[name],
+                "sources": splits.sources[name],
+                "train_texts": len(splits.train[name].items),
+                "train_positive": int(splits.train[name].labels.sum()),
+                "dev_texts": len(splits.dev[name].items),
+                "dev_positive": int(splits.dev[name].labels.sum()),
+            }
+            for name in splits.train
+        },
+        "dev_split": f"{DEV_SPLIT_FILE} (task 5: latest {TASK5_DEV_TRANSCRIPTS} transcripts; ClaimBuster: "
+        f"{CLAIMBUSTER_DEV_FRACTION:.0%} of ids, seed {random_state}, scored on {CLAIMBUSTER_DEV_FILE})",
+        "dropped_duplicates_of_dev": splits.dropped_duplicates,
+        "selection": "mean of task 1 MAP, task 5 MAP, ClaimBuster F1 on dev",
+        "search": search,
+        "dev_metrics": {name: report.to_dict() for name, report in reports.items()},
+    }
+    model = CheckworthinessModel(classifier, thresholds=thresholds, metadata=metadata)
+    return TrainingResult(model, reports, search, splits, seconds=time.perf_counter() - started)
+
+
+def save_training_result(result: TrainingResult, out: str | Path, *, overwrite: bool = False) -> Path:
+    """Write the model artifact and the dev split it was tuned on into `out`."""
+    folder = result.model.save(out, overwrite=overwrite)
+    (folder / DEV_SPLIT_FILE).write_text(json.dumps(result.splits.dev_split) + "\n")
+    return folder

@@ -77,6 +77,7 @@ def _staged(
     return ReviewTrainingReport(
         before={name: before for name in profiles.get("live", "fast").split(",")},
         after={name: after for name in profiles.get("new", "fast").split(",")},
+        staged_profiles=tuple(profiles.get("staged", profiles.get("new", "fast")).split(",")),
         model_dir=live,
         staged_dir=staged,
     )
@@ -91,6 +92,7 @@ def _staged(
         (0.60, 0.59, "always", {}, True),
         (0.60, 0.70, "never", {}, False),
         (0.60, 0.70, "always", {"live": "full,fast", "new": "fast"}, False),  # would drop "full"
+        (0.60, 0.70, "if_not_worse", {"live": "full,fast", "new": "fast", "staged": "fast,full"}, True),
     ],
 )
 def test_install_if_chosen_replaces_the_live_model_only_as_asked(

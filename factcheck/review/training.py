@@ -65,6 +65,7 @@ class ReviewTrainingReport:
     after: dict[str, dict[str, float]] = field(default_factory=dict)
     added: AugmentedData | None = None
     replaced: bool = False
+    staged_profiles: tuple[str, ...] = ()  # every profile the staged model holds (retrained or carried over)
     model_dir: Path | None = None
     staged_dir: Path | None = None
     seconds: float = 0.0
@@ -199,6 +200,8 @@ def train_reranker_with_reviews(
         embeddings = models_dir / "embeddings"
         if embeddings.exists():
             (stage_root / "embeddings").symlink_to(embeddings.resolve())
+        if live.is_dir():  # train_matcher carries over the profiles this run does not retrain
+            shutil.copytree(live, stage_root / "matcher")
         with tempfile.TemporaryDirectory(prefix="factcheck-reviews-data-") as tmp:
             report.added = augment_training_data(
                 pairs, debunks, data_dir, Path(tmp), datasets=DATASETS, repeat=repeat
@@ -211,6 +214,7 @@ def train_reranker_with_reviews(
                 profiles=tuple(profiles),
             )
         report.after = {profile: dict(m["dev-pooled"]) for profile, m in trained.dev.items()}
+        report.staged_profiles = tuple(sorted(_read_current(stage_root / "matcher"))) or tuple(report.after)
         if staged.exists():
             shutil.rmtree(staged)
         shutil.move(str(stage_root / "matcher"), staged)
@@ -226,11 +230,11 @@ def install_if_chosen(
 ) -> bool:
     """Move the staged model over the live one when `replace` says so; the live one becomes matcher.previous/.
 
-    Never when the live model has a profile the new one lacks: replacing would drop it.
+    Never when the live model has a profile the staged one lacks: replacing would drop it.
     """
     if report.model_dir is None or report.staged_dir is None:
         raise ValueError("the report names no live and staged model folders")
-    complete = not set(report.before) - set(report.after)
+    complete = set(report.before) <= set(report.staged_profiles or report.after)
     report.replaced = complete and (replace == "always" or (replace == "if_not_worse" and _not_worse(report)))
     if report.replaced:
         live, staged = report.model_dir, report.staged_dir

@@ -43,8 +43,13 @@ def celery_config(settings: Settings) -> dict[str, Any]:
     return {
         "broker_url": settings.broker_url,
         "broker_connection_retry_on_startup": True,
-        # A message a dead worker took goes back to the queue after this long (Redis transport).
-        "broker_transport_options": {"visibility_timeout": settings.broker_visibility_timeout_s},
+        # A message a dead worker took goes back to the queue after this long (Redis transport); workers
+        # look for such messages every tenth of it (1 to 60 s), not kombu's default of about 100 s.
+        "broker_transport_options": {
+            "visibility_timeout": settings.broker_visibility_timeout_s,
+            "unacked_restore_interval": max(1.0, min(60.0, settings.broker_visibility_timeout_s / 10)),
+            "unacked_restore_throttle": 1,
+        },
         "task_default_queue": settings.worker_queue,
         "task_acks_late": True,
         "task_reject_on_worker_lost": True,
@@ -62,6 +67,14 @@ app = Celery("factcheck")
 def configure(settings: Settings) -> None:
     """Point the app at these settings' broker and queue (the CLI calls this; workers do at import)."""
     app.conf.update(celery_config(settings))
+    # A process that already sent tasks holds pooled connections to the previous broker; Celery has
+    # no public call to drop them (it does the same after a fork), so reset them here.
+    if app._pool is not None:
+        app._pool.force_close_all()
+        app._pool = None
+    amqp = app.__dict__.get("amqp")
+    if amqp is not None:
+        amqp._producer_pool = None
 
 
 configure(Settings())

@@ -97,6 +97,7 @@ class Worker:
 
     def __init__(self, settings: Settings, log: Path) -> None:
         self.log = log
+        self.settings = settings
         env = {
             **os.environ,
             "FACTCHECK_DATABASE_URL": settings.database_url,
@@ -107,6 +108,7 @@ class Worker:
             "FACTCHECK_FEED_POLITENESS_DELAY_S": str(settings.feed_politeness_delay_s),
             "FACTCHECK_FEED_FETCH_RETRIES": str(settings.feed_fetch_retries),
             "FACTCHECK_FEED_RETRY_BACKOFF_S": str(settings.feed_retry_backoff_s),
+            "FACTCHECK_BROKER_VISIBILITY_TIMEOUT_S": str(settings.broker_visibility_timeout_s),
         }
         command = [
             sys.executable, "-m", "celery", "-A", "factcheck.tasks", "worker",
@@ -114,7 +116,7 @@ class Worker:
             "--loglevel=INFO", f"--hostname=test-{uuid.uuid4().hex[:6]}@%h", "--without-gossip",
             "--without-mingle", "--without-heartbeat",
         ]  # fmt: skip
-        self._log_file = log.open("wb")
+        self._log_file = log.open("ab")
         self.process = subprocess.Popen(
             command, env=env, stdout=self._log_file, stderr=subprocess.STDOUT, start_new_session=True
         )
@@ -227,12 +229,12 @@ def test_worker_killed_mid_task_has_the_task_redone_and_nothing_stored_twice(
     add_feed(store, server.url("/feeds/rss.xml"), name="Kill")
     runner = FeedRunner.from_settings(settings, store=store)
     assert runner.poll()[-1].new == 3
-    runner.dispatch(tasks.send_check)
+    ids = runner.dispatch(tasks.send_check)
 
     assert server.wait_for("/articles/kill-1", timeout=120), worker.output()[-3000:]
     [pool_process] = worker.pool_processes()
     os.kill(pool_process, signal.SIGKILL)
-    summary = runner.wait(timeout_s=180)
+    summary = runner.wait(ids, timeout_s=180)
 
     assert (summary.done, summary.failed) == (3, 0), worker.output()[-3000:]
     assert server.hits["/articles/kill-1"] == 2  # redone by the restarted pool process
@@ -242,3 +244,51 @@ def test_worker_killed_mid_task_has_the_task_redone_and_nothing_stored_twice(
     counts = _results_per_article(store, [a.id for a in articles.values()])
     assert all(counts.get(a.id, 0) == a.claim_count for a in articles.values())
     assert all(a.status == "done" and a.attempts == 1 for a in articles.values())
+
+
+def test_whole_worker_killed_mid_task_has_the_task_redone_by_a_restarted_worker(
+    settings: Settings, store: Store, server: FeedServer, tmp_path: Path
+) -> None:
+    """SIGKILL of the whole worker (main process too): its unacknowledged message stays in Redis and
+    a new worker takes it back once the visibility timeout has passed."""
+    from factcheck import tasks
+
+    # Its own Redis database: the unacked-message sweep with a 5 s timeout must see only our messages.
+    quick = settings.model_copy(
+        update={
+            "broker_url": "redis://127.0.0.1:6379/14",
+            "worker_queue": f"factcheck-test-{uuid.uuid4().hex[:8]}",
+            "broker_visibility_timeout_s": 5.0,
+        }
+    )
+    items = _publish(server, debunked_claims(2), "whole")
+    server.routes["/articles/whole-0"].delay_s = 30.0
+    server.routes["/articles/whole-0"].delay_times = 1
+    server.add("/feeds/rss.xml", rss(server.base, items), content_type=RSS)
+    feed = add_feed(store, server.url("/feeds/rss.xml"), name="Whole")
+    runner = FeedRunner.from_settings(quick, store=store)
+    assert runner.poll_feed(feed.id).new == 2
+    tasks.configure(quick)
+    first = Worker(quick, tmp_path / "worker.log")
+    second: Worker | None = None
+    try:
+        first.wait_ready()
+        ids = runner.dispatch(tasks.send_check)
+        assert server.wait_for("/articles/whole-0", timeout=120), first.output()[-3000:]
+        os.killpg(first.process.pid, signal.SIGKILL)  # the main process and its pool: no goodbye
+        first.stop()
+        second = Worker(quick, tmp_path / "worker.log")
+        second.wait_ready()
+        summary = runner.wait(ids, timeout_s=180)
+    finally:
+        for worker in (first, second):
+            if worker is not None:
+                worker.stop()
+        with tasks.app.connection_for_write() as connection:
+            connection.default_channel.queue_purge(quick.worker_queue)
+        tasks.configure(settings)
+    assert (summary.done, summary.failed) == (2, 0), (tmp_path / "worker.log").read_text()[-3000:]
+    assert server.hits["/articles/whole-0"] == 2
+    articles = _by_slug(store, server)
+    counts = _results_per_article(store, [a.id for a in articles.values()])
+    assert all(counts.get(a.id, 0) == a.claim_count for a in articles.values())

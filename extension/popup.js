@@ -115,6 +115,7 @@ function showReport(state) {
   $("review").replaceChildren(
     ...review.map((claim) => element("li", { text: `\u201c${truncate(claim.text)}\u201d (being reviewed)` })),
   );
+  $("review-summary").textContent = `Being reviewed (${review.length})`;
   $("review-block").hidden = review.length === 0;
   $("summary").hidden = false;
   if (state.truncated) {

@@ -124,6 +124,41 @@
       .join("\n");
   }
 
+  // Forwarded-message headers are never claims, and other people's addresses stay in the browser.
+  const ADDRESS_LINE = /^(?:from|to|cc|bcc|date|sent|reply-to):\s/i;
+  const HEADER_LINE = /^(?:from|to|cc|bcc|date|sent|reply-to|subject):\s/i;
+  const FORWARD_MARKER = /^-{2,}\s*(?:forwarded message|original message)\s*-{2,}$/i;
+
+  /**
+   * Plain-text email is hard-wrapped at ~72 columns; join a line to the next when the
+   * sentence clearly goes on ("...10% of our" + "brain."), so the server sees whole sentences.
+   * Drop the header block of forwarded messages (subject included) and any address line.
+   */
+  function unwrapMail(text) {
+    const out = [];
+    let inHeaders = false;
+    for (const raw of text.split("\n")) {
+      const line = raw.trim();
+      if (FORWARD_MARKER.test(line)) {
+        inHeaders = true;
+        out.push(line);
+        continue;
+      }
+      if (ADDRESS_LINE.test(line) || (inHeaders && HEADER_LINE.test(line))) {
+        inHeaders = true;
+        continue;
+      }
+      inHeaders = false;
+      const previous = out.length ? out[out.length - 1] : "";
+      if (previous && line && !/[.!?:;"\u201d)]$/.test(previous) && /^[\p{Ll}\d(\u201c"']/u.test(line)) {
+        out[out.length - 1] = `${previous} ${line}`;
+      } else {
+        out.push(line);
+      }
+    }
+    return out.join("\n");
+  }
+
   function outermost(elements) {
     return elements.filter((el) => !elements.some((other) => other !== el && other.contains(el)));
   }
@@ -223,7 +258,7 @@
     }
     const mail = webmailBodies(doc);
     if (mail.length) {
-      const text = mail.map((body) => unquote(textOf(body))).join("\n\n");
+      const text = mail.map((body) => unwrapMail(unquote(textOf(body)))).join("\n\n");
       return { ...base, kind: "webmail", roots: mail, ...cap(tidy(text)) };
     }
     const roots = mainRoots(doc);
@@ -243,5 +278,5 @@
     };
   }
 
-  globalThis.FactcheckExtract = Object.freeze({ extract, selectionForReport, textOf, unquote });
+  globalThis.FactcheckExtract = Object.freeze({ extract, selectionForReport, textOf, unquote, unwrapMail });
 })();

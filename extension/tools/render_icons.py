@@ -16,6 +16,8 @@ with sync_playwright() as playwright:
     svg = (ICONS / "icon.svg").read_text()
     for size in (16, 32, 48, 128):
         page.set_viewport_size({"width": size, "height": size})
-        page.set_content(f"<style>html,body{{margin:0;background:transparent}} svg{{width:{size}px;height:{size}px;display:block}}</style>{svg}")
+        page.set_content(
+            f"<style>html,body{{margin:0;background:transparent}} svg{{width:{size}px;height:{size}px;display:block}}</style>{svg}"
+        )
         page.screenshot(path=ICONS / f"icon-{size}.png", omit_background=True)
     browser.close()

@@ -28,7 +28,7 @@ def eval_retrieval(
     models: Annotated[Path | None, typer.Option(help="Models folder (default: settings).")] = None,
     limit: Annotated[int | None, typer.Option(help="Score only the first N queries.")] = None,
     vector_cache: Annotated[
-        Path | None, typer.Option(help="Folder that keeps the debunk vectors between runs (default: none).")
+        Path | None, typer.Option(help="SQLite file that keeps the debunk vectors between runs (default: none).")
     ] = None,
 ) -> None:
     """Index a CheckThat! verified-claims file and score the matcher on its queries.
@@ -54,7 +54,7 @@ def eval_retrieval(
             qrels,
             models_dir=models or Settings().models_dir,
             limit=limit,
-            vector_cache_dir=vector_cache,
+            vector_cache=vector_cache,
             profile=profile,  # type: ignore[arg-type]
         )
     result = report.as_dict()

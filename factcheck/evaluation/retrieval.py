@@ -261,13 +261,13 @@ def run_retrieval_eval(
     *,
     models_dir: Path,
     limit: int | None = None,
-    vector_cache_dir: Path | None = None,
+    vector_cache: Path | None = None,
     profile: Literal["full", "fast"] = "full",
 ) -> RetrievalReport:
     """Index `debunks_path` with the shipped matcher and score it on the queries that have qrels.
 
-    `limit` keeps the first N queries (for quick checks). `vector_cache_dir` keeps the SQLite database,
-    and so the debunk vectors, between runs; by default everything lives in a temporary folder.
+    `limit` keeps the first N queries (for quick checks). `vector_cache` is a SQLite file that keeps the
+    debunk vectors between runs (a Store's embedding cache); by default it is temporary.
     """
     from factcheck.matching import Matcher, entries_from_debunks
     from factcheck.store import Store
@@ -280,7 +280,7 @@ def run_retrieval_eval(
         started = time.perf_counter()
         collection = load_collection(debunks_path, workdir)
         seconds["import"] = time.perf_counter() - started
-        cache_store = Store(f"sqlite:///{(vector_cache_dir or workdir) / 'vectors.db'}")
+        cache_store = Store(f"sqlite:///{vector_cache or workdir / 'vectors.db'}")
         cache_store.migrate()
         try:
             matcher = Matcher.load(models_dir, vector_cache=cache_store, profile=profile)

@@ -1,1 +1,209 @@
-"""Commands of this area are added by the issue that builds it."""
+"""`factcheck claims`, `factcheck eval checkworthiness`, `factcheck train checkworthiness`: stage 2 and its model."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from factcheck.cli._apps import app, eval_app, train_app, user_errors
+from factcheck.settings import Settings
+
+_MODEL_HELP = "Model folder (default: <models dir>/checkworthiness)."
+
+
+def _model_dir(model: Path | None) -> Path:
+    return model or Path(Settings().models_dir) / "checkworthiness"
+
+
+@app.command()
+def claims(
+    source: Annotated[
+        str, typer.Argument(help="A file (text, .html, .eml), an http(s) URL, or - for stdin.")
+    ],
+    only_checkworthy: Annotated[
+        bool, typer.Option("--checkworthy", help="List only the claims at or above the threshold.")
+    ] = False,
+    threshold: Annotated[
+        float | None, typer.Option(min=0.0, max=1.0, help="Check-worthy cut (default: the model's).")
+    ] = None,
+    model: Annotated[Path | None, typer.Option(help=_MODEL_HELP)] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the claims as JSON.")] = False,
+) -> None:
+    """List the claims of a document with their character spans and check-worthiness.
+
+    Every sentence that could be a claim is listed with its score; those at or above the threshold
+    are marked check-worthy.
+
+    Example:
+
+        factcheck claims article.html
+        echo "BREAKING: Crime fell 20% last year. Share if you agree!" | factcheck claims - --json
+    """
+    from factcheck.checkworthiness import CheckworthinessModel
+    from factcheck.claims import extract_claims
+    from factcheck.ingest import ingest
+
+    with user_errors():
+        scorer = CheckworthinessModel.load(_model_dir(model))
+        document = ingest(_read_source(source))
+        cutoff = scorer.threshold if threshold is None else threshold
+        found = extract_claims(
+            document, scorer=scorer, min_checkworthiness=cutoff if only_checkworthy else None
+        )
+    if as_json:
+        payload = {
+            "title": document.title,
+            "source_url": document.source_url,
+            "threshold": cutoff,
+            "claims": [
+                {
+                    "text": claim.text,
+                    "normalized": claim.normalized,
+                    "start": claim.start,
+                    "end": claim.end,
+                    "prefix": claim.prefix,
+                    "suffix": claim.suffix,
+                    "checkworthiness": round(claim.checkworthiness, 4),
+                    "checkworthy": claim.checkworthiness >= cutoff,
+                }
+                for claim in found
+            ],
+        }
+        typer.echo(json.dumps(payload, indent=2, ensure_ascii=False))
+        return
+    console = Console()
+    table = Table(show_lines=True)
+    for column in ("span", "claim", "normalized", "score"):
+        table.add_column(column, overflow="fold")
+    for claim in found:
+        style = "bold" if claim.checkworthiness >= cutoff else "dim"
+        table.add_row(
+            f"{claim.start}-{claim.end}",
+            f"[{style}]{claim.text}[/]",
+            claim.normalized if claim.normalized != claim.text else "",
+            f"[{style}]{claim.checkworthiness:.2f}[/]",
+        )
+    console.print(table)
+    worthy = sum(claim.checkworthiness >= cutoff for claim in found)
+    console.print(f"{len(found)} claims, {worthy} check-worthy (score >= {cutoff:.2f})")
+
+
+def _read_source(source: str) -> str | bytes | Path:
+    """`-` is stdin, an http(s) URL stays a URL, anything else is a file path (as `factcheck check`)."""
+    if source == "-":
+        return sys.stdin.buffer.read()
+    if source.startswith(("http://", "https://")):
+        return source
+    return Path(source)
+
+
+@eval_app.command("checkworthiness")
+def eval_checkworthiness(
+    data: Annotated[
+        Path,
+        typer.Option(
+            help="A task 1 .tsv/.json, a task 5 transcript .tsv or folder of them, a ClaimBuster .json."
+        ),
+    ],
+    split: Annotated[
+        str,
+        typer.Option(
+            help="'all' items, or only the model's 'dev' items (as recorded in its dev_split.json)."
+        ),
+    ] = "all",
+    domain: Annotated[
+        str | None,
+        typer.Option(help="Score as this domain (general, social, transcript); default: the dataset's."),
+    ] = None,
+    model: Annotated[Path | None, typer.Option(help=_MODEL_HELP)] = None,
+    per_group: Annotated[
+        bool, typer.Option("--per-group", help="Also show each transcript's figures.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Score the check-worthiness model on a CheckThat! 2020 task 1/5 or ClaimBuster split.
+
+    The format is detected from the content. Prints MAP (per transcript for task 5, averaged, as the
+    task scored it), R-precision, MRR, P@k and precision/recall/F1 of the check-worthy class at the
+    model's threshold for the dataset's domain.
+
+    Example:
+
+        factcheck eval checkworthiness --data ../shared/data/clef2020_task1_checkworthy_tweets/dev_v2.tsv
+        factcheck eval checkworthiness --data ../shared/data/claimbuster/2.5xNCS.json --split dev --json
+    """
+    from factcheck.checkworthiness import DOMAINS
+    from factcheck.evaluation.checkworthiness import run_checkworthiness_eval
+
+    if split not in ("all", "dev"):
+        raise typer.BadParameter("--split must be 'all' or 'dev'")
+    if domain is not None and domain not in DOMAINS:
+        raise typer.BadParameter(f"--domain must be one of {', '.join(DOMAINS)}")
+    with user_errors():
+        report = run_checkworthiness_eval(
+            data,
+            model_dir=_model_dir(model),
+            split=split,  # type: ignore[arg-type]
+            domain=domain,  # type: ignore[arg-type]
+        )
+    if as_json:
+        typer.echo(json.dumps(report.to_dict(per_group=per_group)))
+        return
+    typer.echo(
+        f"{report.dataset}: {report.n_items:,} texts ({report.n_positive:,} check-worthy) "
+        f"in {report.n_groups} ranking unit(s)"
+    )
+    typer.echo(f"MAP {report.map:.4f}  R-precision {report.r_precision:.4f}  MRR {report.mrr:.4f}")
+    typer.echo("  ".join(f"P@{k} {value:.4f}" for k, value in report.precision_at.items()))
+    typer.echo(
+        f"check-worthy at >= {report.threshold:.3f}: precision {report.precision_positive:.4f}  "
+        f"recall {report.recall_positive:.4f}  F1 {report.f1_positive:.4f}  (macro-F1 {report.f1_macro:.4f})"
+    )
+    if per_group:
+        for name, metrics in report.per_group.items():
+            typer.echo(
+                f"  {name}: AP {metrics.average_precision:.4f}  RR {metrics.reciprocal_rank:.4f}  "
+                + "  ".join(f"P@{k} {value:.2f}" for k, value in metrics.precision_at.items())
+            )
+
+
+@train_app.command("checkworthiness")
+def train_checkworthiness(
+    data: Annotated[Path | None, typer.Option(help="The shared data folder (default: settings).")] = None,
+    out: Annotated[Path | None, typer.Option(help=_MODEL_HELP)] = None,
+    seed: Annotated[int, typer.Option(help="Seeds the ClaimBuster dev split and the solver.")] = 2026,
+    force: Annotated[bool, typer.Option("--force", help="Replace a model already in --out.")] = False,
+) -> None:
+    """Train the check-worthiness model (CheckThat! 2020 tasks 1 and 5, ClaimBuster), tuned on dev.
+
+    Takes about two minutes on two cores. Writes weights.npz, vocabulary.json, metadata.json and
+    dev_split.json.
+
+    Example:
+
+        factcheck train checkworthiness --data ../shared/data --out models/checkworthiness --force
+    """
+    from factcheck.training.checkworthiness import save_training_result
+    from factcheck.training.checkworthiness import train_checkworthiness as train
+
+    settings = Settings()
+    out_dir = _model_dir(out)
+    if (out_dir / "metadata.json").exists() and not force:
+        raise typer.BadParameter(
+            f"{out_dir} already holds a model; pass --force to replace it", param_hint="--out"
+        )
+    with user_errors():
+        result = train(data or settings.shared_data_dir, random_state=seed, log=typer.echo)
+        save_training_result(result, out_dir, overwrite=force)
+    for name, report in result.dev_reports.items():
+        typer.echo(
+            f"dev {name}: MAP {report.map:.4f}  P@10 {report.precision_at.get(10, float('nan')):.4f}  "
+            f"F1 {report.f1_positive:.4f} at {report.threshold:.3f}"
+        )
+    typer.echo(f"Wrote {out_dir} in {result.seconds:.0f} s")

@@ -1,0 +1,431 @@
+"""Stage 2: a Document's text -> the claims in it, each located exactly and scored for check-worthiness.
+
+    Document.text
+      │  segment      spaCy blank English: tokenizer + `factcheck_line_breaks` + rule-based `sentencizer`
+      ▼
+    sentence spans    whitespace and list bullets trimmed; `text[start:end]` is the sentence exactly
+      │  join         "X. Because Y." / "X. That's why Y." / "X:" + next sentence become one claim
+      ▼
+    candidates        fragments (< 3 words once normalised), bare URLs and verbless headings dropped
+      │  score        CheckworthinessScorer.score(normalized texts) -> probability in [0, 1]
+      ▼
+    list[Claim]       every candidate with its score; the caller applies the threshold
+
+Segmenting. The rule-based sentencizer splits after sentence-final punctuation. On its own it ignores line
+breaks, so a heading and the paragraph under it, or the lines of a tweet, would fuse into one "sentence". The
+`factcheck_line_breaks` component runs first and marks a sentence start after every *hard* break: a blank
+line, a line shorter than 60 characters (a heading, a list item, a line of a social post), or a line that
+ends in sentence-final punctuation, or before a list bullet. A single line break after a long line that
+ends mid-sentence is taken as a soft wrap (plain-text email at 72 columns) and does not split.
+
+Joining. Two sentences are joined into one claim when the second only makes sense with the first:
+it opens with a causal connective ("Because ...", "That's why ...", "This is why ...", "Which means ...",
+"This means ...", "That means ..."), or the first ends in ':' and the second continues it. At most three
+sentences (and 600 characters) are joined. The joined claim's span runs from the first sentence's start to
+the last one's end, so its `text` holds the original spacing between them.
+
+Dropping. A candidate is not a claim when, after normalisation, it has fewer than 3 words (letters or
+digits), which also removes bare URLs, emoji runs and "Share if you agree!"; or when it reads like a
+heading: no sentence-final punctuation, no digit and no verb-like word ("Health and Science News").
+
+Normalising (`Claim.normalized`, used for matching and scoring; `Claim.text` keeps the original):
+"RT @user:", reply-chain @handles at the start and end, attention markers ("BREAKING:", "JUST IN:",
+"URGENT:", ...), calls to share ("Share if you agree", "Please forward", "Pass it on", ...), URLs, emoji
+runs and the '#' of hashtags are removed; an @ inside a sentence is dropped and the name kept; runs of
+!/? become one mark and longer dot runs an ellipsis; whitespace is collapsed.
+
+Spans index `Document.text` in Python characters (code points). `prefix`/`suffix` carry 32 characters of
+raw context on each side, as a W3C TextQuoteSelector does, so a browser can find the passage again even
+where its own offsets (UTF-16, rendered whitespace) differ.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+import spacy
+from spacy.attrs import IDX, SENT_START
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from factcheck.types import Claim, Document
+
+__all__ = [
+    "CONTEXT_CHARS",
+    "MIN_CLAIM_WORDS",
+    "CheckworthinessScorer",
+    "ClaimCandidate",
+    "SentenceSpan",
+    "candidate_spans",
+    "extract_claims",
+    "normalize_claim_text",
+    "sentence_pipeline",
+    "sentence_spans",
+]
+
+CONTEXT_CHARS = 32
+MIN_CLAIM_WORDS = 3
+# A single line break after a line at least this long that ends mid-sentence is a soft wrap, not a break.
+SOFT_WRAP_MIN_CHARS = 60
+MAX_JOINED_SENTENCES = 3
+MAX_JOINED_CHARS = 600
+# Well above the 5 MB fetch limit; the blank pipeline has no parser, so long texts cost only tokens.
+MAX_TEXT_CHARS = 20_000_000
+# spaCy keeps every string it has seen; a long-running server rebuilds the shared pipeline past this.
+MAX_VOCAB_STRINGS = 1_000_000
+
+
+class CheckworthinessScorer(Protocol):
+    """What extract_claims needs from a check-worthiness model (CheckworthinessModel satisfies it)."""
+
+    def score(self, texts: Sequence[str], *, normalized: bool = False) -> np.ndarray:
+        """Probabilities in [0, 1]; `normalized=True` says the texts went through normalize_claim_text."""
+        ...
+
+
+# --------------------------------------------------------------------------------------------- segmenting
+
+_TERMINAL = ".!?…:;\"'”’)»"
+_BULLET = re.compile(r"[-*•·▪‣◦►▶✓✔➢–—]\s|\d{1,3}[.)]\s")
+
+
+def _is_hard_break(text: str, index: int, space: str) -> bool:
+    if space.count("\n") >= 2:
+        return True
+    line = text[text.rfind("\n", 0, index) + 1 : index].strip()
+    if not line or len(line) < SOFT_WRAP_MIN_CHARS or line[-1] in _TERMINAL:
+        return True
+    following = text[index + len(space) : index + len(space) + 5]
+    return bool(_BULLET.match(following))
+
+
+_LINE_BREAK = re.compile(r"[^\S\n]*\n\s*")
+
+
+@Language.component("factcheck_line_breaks")
+def mark_line_breaks(doc: Doc) -> Doc:
+    """Start a sentence after every hard line break (see the module docstring)."""
+    text = doc.text
+    starts = None
+    for match in _LINE_BREAK.finditer(text):
+        if match.end() == len(text) or not _is_hard_break(text, match.start(), match.group()):
+            continue
+        if starts is None:  # token start offsets, fetched only for texts with a hard break
+            starts = doc.to_array(IDX)
+        token = int(np.searchsorted(starts, match.end()))
+        if token < len(doc) and starts[token] == match.end():
+            doc[token].is_sent_start = True
+    return doc
+
+
+@functools.cache
+def sentence_pipeline() -> Language:
+    """The shared sentence segmenter: blank English, line breaks, rule-based sentencizer (no download)."""
+    nlp = spacy.blank("en")
+    nlp.add_pipe("factcheck_line_breaks")
+    nlp.add_pipe("sentencizer")
+    nlp.max_length = MAX_TEXT_CHARS
+    return nlp
+
+
+@dataclass(frozen=True)
+class SentenceSpan:
+    """A stretch of the document, `start`/`end` in characters: `text[start:end]` is the sentence(s)."""
+
+    start: int
+    end: int
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    bullet = _BULLET.match(text, start, end)
+    if bullet:
+        start = bullet.end()
+        while start < end and text[start].isspace():
+            start += 1
+    return start, end
+
+
+def sentence_spans(text: str, *, nlp: Language | None = None) -> list[SentenceSpan]:
+    """Split `text` into sentences and return their trimmed character spans, in order."""
+    if not text.strip():
+        return []
+    if nlp is None:
+        nlp = sentence_pipeline()
+        if len(nlp.vocab.strings) > MAX_VOCAB_STRINGS:
+            sentence_pipeline.cache_clear()
+            nlp = sentence_pipeline()
+    doc = nlp(text)
+    if not doc.has_annotation("SENT_START"):
+        raise ValueError("the spaCy pipeline sets no sentence boundaries; add a 'sentencizer' to it")
+    # Read boundaries as arrays: iterating doc.sents builds a Python object per token, the slowest step.
+    token_starts = doc.to_array(IDX)
+    first_tokens = np.flatnonzero(doc.to_array(SENT_START).astype(np.int64) == 1)
+    bounds = [*token_starts[first_tokens].tolist(), len(text)]
+    if bounds[0] != 0:
+        bounds.insert(0, 0)
+    spans = []
+    for sent_start, sent_end in itertools.pairwise(bounds):
+        start, end = _trim(text, sent_start, sent_end)
+        if start < end:
+            spans.append(SentenceSpan(start, end))
+    return spans
+
+
+# --------------------------------------------------------------------------------------------- joining
+
+_FOLLOW_UP = re.compile(
+    r"(?:because\b|that['’]?s why\b|that is why\b|this is why\b|which is why\b|which means\b"
+    r"|this means\b|that means\b)",
+    re.IGNORECASE,
+)
+
+
+def _joins(text: str, first: SentenceSpan, second: SentenceSpan) -> bool:
+    if text[first.end - 1] == ":":
+        return True
+    return bool(_FOLLOW_UP.match(text, second.start, second.end))
+
+
+def _join_spans(text: str, spans: Sequence[SentenceSpan]) -> list[SentenceSpan]:
+    joined: list[SentenceSpan] = []
+    parts = 0
+    for span in spans:
+        if (
+            joined
+            and parts < MAX_JOINED_SENTENCES
+            and span.end - joined[-1].start <= MAX_JOINED_CHARS
+            and _joins(text, joined[-1], span)
+        ):
+            joined[-1] = SentenceSpan(joined[-1].start, span.end)
+            parts += 1
+        else:
+            joined.append(span)
+            parts = 1
+    return joined
+
+
+# --------------------------------------------------------------------------------------------- normalising
+
+_EMOJI = (
+    "\U0001f000-\U0001faff"  # pictographs, emoticons, symbols, flags' regional indicators, ...
+    "\u2600-\u27bf"  # misc symbols and dingbats
+    "\u2b00-\u2bff"  # arrows and stars used as emoji
+    "\u203c\u2049\u2122\u2139\u2194-\u21aa\u231a-\u23ff\u25aa-\u25fe\u2934\u2935\u3030\u303d\u3297\u3299"
+    "\ufe0e\ufe0f\u200d\u20e3"  # variation selectors, zero-width joiner, keycap
+    "\U000e0020-\U000e007f"  # tag characters (subdivision flags)
+)
+_EMOJI_RUN = re.compile(f"[{_EMOJI}]+")
+_URL = re.compile(r"(?:https?://|www\.)\S+|\b[\w-]+(?:\.[\w-]+)*\.(?:com|org|net|gov|edu|ly|co|io)/\S*", re.I)
+_RETWEET = re.compile(r"^\s*RT\s+@\w+\s*:?\s*", re.I)
+_HANDLE_RUN_START = re.compile(r"^\s*(?:[.]?@\w+[,:]?\s*)+")
+_HANDLE_RUN_END = re.compile(r"(?:\s+@\w+[.,]?){2,}\s*$")
+_HANDLE = re.compile(r"(?<![\w@])@(\w+)")
+_HASHTAG = re.compile(r"(?<![\w#&])#(\w)")
+_MARKERS = (
+    r"breaking(?:\s+news)?|just\s+in|urgent|alert|developing|update[d]?|news\s+flash|flash"
+    r"|watch|must\s+read|read\s+this|important|attention|warning|fyi|psa|new"
+)
+_LEADING_MARKER = re.compile(rf"^\s*[\W_]*\b(?:{_MARKERS})\b\s*[!]*\s*[:\-–—|!]+\s*", re.I)
+# "ALERT The virus ..." once the emoji after the marker are gone: an all-caps marker before a capital.
+_LEADING_CAPS_MARKER = re.compile(
+    r"^(?:BREAKING(?: NEWS)?|JUST IN|URGENT|ALERT|DEVELOPING|UPDATE|NEWS FLASH|WARNING|ATTENTION|FYI|PSA)"
+    r"\s+(?=[A-Z0-9\"'“‘])"
+)
+_LINE_BULLET = re.compile(r"(?m)^[ \t]*(?:[-*•·▪‣◦►▶✓✔➢–—]|\d{1,3}[.)])[ \t]+")
+_CALL_TO_SHARE = re.compile(
+    r"(?:"
+    r"\b(?:please\s+|pls\s+|plz\s+)(?:share|forward|repost|retweet|rt|pass\s+(?:it|this)\s+on|spread\s+the\s+word"
+    r"|copy\s+and\s+paste)\b[^.!?:\n]*"
+    r"|\b(?:share|forward|retweet|repost|rt|like)\s+(?:this\s+|it\s+)?if\s+you\s+(?:agree|care|believe)[^.!?\n]*"
+    r"|\b(?:share|forward|send|pass)\s+(?:this|it)\s+(?:on\s+|along\s+)?(?:to|with)\s+(?:everyone|all|every"
+    r"|your\s+(?:friends|family|contacts))[^.!?\n]*"
+    r"|\bpass\s+(?:it|this)\s+on\b"
+    r"|\bcopy\s+and\s+paste\b[^.!?\n]*"
+    r"|\bspread\s+the\s+word\b"
+    r")[.!?]*",
+    re.I,
+)
+# Every alternative of _CALL_TO_SHARE contains one of these (or the word "rt").
+_CALL_TO_SHARE_HINTS = ("share", "forward", "repost", "retweet", "pass ", "copy", "spread", "send", "if you")
+_RT_WORD = re.compile(r"\brt\b", re.I)
+_REPEATED_MARKS = re.compile(r"[!?]{2,}")
+_DOT_RUN = re.compile(r"\.{4,}|…{2,}")
+_COMMA_RUN = re.compile(r",{2,}")
+_SPACE_BEFORE_MARK = re.compile(r"\s+([,.!?;:])(?=\s|$)")
+_EDGE_CHARS = " \t\r\n\f\v\u00a0\u2028\u2029-–—|:;,~*>"
+
+
+def normalize_claim_text(text: str) -> str:
+    """The wording of a claim without the packaging it circulates in (see the module docstring).
+
+    Each pattern runs only when a cheap test says it can match: this runs on every sentence of every
+    document, and the URL and call-to-share patterns alone would otherwise halve the throughput.
+
+    >>> normalize_claim_text("BREAKING: 5G towers spread the virus!!! https://t.co/x Share if you agree")
+    '5G towers spread the virus!'
+    """
+    lowered = text.lower()
+    if "/" in text or "www." in lowered:
+        text = _URL.sub(" ", text)
+    text = _LINE_BULLET.sub(" ", text)
+    if not text.isascii():
+        text = _EMOJI_RUN.sub(" ", text)
+    if any(hint in lowered for hint in _CALL_TO_SHARE_HINTS) or _RT_WORD.search(text):
+        text = _CALL_TO_SHARE.sub(" ", text)
+    previous = None
+    while previous != text:
+        previous = text
+        if "@" in text:
+            text = _RETWEET.sub("", text)
+            text = _HANDLE_RUN_START.sub("", text)
+        text = _LEADING_MARKER.sub("", text)
+        text = _LEADING_CAPS_MARKER.sub("", text)
+        text = text.strip(_EDGE_CHARS)
+    if "@" in text:
+        text = _HANDLE_RUN_END.sub("", text)
+        text = _HANDLE.sub(r"\1", text)
+    if "#" in text:
+        text = _HASHTAG.sub(r"\1", text)
+    text = _REPEATED_MARKS.sub(lambda match: "?" if "?" in match.group(0) else "!", text)
+    if ".." in text or "……" in text:
+        text = _DOT_RUN.sub("...", text)
+    if ",," in text:
+        text = _COMMA_RUN.sub(",", text)
+    text = " ".join(text.split())
+    text = _SPACE_BEFORE_MARK.sub(r"\1", text)
+    return text.strip(_EDGE_CHARS)
+
+
+# --------------------------------------------------------------------------------------------- dropping
+
+_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+_SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]»]*$")
+_DIGIT = re.compile(r"\d")
+_VERB_SUFFIX = re.compile(r"^[a-z]{3,}(?:ed|ing)$")
+_CONTRACTION = re.compile(r"['’](?:s|re|ve|ll|d|m|t)$", re.I)
+# Closed-class verbs plus the commonest lexical verbs of headlines; a heading needs none of them to be
+# dropped, so the list errs on the side of keeping.
+_VERB_STEMS = """
+be is are was were been being am do does did done has have had having will would shall should can could
+may might must ought need needs let lets
+say says said tell tells told claim claims show shows reveal reveals confirm confirms deny denies admit
+admits warn warns report reports find finds found cause causes kill kills cure cures spread spreads prevent
+prevents contain contains make makes made give gives gave take takes took get gets got go goes went come
+comes came know knows knew think thinks thought see sees saw want wants use uses ban bans fall falls fell
+rise rises rose grow grows grew lose loses lost win wins won cut cuts raise raises pay pays paid cost costs
+put puts keep keeps kept hold holds held leave leaves left bring brings brought become becomes became
+begin begins began seem seems mean means work works help helps stop stops start starts end ends turn
+turns run runs ran set sets try tries move moves live lives die dies believe believes lead leads led
+create creates build builds built spend spends spent sell sells sold buy buys bought send sends sent
+steal steals stole vote votes sign signs signed plan plans call calls hide hides hid poison poisons
+link links linked boost boosts double doubles triple triples drop drops jump jumps soar soars plunge
+plunges hit hits beat beats destroy destroys protect protects attack attacks arrest arrests charge charges
+infect infects test tests suffer suffers face faces hurt hurts harm harms save saves block blocks
+force forces allow allows require requires ask asks agree agrees refuse refuses order orders
+"""
+_VERBS = frozenset(_VERB_STEMS.split())
+
+
+def _looks_like_heading(text: str, words: Sequence[str]) -> bool:
+    if _SENTENCE_END.search(text) or _DIGIT.search(text):
+        return False
+    for word in words:
+        lowered = word.lower()
+        if lowered in _VERBS or _VERB_SUFFIX.match(lowered) or _CONTRACTION.search(word):
+            return False
+    return True
+
+
+def _is_claim_like(text: str, normalized: str) -> bool:
+    words = _WORD.findall(normalized)
+    if len(words) < MIN_CLAIM_WORDS:
+        return False
+    return not _looks_like_heading(normalized, words)
+
+
+# --------------------------------------------------------------------------------------------- extracting
+
+
+@dataclass(frozen=True)
+class ClaimCandidate:
+    """A claim before scoring: its span and its normalised text."""
+
+    span: SentenceSpan
+    normalized: str
+
+
+def candidate_spans(text: str, *, nlp: Language | None = None) -> list[ClaimCandidate]:
+    """Segment, join and filter: every stretch of `text` that could be a claim, unscored."""
+    candidates = []
+    for span in _join_spans(text, sentence_spans(text, nlp=nlp)):
+        normalized = normalize_claim_text(text[span.start : span.end])
+        if _is_claim_like(text[span.start : span.end], normalized):
+            candidates.append(ClaimCandidate(span, normalized))
+    return candidates
+
+
+def extract_claims(
+    document: Document,
+    *,
+    scorer: CheckworthinessScorer,
+    nlp: Language | None = None,
+    min_checkworthiness: float | None = None,
+) -> list[Claim]:
+    """The claims of `document`, in document order, each with its exact span and check-worthiness.
+
+    Every candidate is returned with its score, so the caller decides what "check-worthy" means (the
+    pipeline compares `claim.checkworthiness` with its threshold and reports the rest as
+    `not_checkworthy`); pass `min_checkworthiness` to drop the low scorers here instead.
+
+    Parameters
+    ----------
+    document : Document
+        Spans index `document.text`: `document.text[claim.start:claim.end] == claim.text`.
+    scorer : CheckworthinessScorer
+        Gives each claim its probability of being check-worthy (`CheckworthinessModel.load(...)`).
+    nlp : spacy.Language, optional
+        A pipeline that sets sentence boundaries; defaults to `sentence_pipeline()`.
+    min_checkworthiness : float, optional
+        Drop claims scoring below this (e.g. `scorer.threshold`).
+
+    Example
+    -------
+    >>> model = CheckworthinessModel.load("models/checkworthiness")
+    >>> doc = Document(text="Thanks for reading. The unemployment rate fell to 3.5 percent in 2019.")
+    >>> [claim.text for claim in extract_claims(doc, scorer=model, min_checkworthiness=model.threshold)]
+    ['The unemployment rate fell to 3.5 percent in 2019.']
+    """
+    text = document.text
+    candidates = candidate_spans(text, nlp=nlp)
+    if not candidates:
+        return []
+    scores = np.asarray(
+        scorer.score([candidate.normalized for candidate in candidates], normalized=True), dtype=np.float64
+    )
+    claims = []
+    for candidate, score in zip(candidates, scores, strict=True):
+        if min_checkworthiness is not None and score < min_checkworthiness:
+            continue
+        start, end = candidate.span.start, candidate.span.end
+        claims.append(
+            Claim(
+                text=text[start:end],
+                normalized=candidate.normalized,
+                start=start,
+                end=end,
+                checkworthiness=float(score),
+                prefix=text[max(0, start - CONTEXT_CHARS) : start],
+                suffix=text[end : end + CONTEXT_CHARS],
+            )
+        )
+    return claims

@@ -346,7 +346,7 @@ def _looks_like_heading(text: str, words: Sequence[str]) -> bool:
     return True
 
 
-def _is_claim_like(text: str, normalized: str) -> bool:
+def _is_claim_like(normalized: str) -> bool:
     words = _WORD.findall(normalized)
     if len(words) < MIN_CLAIM_WORDS:
         return False
@@ -369,7 +369,7 @@ def candidate_spans(text: str, *, nlp: Language | None = None) -> list[ClaimCand
     candidates = []
     for span in _join_spans(text, sentence_spans(text, nlp=nlp)):
         normalized = normalize_claim_text(text[span.start : span.end])
-        if _is_claim_like(text[span.start : span.end], normalized):
+        if _is_claim_like(normalized):
             candidates.append(ClaimCandidate(span, normalized))
     return candidates
 

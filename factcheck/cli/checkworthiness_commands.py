@@ -12,13 +12,14 @@ from rich.console import Console
 from rich.table import Table
 
 from factcheck.cli._apps import app, eval_app, train_app, user_errors
+from factcheck.ingest import Source, SourceKind
 from factcheck.settings import Settings
 
 _MODEL_HELP = "Model folder (default: <models dir>/checkworthiness)."
 
 
-def _model_dir(model: Path | None) -> Path:
-    return model or Path(Settings().models_dir) / "checkworthiness"
+def _model_dir(model: Path | None, settings: Settings | None = None) -> Path:
+    return model or Path((settings or Settings()).models_dir) / "checkworthiness"
 
 
 @app.command()
@@ -26,6 +27,7 @@ def claims(
     source: Annotated[
         str, typer.Argument(help="A file (text, .html, .eml), an http(s) URL, or - for stdin.")
     ],
+    kind: Annotated[SourceKind | None, typer.Option(help="Skip detection: text, html, url or email.")] = None,
     only_checkworthy: Annotated[
         bool, typer.Option("--checkworthy", help="List only the claims at or above the threshold.")
     ] = False,
@@ -47,11 +49,12 @@ def claims(
     """
     from factcheck.checkworthiness import CheckworthinessModel
     from factcheck.claims import extract_claims
-    from factcheck.ingest import ingest
+    from factcheck.ingest import SafeFetcher, ingest
 
     with user_errors():
-        scorer = CheckworthinessModel.load(_model_dir(model))
-        document = ingest(_read_source(source))
+        settings = Settings()
+        scorer = CheckworthinessModel.load(_model_dir(model, settings))
+        document = ingest(_read_source(source), kind=kind, fetcher=SafeFetcher.from_settings(settings))
         cutoff = scorer.threshold if threshold is None else threshold
         found = extract_claims(
             document, scorer=scorer, min_checkworthiness=cutoff if only_checkworthy else None
@@ -94,7 +97,7 @@ def claims(
     console.print(f"{len(found)} claims, {worthy} check-worthy (score >= {cutoff:.2f})")
 
 
-def _read_source(source: str) -> str | bytes | Path:
+def _read_source(source: str) -> Source:
     """`-` is stdin, an http(s) URL stays a URL, anything else is a file path (as `factcheck check`)."""
     if source == "-":
         return sys.stdin.buffer.read()
@@ -193,7 +196,7 @@ def train_checkworthiness(
     from factcheck.training.checkworthiness import train_checkworthiness as train
 
     settings = Settings()
-    out_dir = _model_dir(out)
+    out_dir = _model_dir(out, settings)
     if (out_dir / "metadata.json").exists() and not force:
         raise typer.BadParameter(
             f"{out_dir} already holds a model; pass --force to replace it", param_hint="--out"

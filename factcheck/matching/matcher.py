@@ -328,21 +328,24 @@ class Matcher:
     def search(self, queries: Sequence[str], k: int = 5) -> list[list[Candidate]]:
         """The k most likely debunks for each claim, best first; one debunk at most once per list."""
         reranker = self._require_reranker()
+        found = self.candidates(queries)
+        sizes = [len(item.debunk_ids) for item in found]
+        # one model call for the whole batch: per-call overhead (OpenMP start-up) dominates small inputs
+        stacked = [item.features for item in found if len(item.debunk_ids)]
+        all_scores = reranker.score(np.vstack(stacked)) if stacked else np.zeros(0)
+        all_probabilities = reranker.calibrate(all_scores)
+        offsets = np.concatenate([[0], np.cumsum(sizes)])
         results: list[list[Candidate]] = []
-        for found in self.candidates(queries):
-            if not found.debunk_ids:
-                results.append([])
-                continue
-            scores = reranker.score(found.features)
-            probabilities = reranker.calibrate(scores)
+        for item, start, end in zip(found, offsets[:-1], offsets[1:], strict=True):
+            scores, probabilities = all_scores[start:end], all_probabilities[start:end]
             order = np.argsort(-scores, kind="stable")[:k]
             results.append(
                 [
                     Candidate(
-                        debunk_id=found.debunk_ids[i],
+                        debunk_id=item.debunk_ids[i],
                         score=float(scores[i]),
                         probability=float(probabilities[i]),
-                        matched_text=found.matched_texts[i],
+                        matched_text=item.matched_texts[i],
                     )
                     for i in order
                 ]

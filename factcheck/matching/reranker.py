@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from factcheck.errors import ModelArtifactError
 
@@ -60,7 +61,10 @@ class Reranker:
     def score(self, features: np.ndarray) -> np.ndarray:
         if len(features) == 0:
             return np.zeros(0, dtype=np.float64)
-        return np.asarray(self.model.decision_function(features), dtype=np.float64)
+        # A few hundred rows: OpenMP threads cost more to wake than they save, and on a busy machine
+        # their barriers stall each tree's prediction for milliseconds.
+        with threadpool_limits(limits=1, user_api="openmp"):
+            return np.asarray(self.model.decision_function(features), dtype=np.float64)
 
     def calibrate(self, scores: np.ndarray) -> np.ndarray:
         return 1.0 / (1.0 + np.exp(-(self.slope * np.asarray(scores, dtype=np.float64) + self.intercept)))

@@ -12,8 +12,9 @@ claims of a document are seen the same way. The domain says which label scheme a
     social       CheckThat! 2020 task 1: is this tweet worth a fact-checker's time? (COVID-19 tweets)
     transcript   CheckThat! 2020 task 5: was this debate/speech sentence fact-checked? (~1% are)
 
-The domain shifts the prior (a debate sentence is far less often check-worthy than a ClaimBuster one), so
-scores are calibrated probabilities within a domain; `thresholds` holds the F1-best cut per domain.
+The domain shifts the prior (a debate sentence is far less often check-worthy than a ClaimBuster one), and
+a per-domain Platt scaling, fitted on out-of-fold training predictions, turns the strongly regularised
+log-odds into calibrated probabilities within each domain; `thresholds` holds the F1-best cut per domain.
 
 The artifact holds no pickle and no code: `weights.npz` (IDF vectors, coefficients; read with
 allow_pickle=False), `vocabulary.json` (the n-grams in column order) and `metadata.json` (thresholds,
@@ -285,6 +286,9 @@ class CheckworthinessModel:
         Fitted.
     thresholds : mapping of domain -> float
         Probability at or above which a text counts as check-worthy, per domain; must include "general".
+    calibration : mapping of domain -> (slope, intercept), optional
+        Platt scaling of the classifier's log-odds per domain: P = 1 / (1 + exp(-(slope * z + intercept))).
+        A domain without an entry gets the logistic regression's own probability.
     metadata : mapping, optional
         Everything else recorded with the artifact (data, features, dev figures, versions).
 
@@ -292,9 +296,9 @@ class CheckworthinessModel:
     -------
     >>> model = CheckworthinessModel.load("models/checkworthiness")
     >>> model.score(["The unemployment rate fell to 3.5 percent in 2019.", "Thank you all for coming."])
-    array([0.83, 0.02])
-    >>> model.threshold
-    0.41
+    array([0.95, 0.01])
+    >>> round(model.threshold, 2)
+    0.24
     """
 
     def __init__(
@@ -302,12 +306,17 @@ class CheckworthinessModel:
         classifier: CheckworthinessClassifier,
         *,
         thresholds: Mapping[str, float],
+        calibration: Mapping[str, tuple[float, float]] | None = None,
         metadata: Mapping[str, Any] | None = None,
     ) -> None:
         if DEFAULT_DOMAIN not in thresholds:
             raise ValueError(f"thresholds must include the {DEFAULT_DOMAIN!r} domain")
+        unknown = sorted(set(thresholds) - set(DOMAINS)) + sorted(set(calibration or {}) - set(DOMAINS))
+        if unknown:
+            raise ValueError(f"unknown domain {unknown[0]!r}; expected one of {', '.join(DOMAINS)}")
         self.classifier = classifier
         self.thresholds = dict(thresholds)
+        self.calibration = {domain: (float(a), float(b)) for domain, (a, b) in (calibration or {}).items()}
         self.metadata = dict(metadata or {})
 
     @property
@@ -329,13 +338,16 @@ class CheckworthinessModel:
         """
         if not len(texts):
             return np.zeros(0, dtype=np.float64)
-        parts = [
-            self.classifier.predict_proba(
-                texts[start : start + batch_size], domains=domain, normalized=normalized
-            )[:, 1]
-            for start in range(0, len(texts), batch_size)
-        ]
-        return np.concatenate(parts).astype(np.float64)
+        log_odds = np.concatenate(
+            [
+                self.classifier.decision_function(
+                    texts[start : start + batch_size], domains=domain, normalized=normalized
+                )
+                for start in range(0, len(texts), batch_size)
+            ]
+        )
+        slope, intercept = self.calibration.get(domain, (1.0, 0.0))
+        return np.asarray(expit(slope * log_odds + intercept), dtype=np.float64)
 
     # --- persistence ---------------------------------------------------------------------------------
 
@@ -357,6 +369,7 @@ class CheckworthinessModel:
             "files": {name: _sha256(folder / name) for name in (WEIGHTS_FILE, VOCABULARY_FILE)},
             "threshold": self.threshold,
             "thresholds": self.thresholds,
+            "calibration": {domain: list(pair) for domain, pair in self.calibration.items()},
             "default_domain": DEFAULT_DOMAIN,
             "domains": list(DOMAINS),
             "features": {key: _jsonable(value) for key, value in self.classifier.get_params().items()},
@@ -378,6 +391,9 @@ class CheckworthinessModel:
         try:
             metadata = json.loads(metadata_path.read_text(encoding="utf-8"))
             thresholds = {str(k): float(v) for k, v in metadata["thresholds"].items()}
+            calibration = {
+                str(k): (float(a), float(b)) for k, (a, b) in metadata.get("calibration", {}).items()
+            }
             params = dict(metadata["features"])
             checksums = {name: str(metadata["files"][name]) for name in (WEIGHTS_FILE, VOCABULARY_FILE)}
         except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError) as exc:
@@ -402,7 +418,7 @@ class CheckworthinessModel:
             with np.load(folder / WEIGHTS_FILE, allow_pickle=False) as stored:
                 arrays = {name: stored[name] for name in stored.files}
             classifier = CheckworthinessClassifier.from_state(params, vocabularies, arrays)
-            return cls(classifier, thresholds=thresholds, metadata=metadata)
+            return cls(classifier, thresholds=thresholds, calibration=calibration, metadata=metadata)
         except (OSError, EOFError, zipfile.BadZipFile, ValueError, KeyError, TypeError) as exc:
             raise ModelArtifactError(f"cannot load the check-worthiness model in {folder}: {exc!r}") from exc
 

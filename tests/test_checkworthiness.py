@@ -65,6 +65,20 @@ def test_shipped_model_scores_in_batches_the_same_as_at_once(model: Checkworthin
     assert model.score([]).shape == (0,)
 
 
+def test_shipped_model_calibrates_each_domains_log_odds(model: CheckworthinessModel) -> None:
+    texts = ["Crime doubled in 2020.", "Thank you, it is good to be here."]
+    for domain in DOMAINS:
+        slope, intercept = model.calibration[domain]
+        log_odds = model.classifier.decision_function(texts, domains=domain)
+        expected = 1 / (1 + np.exp(-(slope * log_odds + intercept)))
+        np.testing.assert_allclose(model.score(texts, domain=domain), expected)  # type: ignore[arg-type]
+
+
+def test_model_refuses_thresholds_for_an_unknown_domain(model: CheckworthinessModel) -> None:
+    with pytest.raises(ValueError, match="unknown domain"):
+        CheckworthinessModel(model.classifier, thresholds={"general": 0.5, "tweets": 0.5})
+
+
 def test_shipped_model_records_its_data_threshold_and_dev_figures(model: CheckworthinessModel) -> None:
     metadata = model.metadata
     assert metadata["threshold"] == model.threshold
@@ -120,6 +134,7 @@ def test_save_round_trips_and_never_overwrites_silently(model: CheckworthinessMo
     texts = ["Crime doubled in 2020.", "Hello there, friends."]
     np.testing.assert_allclose(again.score(texts), model.score(texts))
     assert again.thresholds == model.thresholds
+    assert again.calibration == model.calibration
     with pytest.raises(FileExistsError):
         model.save(folder)
 

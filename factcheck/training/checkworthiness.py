@@ -15,7 +15,9 @@ any dataset is dropped from training, so dev figures are not inflated by duplica
 
 Each dataset gets the same total sample weight, so 39k debate sentences do not drown 700 tweets. The
 regularisation C is chosen on dev by the mean of each dataset's official measure (task 1 MAP, task 5 MAP
-over transcripts, ClaimBuster F1); the check-worthy threshold of each domain is the F1-best one on its dev.
+over transcripts, ClaimBuster F1). The chosen model's log-odds are then calibrated per domain (Platt
+scaling on 3-fold out-of-fold predictions over the training set, so dev stays unseen), and the check-worthy
+threshold of each domain is the F1-best one on its dev.
 The shipped model is the one trained on train only, so `factcheck eval checkworthiness --split dev`
 reproduces the dev figures recorded in metadata.json.
 """
@@ -31,6 +33,8 @@ from datetime import date
 from pathlib import Path
 
 import numpy as np
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold
 
 from factcheck._text import canonical_key
 from factcheck.checkworthiness import CheckworthinessClassifier, CheckworthinessModel
@@ -56,6 +60,7 @@ __all__ = [
 
 DEFAULT_C_GRID = (0.1, 0.25, 0.5, 1.0)
 DEFAULT_SEED = 2026
+CALIBRATION_FOLDS = 3
 TASK5_DEV_TRANSCRIPTS = 10
 CLAIMBUSTER_DEV_FRACTION = 0.2
 CLAIMBUSTER_FILES = ("2xNCS.json", "2.5xNCS.json", "3xNCS.json")
@@ -169,29 +174,61 @@ def _selection_score(reports: dict[str, EvaluationReport]) -> float:
     )
 
 
-def _fit(splits: Splits, c: float, random_state: int) -> CheckworthinessClassifier:
-    texts: list[str] = []
-    labels: list[np.ndarray] = []
-    domains: list[str] = []
-    weights: list[np.ndarray] = []
-    total = sum(len(data.items) for data in splits.train.values())
-    for name, data in splits.train.items():
-        texts.extend(data.texts)
-        labels.append(data.labels)
-        domains.extend([DATASET_DOMAINS[name]] * len(data.items))
-        # Every dataset carries the same total weight; the mean weight stays 1.
-        weights.append(np.full(len(data.items), total / (len(splits.train) * len(data.items))))
-    classifier = CheckworthinessClassifier(C=c, random_state=random_state)
-    return classifier.fit(
-        texts, np.concatenate(labels), domains=domains, sample_weight=np.concatenate(weights)
-    )
+@dataclass(frozen=True)
+class _TrainingSet:
+    """The train splits of all datasets as one weighted set."""
+
+    texts: list[str]
+    labels: np.ndarray
+    domains: list[str]
+    weights: np.ndarray
+
+    @classmethod
+    def from_splits(cls, splits: Splits) -> _TrainingSet:
+        texts: list[str] = []
+        labels: list[np.ndarray] = []
+        domains: list[str] = []
+        weights: list[np.ndarray] = []
+        total = sum(len(data.items) for data in splits.train.values())
+        for name, data in splits.train.items():
+            texts.extend(data.texts)
+            labels.append(data.labels)
+            domains.extend([DATASET_DOMAINS[name]] * len(data.items))
+            # Every dataset carries the same total weight; the mean weight stays 1.
+            weights.append(np.full(len(data.items), total / (len(splits.train) * len(data.items))))
+        return cls(texts, np.concatenate(labels), domains, np.concatenate(weights))
+
+    def fit(self, c: float, random_state: int, rows: np.ndarray | None = None) -> CheckworthinessClassifier:
+        rows = np.arange(len(self.texts)) if rows is None else rows
+        classifier = CheckworthinessClassifier(C=c, random_state=random_state)
+        return classifier.fit(
+            [self.texts[i] for i in rows],
+            self.labels[rows],
+            domains=[self.domains[i] for i in rows],
+            sample_weight=self.weights[rows],
+        )
 
 
-def _dev_scores(classifier: CheckworthinessClassifier, splits: Splits) -> dict[str, np.ndarray]:
-    return {
-        name: classifier.predict_proba(data.texts, domains=DATASET_DOMAINS[name])[:, 1]
-        for name, data in splits.dev.items()
-    }
+def _calibrate(training: _TrainingSet, c: float, random_state: int) -> dict[str, tuple[float, float]]:
+    """Platt scaling per domain, fitted on out-of-fold log-odds of the training set."""
+    log_odds = np.zeros(len(training.texts))
+    splitter = StratifiedKFold(n_splits=CALIBRATION_FOLDS, shuffle=True, random_state=random_state)
+    for fit_rows, held_out in splitter.split(np.zeros(len(training.labels)), training.labels):
+        classifier = training.fit(c, random_state, fit_rows)
+        log_odds[held_out] = classifier.decision_function(
+            [training.texts[i] for i in held_out], domains=[training.domains[i] for i in held_out]
+        )
+    domains = np.asarray(training.domains)
+    calibration = {}
+    for domain in sorted(set(training.domains)):
+        rows = domains == domain
+        platt = LogisticRegression(C=1e4).fit(log_odds[rows].reshape(-1, 1), training.labels[rows])
+        calibration[domain] = (float(platt.coef_[0, 0]), float(platt.intercept_[0]))
+    return calibration
+
+
+def _dev_scores(model: CheckworthinessModel, splits: Splits) -> dict[str, np.ndarray]:
+    return {name: model.score(data.texts, domain=DATASET_DOMAINS[name]) for name, data in splits.dev.items()}
 
 
 def _reports(
@@ -213,8 +250,10 @@ def train_checkworthiness(
     random_state: int = DEFAULT_SEED,
     log: Callable[[str], None] | None = None,
 ) -> TrainingResult:
-    """Fit one classifier per C on the train splits, keep the best on dev, pick per-domain thresholds.
+    """Fit one classifier per C on the train splits, keep the best on dev, calibrate, pick thresholds.
 
+    Calibration is monotone within a domain, so it changes no ranking and no best-threshold F1: C is
+    chosen on the raw model, then the chosen one is calibrated and its per-domain thresholds picked.
     Deterministic for a given `random_state` (which also seeds the ClaimBuster dev split).
     """
     say = log or (lambda message: None)
@@ -223,12 +262,14 @@ def train_checkworthiness(
     for name, data in splits.train.items():
         say(f"train {name}: {len(data.items):,} texts, {int(data.labels.sum()):,} check-worthy")
     say(f"dropped {splits.dropped_duplicates} training texts that duplicate a dev text")
-    best: tuple[float, CheckworthinessClassifier, dict[str, EvaluationReport], dict[str, float]] | None = None
+    training = _TrainingSet.from_splits(splits)
+    best: tuple[float, float, CheckworthinessClassifier] | None = None
     search = []
     for c in c_grid:
         fit_started = time.perf_counter()
-        classifier = _fit(splits, c, random_state)
-        reports, thresholds = _reports(splits, _dev_scores(classifier, splits))
+        classifier = training.fit(c, random_state)
+        uncalibrated = CheckworthinessModel(classifier, thresholds={"general": 0.5})
+        reports, _ = _reports(splits, _dev_scores(uncalibrated, splits))
         score = _selection_score(reports)
         search.append(
             {
@@ -244,10 +285,18 @@ def train_checkworthiness(
             + f") in {time.perf_counter() - fit_started:.0f} s"
         )
         if best is None or score > best[0]:
-            best = (score, classifier, reports, thresholds)
+            best = (score, c, classifier)
     if best is None:
         raise ValueError("c_grid is empty")
-    _, classifier, reports, thresholds = best
+    _, best_c, classifier = best
+    say(f"calibrating C={best_c} on {CALIBRATION_FOLDS}-fold out-of-fold predictions")
+    calibration = _calibrate(training, best_c, random_state)
+    reports, thresholds = _reports(
+        splits,
+        _dev_scores(
+            CheckworthinessModel(classifier, thresholds={"general": 0.5}, calibration=calibration), splits
+        ),
+    )
     metadata = {
         "name": "checkworthiness",
         "created": date.today().isoformat(),
@@ -268,9 +317,12 @@ def train_checkworthiness(
         "dropped_duplicates_of_dev": splits.dropped_duplicates,
         "selection": "mean of task 1 MAP, task 5 MAP, ClaimBuster F1 on dev",
         "search": search,
+        "calibration_method": f"Platt scaling per domain on {CALIBRATION_FOLDS}-fold out-of-fold training log-odds",
         "dev_metrics": {name: report.to_dict() for name, report in reports.items()},
     }
-    model = CheckworthinessModel(classifier, thresholds=thresholds, metadata=metadata)
+    model = CheckworthinessModel(
+        classifier, thresholds=thresholds, calibration=calibration, metadata=metadata
+    )
     return TrainingResult(model, reports, search, splits, seconds=time.perf_counter() - started)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, cast
 
 import typer
 from rich.console import Console
@@ -14,6 +14,10 @@ from rich.table import Table
 from factcheck.cli._apps import app, eval_app, train_app, user_errors
 from factcheck.ingest import Source, SourceKind
 from factcheck.settings import Settings
+
+if TYPE_CHECKING:
+    from factcheck.checkworthiness import Domain
+    from factcheck.evaluation.checkworthiness import Split
 
 _MODEL_HELP = "Model folder (default: <models dir>/checkworthiness)."
 
@@ -122,7 +126,7 @@ def eval_checkworthiness(
     ] = "all",
     domain: Annotated[
         str | None,
-        typer.Option(help="Score as this domain (general, social, transcript); default: the dataset's."),
+        typer.Option(help="Score as general, social or transcript instead of the domain the data implies."),
     ] = None,
     model: Annotated[Path | None, typer.Option(help=_MODEL_HELP)] = None,
     per_group: Annotated[
@@ -144,16 +148,18 @@ def eval_checkworthiness(
     from factcheck.checkworthiness import DOMAINS
     from factcheck.evaluation.checkworthiness import run_checkworthiness_eval
 
+    # Plain str options, checked here: importing the Literal types would load scikit-learn and spaCy
+    # for every `factcheck` command.
     if split not in ("all", "dev"):
-        raise typer.BadParameter("--split must be 'all' or 'dev'")
+        raise typer.BadParameter(f"{split!r} is not one of 'all', 'dev'", param_hint="--split")
     if domain is not None and domain not in DOMAINS:
-        raise typer.BadParameter(f"--domain must be one of {', '.join(DOMAINS)}")
+        raise typer.BadParameter(f"{domain!r} is not one of {', '.join(DOMAINS)}", param_hint="--domain")
     with user_errors():
         report = run_checkworthiness_eval(
             data,
             model_dir=_model_dir(model),
-            split=split,  # type: ignore[arg-type]
-            domain=domain,  # type: ignore[arg-type]
+            split=cast("Split", split),
+            domain=cast("Domain | None", domain),
         )
     if as_json:
         typer.echo(json.dumps(report.to_dict(per_group=per_group)))

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import csv
 import json
-import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -377,7 +376,7 @@ def best_f1_threshold(scores: np.ndarray, labels: np.ndarray) -> tuple[float, fl
     best = int(np.argmax(f1))
     below = sorted_scores[best + 1] if best + 1 < len(sorted_scores) else 0.0
     threshold = float((sorted_scores[best] + below) / 2)
-    return threshold if not math.isnan(threshold) else 0.5, float(f1[best])
+    return threshold, float(f1[best])
 
 
 # --------------------------------------------------------------------------------------------- running

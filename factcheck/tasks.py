@@ -67,11 +67,10 @@ app = Celery("factcheck")
 def configure(settings: Settings) -> None:
     """Point the app at these settings' broker and queue (the CLI calls this; workers do at import)."""
     app.conf.update(celery_config(settings))
-    # A process that already sent tasks holds pooled connections to the previous broker; Celery has
-    # no public call to drop them (it does the same after a fork), so reset them here.
-    if app._pool is not None:
-        app._pool.force_close_all()
-        app._pool = None
+    # A process that already sent tasks keeps its connection and producer pools for the previous
+    # broker; Celery has no public call to forget them (it does the same after a fork). The pools
+    # themselves are kombu's, shared per broker URL, so they are dropped here, not closed.
+    app._pool = None
     amqp = app.__dict__.get("amqp")
     if amqp is not None:
         amqp._producer_pool = None

@@ -7,6 +7,7 @@ in the middle of a task and checks the task is redone, and nothing stored twice.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -20,6 +21,7 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
+from typer.testing import CliRunner
 
 from factcheck.corpus import ensure_initialised
 from factcheck.feeds import FeedRunner, add_feed
@@ -215,6 +217,29 @@ def test_run_celery_fans_articles_out_to_a_worker_retries_a_failing_one_and_stor
         tasks.send_check(article_row.id)
     time.sleep(2)
     assert all(server.hits[f"/articles/celery-{n}"] == 1 for n in range(4))
+
+
+def test_feeds_run_engine_celery_from_the_command_line_prints_the_summary(
+    worker: Worker, settings: Settings, store: Store, server: FeedServer
+) -> None:
+    from factcheck.cli import app
+
+    server.add(
+        "/feeds/rss.xml", rss(server.base, _publish(server, debunked_claims(2), "cli")), content_type=RSS
+    )
+    env = {
+        "FACTCHECK_DATABASE_URL": settings.database_url,
+        "FACTCHECK_BROKER_URL": settings.broker_url,
+        "FACTCHECK_WORKER_QUEUE": settings.worker_queue,
+        "FACTCHECK_FETCH_ALLOWLIST": settings.fetch_allowlist,
+    }
+    cli = CliRunner()
+    assert cli.invoke(app, ["feeds", "add", server.url("/feeds/rss.xml")], env=env).exit_code == 0
+    result = cli.invoke(app, ["feeds", "run", "--engine", "celery", "--timeout", "120", "--json"], env=env)
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.output.strip().splitlines()[-1])
+    assert (summary["new_articles"], summary["done"], summary["failed"]) == (2, 2, 0)
+    assert summary["debunked"] >= 1
 
 
 def test_worker_killed_mid_task_has_the_task_redone_and_nothing_stored_twice(

@@ -97,7 +97,9 @@ def test_editor_confirms_a_suggested_match_and_the_api_then_says_debunked(
 
     page.keyboard.press("/")  # the search box takes the focus...
     page.keyboard.type("microchips in the coronavirus")
-    page.keyboard.press("Enter")  # ...and filters the queue
+    with page.expect_navigation():
+        page.keyboard.press("Enter")  # ...and filters the queue
+    assert page.locator("table.queue tbody tr").count() == 1
     page.keyboard.press("j")  # the first row's link takes the focus
     page.keyboard.press("Enter")
     page.wait_for_url("**/editor/items/*")

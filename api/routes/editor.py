@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -146,6 +146,7 @@ class CandidateView:
     rejected: bool
     confirmed: bool
     version: int
+    show_help: bool = False  # what the buttons do is spelled out under the first card only
 
 
 @dataclass(kw_only=True)
@@ -659,6 +660,8 @@ def _item_context(
     if q.strip():
         found, _ = store.list_debunks(text=q.strip(), limit=10)
         results = [_candidate_view(d, None) for d in found if d.id not in candidate_ids]
+        if results:
+            results[0].show_help = True
     following = [other.id for other in queue.list(status="open", limit=2).items if other.id != item.id]
     return ItemContext(
         title=f"Item {item.id}",
@@ -680,10 +683,13 @@ def _item_context(
         resolved_debunk_id=item.debunk_id,
         note=item.note,
         candidates=[
-            _candidate_view(
-                c.debunk, c.probability, rejected=c.rejected, confirmed=c.debunk.id == item.debunk_id
+            replace(
+                _candidate_view(
+                    c.debunk, c.probability, rejected=c.rejected, confirmed=c.debunk.id == item.debunk_id
+                ),
+                show_help=position == 0,
             )
-            for c in item.candidates
+            for position, c in enumerate(item.candidates)
         ],
         sightings=_sighting_views(item.sightings),
         history=_history(store.audit_entries(target_type="review_item", target_id=item.id, limit=20)),

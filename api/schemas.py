@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import datetime as dt
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -34,9 +34,9 @@ class DebunkOut(BaseModel):
     reviewer_name: str = Field(examples=["Snopes"])
     reviewer_site: str = Field(examples=["snopes.com"])
     review_url: str = Field(examples=["https://www.snopes.com/fact-check/microchip-vaccine/"])
-    review_date: date | None = None
+    review_date: dt.date | None = None
     claimant: str = ""
-    claim_date: date | None = None
+    claim_date: dt.date | None = None
     appearance_urls: list[str] = []
     language: str = "en"
     title: str = ""
@@ -45,8 +45,8 @@ class DebunkOut(BaseModel):
     variants: list[str] = []
     provenance: str = ""
     version: int = 1
-    created_at: datetime | None = None
-    updated_at: datetime | None = None
+    created_at: dt.datetime | None = None
+    updated_at: dt.datetime | None = None
 
     @classmethod
     def of(cls, debunk: Debunk) -> DebunkOut:
@@ -112,7 +112,7 @@ class DebunkSummary(BaseModel):
     reviewer_name: str
     reviewer_site: str
     review_url: str
-    review_date: date | None = None
+    review_date: dt.date | None = None
     title: str = ""
     explanation: str = ""
 
@@ -148,7 +148,7 @@ class ClaimOut(BaseModel):
 class DocumentOut(BaseModel):
     title: str = ""
     author: str = ""
-    date: date | None = None
+    date: dt.date | None = None
     site: str = ""
     language: str = ""
     source_url: str = ""
@@ -202,9 +202,9 @@ class DebunkIn(BaseModel):
     reviewer_name: str = Field(default="", max_length=200)
     reviewer_site: str = Field(default="", max_length=200)
     review_url: str = Field(default="", max_length=1000, pattern=r"^(https?://\S+)?$")
-    review_date: date | None = None
+    review_date: dt.date | None = None
     claimant: str = Field(default="", max_length=500)
-    claim_date: date | None = None
+    claim_date: dt.date | None = None
     appearance_urls: list[str] = Field(default=[], max_length=100)
     language: str = Field(default="en", max_length=20)
     title: str = Field(default="", max_length=1000)
@@ -225,7 +225,7 @@ class DebunkUpdate(BaseModel):
     reviewer_name: str | None = Field(default=None, max_length=200)
     reviewer_site: str | None = Field(default=None, max_length=200)
     review_url: str | None = Field(default=None, max_length=1000, pattern=r"^(https?://\S+)?$")
-    review_date: date | None = None
+    review_date: dt.date | None = None
     claimant: str | None = Field(default=None, max_length=500)
     title: str | None = Field(default=None, max_length=1000)
     explanation: str | None = Field(default=None, max_length=5000)

@@ -22,6 +22,7 @@ from factcheck.corpus import ensure_initialised
 from factcheck.errors import InputError
 from factcheck.ingest import Fetcher, SafeFetcher, Source, SourceKind, ingest
 from factcheck.matching import Candidate, Matcher, entries_from_debunks
+from factcheck.review import ReviewQueue
 from factcheck.settings import Settings
 from factcheck.store import Store, open_store
 from factcheck.types import Claim, ClaimVerdict, Debunk, Document, Match, Report
@@ -84,7 +85,7 @@ class Checker:
             classifier=TextClassifier.load(models_dir / "liar"),
             thresholds=thresholds,
             fetcher=SafeFetcher.from_settings(settings),
-            is_rejected=is_rejected,
+            is_rejected=is_rejected or ReviewQueue(store).rejection_check(),
         )
         checker.rebuild_index()
         return checker

@@ -57,7 +57,9 @@ class Settings(BaseSettings):
     rate_limit: str = Field(default="120/minute", description="Per-client limit on /v1/check ('' disables).")
     cors_origin_regex: str = r"^(chrome-extension|moz-extension|safari-web-extension)://[a-z0-9-]+$|^https?://(localhost|127\.0\.0\.1)(:\d+)?$"
     log_format: str = Field(default="json", description="'json' (one object a line) or 'text'.")
-    log_page_text: bool = Field(default=False, description="Log submitted text (off: privacy first).")
+    cookie_secure: bool | None = Field(
+        default=None, description="Secure session cookies; None: only when the request came over https."
+    )
 
     # Feeds and batch workers (factcheck feeds run, factcheck worker).
     broker_url: str = Field(

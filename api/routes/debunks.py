@@ -6,10 +6,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
+from api.auth import require_role
 from api.deps import get_checker
-from api.schemas import DebunkOut, DebunkPage, ErrorBody
+from api.schemas import DebunkIn, DebunkOut, DebunkPage, DebunkUpdate, ErrorBody
+from factcheck.accounts import User
 from factcheck.pipeline import Checker
-from factcheck.types import RatingLabel
+from factcheck.types import Debunk, RatingLabel
 
 router = APIRouter(prefix="/v1/debunks", tags=["debunks"])
 
@@ -33,3 +35,55 @@ def list_debunks(
 @router.get("/{debunk_id}", response_model=DebunkOut, responses={404: {"model": ErrorBody}})
 def get_debunk(debunk_id: int, checker: Annotated[Checker, Depends(get_checker)]) -> DebunkOut:
     return DebunkOut.of(checker.store.get(debunk_id))
+
+
+_WRITE_ERRORS = {
+    401: {"model": ErrorBody, "description": "No credentials"},
+    403: {"model": ErrorBody, "description": "Not an editor"},
+    404: {"model": ErrorBody},
+    409: {"model": ErrorBody, "description": "Changed by someone else since you read it"},
+}
+
+
+@router.post(
+    "", response_model=DebunkOut, status_code=201, responses=_WRITE_ERRORS, summary="Create a debunk"
+)
+def create_debunk(
+    body: DebunkIn,
+    checker: Annotated[Checker, Depends(get_checker)],
+    editor: Annotated[User, Depends(require_role("editor"))],
+) -> DebunkOut:
+    values = body.model_dump()
+    for name in ("appearance_urls", "tags", "variants"):
+        values[name] = tuple(values[name])
+    created = checker.store.create_debunk(Debunk(**values), actor=editor.username)
+    checker.index_debunks([created.id or 0])
+    return DebunkOut.of(created)
+
+
+@router.put("/{debunk_id}", response_model=DebunkOut, responses=_WRITE_ERRORS, summary="Edit a debunk")
+def update_debunk(
+    debunk_id: int,
+    body: DebunkUpdate,
+    checker: Annotated[Checker, Depends(get_checker)],
+    editor: Annotated[User, Depends(require_role("editor"))],
+) -> DebunkOut:
+    changes = body.model_dump(exclude_unset=True, exclude={"version"})
+    updated = checker.store.update_debunk(
+        debunk_id, changes, expected_version=body.version, actor=editor.username
+    )
+    checker.index_debunks([debunk_id])
+    return DebunkOut.of(updated)
+
+
+@router.delete("/{debunk_id}", response_model=DebunkOut, responses=_WRITE_ERRORS, summary="Retire a debunk")
+def retire_debunk(
+    debunk_id: int,
+    version: Annotated[int, Query(ge=1, description="The `version` of the debunk as you read it.")],
+    checker: Annotated[Checker, Depends(get_checker)],
+    editor: Annotated[User, Depends(require_role("editor"))],
+) -> DebunkOut:
+    """Retired debunks stop matching and leave listings; they stay in the database and the audit log."""
+    retired = checker.store.retire_debunk(debunk_id, expected_version=version, actor=editor.username)
+    checker.index_debunks([debunk_id])
+    return DebunkOut.of(retired)

@@ -28,7 +28,8 @@ def eval_retrieval(
     models: Annotated[Path | None, typer.Option(help="Models folder (default: settings).")] = None,
     limit: Annotated[int | None, typer.Option(help="Score only the first N queries.")] = None,
     vector_cache: Annotated[
-        Path | None, typer.Option(help="SQLite file that keeps the debunk vectors between runs (default: none).")
+        Path | None,
+        typer.Option(help="SQLite file that keeps the debunk vectors between runs (default: none)."),
     ] = None,
 ) -> None:
     """Index a CheckThat! verified-claims file and score the matcher on its queries.
@@ -139,7 +140,8 @@ def train_matcher_command(
         typer.echo(
             f"{name}: match >= {thresholds['match']:.3f} (dev precision {_fmt(pooled['precision@match'])}, "
             f"coverage {pooled['coverage@match']:.1%}); suggest >= {thresholds['suggest']:.3f} "
-            f"(dev recall {pooled['recall@suggest_top5']:.3f} in top 5)"
+            f"(dev recall {pooled['recall@suggest_top5']:.3f} in top 5); claims without a debunk: "
+            f"{pooled.get('negatives_matched', 0):.1%} matched, {pooled.get('negatives_suggested', 0):.1%} suggested"
         )
         for dataset in ("2020-dev", "2b-dev"):
             m = report.dev[name][dataset]

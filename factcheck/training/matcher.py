@@ -88,6 +88,20 @@ DATASETS: dict[str, tuple[str, str, str]] = {
 TRAIN = ("2a-train", "2b-train")
 DEV = ("2020-dev", "2b-dev")
 
+# Claims with no debunk. Every CheckThat! query has one, so a model fitted and calibrated on them alone
+# takes "the best of a bad lot" for a match: on debate sentences that were never fact-checked it
+# auto-matched 7 % (see CARD.md). Sentences of the CLEF-2020 task 5 *training* debates labelled not
+# check-worthy are claims nobody fact-checked; they join train and dev (split by debate) as queries
+# whose every candidate is wrong, half against the Snopes collection and half against PolitiFact.
+NEGATIVES_DIR = "clef2020_task5_checkworthy_debates/training"
+NEGATIVE_QUERIES = {"train": 600, "dev": 200}
+NEGATIVE_SPLITS = {
+    "neg-train-snopes": ("train", "2a-train"),
+    "neg-train-politifact": ("train", "2b-train"),
+    "neg-dev-snopes": ("dev", "2020-dev"),
+    "neg-dev-politifact": ("dev", "2b-dev"),
+}
+
 
 class QueryCachingEncoder:
     """Training only: keeps query vectors in the cache too, so a re-run does not re-encode them."""
@@ -153,6 +167,36 @@ def _load_split(name: str, data_dir: Path, workdir: Path, collections: dict[str,
     return Split(name, collection, ids, [queries[q] for q in ids], relevant)
 
 
+def negative_sentences(data_dir: Path, *, seed: int = 0) -> dict[str, list[str]]:
+    """Not-check-worthy debate sentences of 5+ words, split by debate into train and dev (1 debate in 5)."""
+    import csv
+    import random
+    import zlib
+
+    folder = data_dir / NEGATIVES_DIR
+    if not folder.is_dir():
+        raise InputError(f"training data missing: {folder}")
+    pools: dict[str, list[str]] = {"train": [], "dev": []}
+    seen: set[str] = set()
+    for path in sorted(folder.glob("*.tsv")):
+        part = "dev" if zlib.crc32(path.name.encode()) % 5 == 0 else "train"
+        with path.open(encoding="utf-8", newline="") as handle:
+            for row in csv.reader(handle, delimiter="\t"):
+                if len(row) < 4 or row[3].strip() != "0" or len(row[2].split()) < 5:
+                    continue
+                text = " ".join(row[2].split())
+                if text.casefold() not in seen:
+                    seen.add(text.casefold())
+                    pools[part].append(text)
+    rng = random.Random(seed)
+    return {part: rng.sample(texts, min(len(texts), NEGATIVE_QUERIES[part])) for part, texts in pools.items()}
+
+
+def _negative_split(name: str, texts: list[str], like: Split) -> Split:
+    ids = [f"{name}:{i}" for i in range(len(texts))]
+    return Split(name, like.collection, ids, texts, {})
+
+
 def _drop_overlap(train: Split, held_out: Split) -> Split:
     """Remove from `train` the queries whose cleaned text is a held-out query's (2022 train ⊃ 2020 dev)."""
     held = {" ".join(clean_query(text).casefold().split()) for text in held_out.texts}
@@ -173,7 +217,7 @@ def _candidates(matcher: Matcher, split: Split) -> list[QueryCandidates]:
 def _labels(split: Split, found: list[QueryCandidates]) -> np.ndarray:
     return np.concatenate(
         [
-            np.asarray([d in split.relevant[q] for d in c.debunk_ids], dtype=np.int8)
+            np.asarray([d in split.relevant.get(q, ()) for d in c.debunk_ids], dtype=np.int8)
             for q, c in zip(split.queries, found, strict=True)
         ]
         or [np.zeros(0, dtype=np.int8)]
@@ -211,7 +255,12 @@ def choose_thresholds(
     else:
         suggest = 0.0
     suggest = min(suggest, match)
-    stats = {"findable_in_top5": len(findable) / max(len(top), 1)}
+    matched = top >= match
+    stats = {
+        "precision@match_with_negatives": float(top_correct[matched].mean())
+        if matched.any()
+        else float("nan")
+    }
     return match, suggest, stats
 
 
@@ -252,7 +301,10 @@ def train_matcher(
         "random_state": random_state,
         "static_model_id": static.model_id,
         "cascade": config.to_json(),
-        "splits": {"train": list(TRAIN), "dev": list(DEV)},
+        "splits": {
+            "train": [*TRAIN, "neg-train-snopes", "neg-train-politifact"],
+            "dev": [*DEV, "neg-dev-snopes", "neg-dev-politifact"],
+        },
         "versions": _versions(),
         "profiles": {},
     }
@@ -260,6 +312,12 @@ def train_matcher(
         collections: dict[str, Collection] = {}
         splits = {name: _load_split(name, data_dir, Path(tmp), collections) for name in (*TRAIN, *DEV)}
     splits["2a-train"] = _drop_overlap(splits["2a-train"], splits["2020-dev"])
+    negatives = negative_sentences(data_dir, seed=random_state)
+    for name, (part, like) in NEGATIVE_SPLITS.items():
+        texts = negatives[part][0::2] if name.endswith("snopes") else negatives[part][1::2]
+        splits[name] = _negative_split(name, texts, splits[like])
+    train_names = (*TRAIN, "neg-train-snopes", "neg-train-politifact")
+    calibration_names = (*DEV, "neg-dev-snopes", "neg-dev-politifact")
     log.info("splits: %s", {name: len(split.queries) for name, split in splits.items()})
     for profile in profiles:
         transformer = QueryCachingEncoder(TransformerEncoder(), vector_cache) if profile == "full" else None
@@ -268,25 +326,35 @@ def train_matcher(
         )
         names = feature_names(matcher.retrievers)
         found = {name: _candidates(matcher, split) for name, split in splits.items()}
-        x_train = np.vstack([c.features for name in TRAIN for c in found[name] if len(c.debunk_ids)])
-        y_train = np.concatenate([_labels(splits[name], found[name]) for name in TRAIN])
+        x_train = np.vstack([c.features for name in train_names for c in found[name] if len(c.debunk_ids)])
+        y_train = np.concatenate([_labels(splits[name], found[name]) for name in train_names])
         model = HistGradientBoostingClassifier(
             max_iter=300, learning_rate=0.05, max_leaf_nodes=15, min_samples_leaf=40, l2_regularization=1.0,
             random_state=random_state,
         )  # fmt: skip
         model.fit(x_train, y_train)
         reranker = Reranker(model=model, feature_names=names, retrievers=list(matcher.retrievers))
-        dev_scores = {name: [reranker.score(c.features) for c in found[name]] for name in DEV}
-        all_scores = np.concatenate([s for name in DEV for s in dev_scores[name]])
-        all_labels = np.concatenate([_labels(splits[name], found[name]) for name in DEV])
+        dev_scores = {name: [reranker.score(c.features) for c in found[name]] for name in calibration_names}
+        all_scores = np.concatenate([s for name in calibration_names for s in dev_scores[name]])
+        all_labels = np.concatenate([_labels(splits[name], found[name]) for name in calibration_names])
         reranker.slope, reranker.intercept = _fit_platt(all_scores, all_labels)
         probabilities, correct = [], []
-        for name in DEV:
+        for name in calibration_names:
             for q, c, s in zip(splits[name].queries, found[name], dev_scores[name], strict=True):
                 order = np.argsort(-s, kind="stable")
                 probabilities.append(reranker.calibrate(s[order]))
-                correct.append(np.asarray([c.debunk_ids[i] in splits[name].relevant[q] for i in order]))
+                correct.append(
+                    np.asarray([c.debunk_ids[i] in splits[name].relevant.get(q, ()) for i in order])
+                )
         match, suggest, stats = choose_thresholds(probabilities, correct)
+        negative_top = np.asarray(
+            [p[0] if len(p) else 0.0 for p, c in zip(probabilities, correct, strict=True)][
+                sum(len(splits[name].queries) for name in DEV) :
+            ]
+        )
+        stats["negatives"] = float(len(negative_top))
+        stats["negatives_matched"] = float(np.mean(negative_top >= match)) if len(negative_top) else 0.0
+        stats["negatives_suggested"] = float(np.mean(negative_top >= suggest)) if len(negative_top) else 0.0
         reranker.match_threshold, reranker.suggest_threshold = match, suggest
         dev_metrics: dict[str, dict[str, float]] = {}
         for name in (*DEV, "dev-pooled"):
@@ -364,7 +432,11 @@ def _keep_other_profiles(manifest: dict[str, Any], matcher_dir: Path) -> None:
         return
     same = all(previous.get(key) == manifest[key] for key in ("static_model_id", "cascade", "splits"))
     for profile, section in previous.get("profiles", {}).items():
-        if same and profile not in manifest["profiles"] and (matcher_dir / section.get("model", "")).is_file():
+        if (
+            same
+            and profile not in manifest["profiles"]
+            and (matcher_dir / section.get("model", "")).is_file()
+        ):
             manifest["profiles"][profile] = section
 
 

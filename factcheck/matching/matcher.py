@@ -387,7 +387,9 @@ class Matcher:
                 out.append(QueryCandidates([], np.zeros((0, 0), dtype=np.float32), []))
                 continue
             ranks = {name: ranks_of(best[name][i], positions) for name in self.retrievers}
-            rrf = sum(weights.get(name, 0.0) / (self.config.rrf_k + ranks[name]) for name in self.retrievers)
+            rrf = np.zeros(len(positions), dtype=np.float64)
+            for name in self.retrievers:
+                rrf += weights.get(name, 0.0) / (self.config.rrf_k + ranks[name])
             keep = np.argsort(-rrf, kind="stable")[: self.config.candidates]
             positions, rrf = positions[keep], rrf[keep]
             columns = {}

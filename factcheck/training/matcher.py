@@ -160,11 +160,11 @@ def _load_split(name: str, data_dir: Path, workdir: Path, collections: dict[str,
     queries = read_queries(queries_path)
     relevant: dict[str, set[int]] = {}
     for query, vclaims in read_qrels(qrels_path).items():
-        ids = {collection.vclaim_to_debunk[v] for v in vclaims if v in collection.vclaim_to_debunk}
-        if ids and query in queries:
-            relevant[query] = ids
-    ids = list(relevant)
-    return Split(name, collection, ids, [queries[q] for q in ids], relevant)
+        debunk_ids = {collection.vclaim_to_debunk[v] for v in vclaims if v in collection.vclaim_to_debunk}
+        if debunk_ids and query in queries:
+            relevant[query] = debunk_ids
+    query_ids = list(relevant)
+    return Split(name, collection, query_ids, [queries[q] for q in query_ids], relevant)
 
 
 def negative_sentences(data_dir: Path, *, seed: int = 0) -> dict[str, list[str]]:

@@ -28,7 +28,7 @@ import json
 import random
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -158,7 +158,6 @@ class TrainingResult:
     search: list[dict[str, float]]
     splits: Splits
     seconds: float = 0.0
-    notes: list[str] = field(default_factory=list)
 
 
 def _selection_score(reports: dict[str, EvaluationReport]) -> float:

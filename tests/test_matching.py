@@ -116,7 +116,9 @@ def full_matcher(store: Store) -> Matcher:
 
 
 @pytest.mark.parametrize("profile_name", ["fast", "full"])
-def test_search_ranks_the_debunk_first_for_paraphrases(profile_name: str, request: pytest.FixtureRequest) -> None:
+def test_search_ranks_the_debunk_first_for_paraphrases(
+    profile_name: str, request: pytest.FixtureRequest
+) -> None:
     matcher: Matcher = request.getfixturevalue(f"{profile_name}_matcher")
     results = matcher.search([text for text, _ in PARAPHRASES], k=3)
     assert [found[0].debunk_id for found in results] == [debunk_id for _, debunk_id in PARAPHRASES]
@@ -220,3 +222,14 @@ def _key(text: str) -> str:
     from factcheck._text import canonical_key
 
     return canonical_key(text)
+
+
+def test_remove_then_add_replaces_a_debunks_texts() -> None:
+    matcher = Matcher.load(MODELS, profile="fast")
+    matcher.index(entries_from_debunks(DEBUNKS))
+    matcher.remove([8])
+    matcher.add([IndexEntry(8, "Sharks cannot get cancer, so shark cartilage pills prevent it.", "claim")])
+    [found] = matcher.search(["shark cartilage pills prevent cancer because sharks never get it"], k=3)
+    assert found[0].debunk_id == 8
+    assert "carrot" not in found[0].matched_text.lower()
+    assert len(matcher) == len(DEBUNKS)

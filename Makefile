@@ -24,7 +24,13 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 
 install: $(VENV)/.installed
 
-install-test: $(VENV)/.installed-test $(CHROMIUM)
+install-test: $(VENV)/.installed-test $(CHROMIUM) extension/node_modules
+
+# The extension's linter (ESLint), pinned by extension/package-lock.json.
+extension/node_modules: extension/package-lock.json
+	command -v npm >/dev/null || ($(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm)
+	cd extension && npm ci --no-audit --no-fund
+	touch $@
 
 $(CHROMIUM):
 	$(SUDO) apt-get update -qq
@@ -40,6 +46,7 @@ test: install-test
 lint: install-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	cd extension && npx eslint --max-warnings 0 .
 
 bench: install-test
 	$(BIN)/python bench/run_all.py

@@ -106,12 +106,14 @@ def _is_hard_break(text: str, index: int, space: str) -> bool:
 
 
 _LINE_BREAK = re.compile(r"[^\S\n]*\n\s*")
+_TEXT_KEY = "factcheck.text"
 
 
 @Language.component("factcheck_line_breaks")
 def mark_line_breaks(doc: Doc) -> Doc:
     """Start a sentence after every hard line break (see the module docstring)."""
-    text = doc.text
+    # doc.text is rebuilt token by token on every access; sentence_spans hands the string over instead.
+    text = doc.user_data.get(_TEXT_KEY) or doc.text
     breaks = [
         match.end()
         for match in _LINE_BREAK.finditer(text)
@@ -171,12 +173,16 @@ def sentence_spans(text: str, *, nlp: Language | None = None) -> list[SentenceSp
         if len(nlp.vocab.strings) > MAX_VOCAB_STRINGS:
             sentence_pipeline.cache_clear()
             nlp = sentence_pipeline()
-    doc = nlp(text)
-    if not doc.has_annotation("SENT_START"):
+    doc = nlp.make_doc(text)
+    doc.user_data[_TEXT_KEY] = text
+    doc = nlp(doc)
+    # Boundaries are read as arrays: doc.sents and doc.has_annotation build a Python object per token,
+    # which cost more than the tokenizer itself.
+    sent_starts = doc.to_array(SENT_START).astype(np.int64)
+    if not sent_starts[1:].any() and len(doc) > 1:  # a blank doc marks only its first token
         raise ValueError("the spaCy pipeline sets no sentence boundaries; add a 'sentencizer' to it")
-    # Read boundaries as arrays: iterating doc.sents builds a Python object per token, the slowest step.
     token_starts = doc.to_array(IDX)
-    first_tokens = np.flatnonzero(doc.to_array(SENT_START).astype(np.int64) == 1)
+    first_tokens = np.flatnonzero(sent_starts == 1)
     bounds = [*token_starts[first_tokens].tolist(), len(text)]
     if bounds[0] != 0:
         bounds.insert(0, 0)

@@ -64,7 +64,7 @@ class Checker:
         store = open_store(settings.database_url)
         ensure_initialised(store, settings.corpus_dir)
         models_dir = Path(settings.models_dir)
-        matcher = Matcher.load(models_dir, vector_cache=store)
+        matcher = Matcher.load(models_dir, vector_cache=store, profile=settings.matcher_profile)
         checkworthiness = CheckworthinessModel.load(models_dir / "checkworthiness")
         thresholds = Thresholds(
             match=settings.match_threshold

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -42,6 +43,9 @@ class Settings(BaseSettings):
 
     # Import limits.
     import_max_record_bytes: int = 1024 * 1024
+
+    # The matcher's cascade: "full" (BM25 + static + MiniLM, better) or "fast" (no transformer at query time).
+    matcher_profile: Literal["full", "fast"] = "full"
 
     # Verdict thresholds; None means "use the operating points stored with the trained matcher".
     match_threshold: float | None = None

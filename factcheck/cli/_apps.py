@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import typer
 
 from factcheck.errors import FactcheckError
+from factcheck.ingest import Source
 from factcheck.settings import Settings
 from factcheck.store import Store, open_store
 
@@ -44,3 +47,12 @@ def user_errors() -> Iterator[None]:
 def open_database(settings: Settings) -> Store:
     """The configured database, migrated; the error names the URL when it cannot be opened."""
     return open_store(settings.database_url)
+
+
+def read_source(source: str) -> Source:
+    """A command's SOURCE argument: `-` is stdin, an http(s) URL stays a URL, anything else a file path."""
+    if source == "-":
+        return sys.stdin.buffer.read()
+    if source.startswith(("http://", "https://")):
+        return source
+    return Path(source)

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import json
-import sys
-from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from factcheck.cli._apps import app, db_app, user_errors
-from factcheck.ingest import Source, SourceKind
+from factcheck.cli._apps import app, db_app, read_source, user_errors
+from factcheck.ingest import SourceKind
 from factcheck.serialize import match_to_dict, report_to_dict
 from factcheck.settings import Settings
 from factcheck.types import Report
@@ -23,15 +21,6 @@ _STATUS_STYLE = {
     "no_match": "dim",
     "not_checkworthy": "dim",
 }
-
-
-def read_source(source: str) -> Source:
-    """`-` is stdin, an http(s) URL stays a URL, anything else is a file path."""
-    if source == "-":
-        return sys.stdin.buffer.read()
-    if source.startswith(("http://", "https://")):
-        return source
-    return Path(source)
 
 
 @app.command()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, cast
 
@@ -11,8 +10,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from factcheck.cli._apps import app, eval_app, train_app, user_errors
-from factcheck.ingest import Source, SourceKind
+from factcheck.cli._apps import app, eval_app, read_source, train_app, user_errors
+from factcheck.ingest import SourceKind
 from factcheck.settings import Settings
 
 if TYPE_CHECKING:
@@ -58,7 +57,7 @@ def claims(
     with user_errors():
         settings = Settings()
         scorer = CheckworthinessModel.load(_model_dir(model, settings))
-        document = ingest(_read_source(source), kind=kind, fetcher=SafeFetcher.from_settings(settings))
+        document = ingest(read_source(source), kind=kind, fetcher=SafeFetcher.from_settings(settings))
         cutoff = scorer.threshold if threshold is None else threshold
         found = extract_claims(
             document, scorer=scorer, min_checkworthiness=cutoff if only_checkworthy else None
@@ -99,15 +98,6 @@ def claims(
     console.print(table)
     worthy = sum(claim.checkworthiness >= cutoff for claim in found)
     console.print(f"{len(found)} claims, {worthy} check-worthy (score >= {cutoff:.2f})")
-
-
-def _read_source(source: str) -> Source:
-    """`-` is stdin, an http(s) URL stays a URL, anything else is a file path (as `factcheck check`)."""
-    if source == "-":
-        return sys.stdin.buffer.read()
-    if source.startswith(("http://", "https://")):
-        return source
-    return Path(source)
 
 
 @eval_app.command("checkworthiness")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from factcheck.types import CLAIM_STATUSES, ClaimVerdict, Debunk, Match, Report
+from factcheck.types import CLAIM_STATUSES, Claim, ClaimVerdict, Debunk, Match, Report
 
 _SUMMARY_FIELDS = (
     "id", "claim_reviewed", "label", "rating_text", "reviewer_name", "reviewer_site", "review_url",
@@ -29,9 +29,7 @@ def match_to_dict(match: Match) -> dict[str, Any]:
     }
 
 
-def verdict_to_dict(verdict: ClaimVerdict) -> dict[str, Any]:
-    claim = verdict.claim
-    signal = verdict.signal
+def claim_to_dict(claim: Claim) -> dict[str, Any]:
     return {
         "text": claim.text,
         "normalized": claim.normalized,
@@ -40,6 +38,13 @@ def verdict_to_dict(verdict: ClaimVerdict) -> dict[str, Any]:
         "prefix": claim.prefix,
         "suffix": claim.suffix,
         "checkworthiness": round(claim.checkworthiness, 4),
+    }
+
+
+def verdict_to_dict(verdict: ClaimVerdict) -> dict[str, Any]:
+    signal = verdict.signal
+    return {
+        **claim_to_dict(verdict.claim),
         "status": verdict.status,
         "matches": [match_to_dict(match) for match in verdict.matches],
         "signal": None

@@ -12,6 +12,7 @@ from rich.table import Table
 
 from factcheck.cli._apps import app, eval_app, read_source, train_app, user_errors
 from factcheck.ingest import SourceKind
+from factcheck.serialize import claim_to_dict
 from factcheck.settings import Settings
 
 if TYPE_CHECKING:
@@ -68,17 +69,7 @@ def claims(
             "source_url": document.source_url,
             "threshold": cutoff,
             "claims": [
-                {
-                    "text": claim.text,
-                    "normalized": claim.normalized,
-                    "start": claim.start,
-                    "end": claim.end,
-                    "prefix": claim.prefix,
-                    "suffix": claim.suffix,
-                    "checkworthiness": round(claim.checkworthiness, 4),
-                    "checkworthy": claim.checkworthiness >= cutoff,
-                }
-                for claim in found
+                {**claim_to_dict(claim), "checkworthy": claim.checkworthiness >= cutoff} for claim in found
             ],
         }
         typer.echo(json.dumps(payload, indent=2, ensure_ascii=False))

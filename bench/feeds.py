@@ -257,6 +257,7 @@ def main() -> None:
     for engine in args.engines.split(","):
         print(f"running {engine} on {args.articles} articles ...", file=sys.stderr, flush=True)
         rows.append(run_engine(engine.strip(), site, args.postgres))
+        print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
     print(
         f"\nfeeds run: {args.articles} local articles (400-word news bodies + 1 false claim), {os.cpu_count()} CPUs"
     )

@@ -1057,7 +1057,8 @@ class FeedRunner:
             max_workers=processes,
             mp_context=multiprocessing.get_context("forkserver"),
             initializer=_pool_initializer,
-            initargs=(self.settings, self.throttle),
+            # Plain values, not the Settings object: a child builds its own, with its code's defaults.
+            initargs=(self.settings.model_dump(), self.throttle),
         ) as pool:
             # A bounded window of submissions keeps the host interleaving (and the throttle) effective.
             queue = iter(ids)
@@ -1214,9 +1215,11 @@ class _StoreInTransaction(Store):
 _POOL_RUNNER: FeedRunner | None = None
 
 
-def _pool_initializer(settings: Settings, throttle: Throttle) -> None:
+def _pool_initializer(settings: dict[str, Any], throttle: Throttle) -> None:
+    from factcheck.settings import Settings
+
     global _POOL_RUNNER
-    _POOL_RUNNER = FeedRunner.from_settings(settings, throttle=throttle)
+    _POOL_RUNNER = FeedRunner.from_settings(Settings(**settings), throttle=throttle)
     _POOL_RUNNER.checker  # noqa: B018  (load the models before the first article, once per process)
 
 

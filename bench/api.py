@@ -130,9 +130,10 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 8, 32])
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--soak", type=int, default=0, help="Also send this many requests and report memory.")
+    parser.add_argument("--profile", choices=["full", "fast"], default="full", help="The matcher's cascade.")
     args = parser.parse_args()
 
-    server = start_server(args.workers)
+    server = start_server(args.workers, args.profile)
     try:
         print(
             "| words | concurrency | p50 ms | p95 ms | p99 ms | req/s | errors |\n|---|---|---|---|---|---|---|"

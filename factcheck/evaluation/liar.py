@@ -1,8 +1,14 @@
-"""LIAR (Wang 2017): reading its TSV files and scoring 6-way and binary (false-leaning) predictions."""
+"""LIAR (Wang 2017): reading its TSV files and scoring 6-way and binary (false-leaning) predictions.
+
+The binary task is the usual LIAR split: pants-fire, false and barely-true against the rest. Its
+prediction is the classifier's false-leaning probability at 0.5, not a sum of 6-way votes, so the
+binary figures also test that probability's calibration (Brier score and ECE are reported with them).
+"""
 
 from __future__ import annotations
 
 import csv
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,9 +18,13 @@ from sklearn.metrics import accuracy_score, f1_score
 from factcheck.classify import FALSE_LEANING, LIAR_LABELS, TextClassifier
 from factcheck.errors import InputError
 
+SPLIT_FILES = ("valid.tsv", "test.tsv")
+
 
 @dataclass(frozen=True)
 class LiarSplit:
+    """The statements of one LIAR file and their gold labels, in file order."""
+
     statements: list[str]
     labels: list[str]
 
@@ -26,9 +36,9 @@ def read_liar(path: Path) -> LiarSplit:
         for number, row in enumerate(csv.reader(handle, delimiter="\t", quoting=csv.QUOTE_NONE), start=1):
             if not row:
                 continue
-            if len(row) < 3 or row[1] not in LIAR_LABELS:
+            if len(row) < 3 or row[1].strip() not in LIAR_LABELS:
                 raise InputError(f"{path}:{number}: not a LIAR row (id, label, statement, ...)")
-            labels.append(row[1])
+            labels.append(row[1].strip())
             statements.append(row[2])
     if not statements:
         raise InputError(f"{path}: no LIAR rows")
@@ -36,10 +46,10 @@ def read_liar(path: Path) -> LiarSplit:
 
 
 def liar_files(path: Path) -> list[Path]:
-    """A file, or the valid.tsv and test.tsv of a LIAR folder."""
+    """A file, or the valid.tsv and test.tsv of a LIAR folder (train.tsv is never evaluated)."""
     path = Path(path)
     if path.is_dir():
-        files = [path / name for name in ("valid.tsv", "test.tsv") if (path / name).is_file()]
+        files = [path / name for name in SPLIT_FILES if (path / name).is_file()]
         if not files:
             raise InputError(f"{path} has neither valid.tsv nor test.tsv")
         return files
@@ -48,17 +58,38 @@ def liar_files(path: Path) -> list[Path]:
     return [path]
 
 
-def evaluate_liar(classifier: TextClassifier, split: LiarSplit) -> dict[str, float]:
-    probabilities = classifier.probabilities(split.statements)
-    predicted = [classifier.classes[int(i)] for i in probabilities.argmax(axis=1)]
-    false_column = [classifier.classes.index(label) for label in FALSE_LEANING]
-    predicted_false = probabilities[:, false_column].sum(axis=1) >= 0.5
-    truly_false = np.array([label in FALSE_LEANING for label in split.labels])
+def score_liar(labels: Sequence[str], probabilities: np.ndarray, classes: Sequence[str]) -> dict[str, float]:
+    """6-way and binary figures of class probabilities (columns in `classes` order) against gold labels."""
+    classes = list(classes)
+    predicted = [classes[int(i)] for i in probabilities.argmax(axis=1)]
+    false_probability = probabilities[:, [classes.index(label) for label in FALSE_LEANING]].sum(axis=1)
+    predicted_false = false_probability >= 0.5
+    truly_false = np.array([label in FALSE_LEANING for label in labels])
     return {
-        "n": len(split.labels),
-        "accuracy_6": float(accuracy_score(split.labels, predicted)),
-        "macro_f1_6": float(f1_score(split.labels, predicted, average="macro")),
+        "n": len(labels),
+        "accuracy_6": float(accuracy_score(labels, predicted)),
+        "macro_f1_6": float(f1_score(labels, predicted, labels=list(LIAR_LABELS), average="macro")),
         "accuracy_2": float(np.mean(predicted_false == truly_false)),
         "macro_f1_2": float(f1_score(truly_false, predicted_false, average="macro")),
-        "majority_6": max(split.labels.count(label) for label in LIAR_LABELS) / len(split.labels),
+        "brier_2": float(np.mean((false_probability - truly_false) ** 2)),
+        "ece_2": expected_calibration_error(false_probability, truly_false),
+        "majority_6": max(list(labels).count(label) for label in LIAR_LABELS) / len(labels),
+        "majority_2": float(max(truly_false.mean(), 1.0 - truly_false.mean())),
     }
+
+
+def expected_calibration_error(probability: np.ndarray, outcome: np.ndarray, *, bins: int = 10) -> float:
+    """Mean |observed rate - predicted probability| over equal-width bins, weighted by bin size."""
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    which = np.clip(np.digitize(probability, edges[1:-1]), 0, bins - 1)
+    error = 0.0
+    for b in range(bins):
+        members = which == b
+        if members.any():
+            error += members.mean() * abs(float(outcome[members].mean()) - float(probability[members].mean()))
+    return float(error)
+
+
+def evaluate_liar(classifier: TextClassifier, split: LiarSplit) -> dict[str, float]:
+    """The classifier's figures on one LIAR split (see `score_liar`)."""
+    return score_liar(split.labels, classifier.probabilities(split.statements), classifier.classes)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Path, Query
 
 from api.auth import require_role
 from api.deps import get_checker
@@ -14,6 +14,9 @@ from factcheck.pipeline import Checker
 from factcheck.types import Debunk, RatingLabel
 
 router = APIRouter(prefix="/v1/debunks", tags=["debunks"])
+
+# Ids are database integers: anything outside their range is a 422, not a driver overflow.
+DebunkId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
 @router.get("", response_model=DebunkPage, summary="List and search debunks")
@@ -33,7 +36,7 @@ def list_debunks(
 
 
 @router.get("/{debunk_id}", response_model=DebunkOut, responses={404: {"model": ErrorBody}})
-def get_debunk(debunk_id: int, checker: Annotated[Checker, Depends(get_checker)]) -> DebunkOut:
+def get_debunk(debunk_id: DebunkId, checker: Annotated[Checker, Depends(get_checker)]) -> DebunkOut:
     return DebunkOut.of(checker.store.get(debunk_id))
 
 
@@ -63,7 +66,7 @@ def create_debunk(
 
 @router.put("/{debunk_id}", response_model=DebunkOut, responses=_WRITE_ERRORS, summary="Edit a debunk")
 def update_debunk(
-    debunk_id: int,
+    debunk_id: DebunkId,
     body: DebunkUpdate,
     checker: Annotated[Checker, Depends(get_checker)],
     editor: Annotated[User, Depends(require_role("editor"))],
@@ -78,7 +81,7 @@ def update_debunk(
 
 @router.delete("/{debunk_id}", response_model=DebunkOut, responses=_WRITE_ERRORS, summary="Retire a debunk")
 def retire_debunk(
-    debunk_id: int,
+    debunk_id: DebunkId,
     version: Annotated[int, Query(ge=1, description="The `version` of the debunk as you read it.")],
     checker: Annotated[Checker, Depends(get_checker)],
     editor: Annotated[User, Depends(require_role("editor"))],

@@ -11,6 +11,7 @@ import dataclasses
 import json
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -82,11 +83,16 @@ def _debunk_from_row(row: DebunkRow) -> Debunk:
         variants=tuple(variant.text for variant in row.variants),
         id=row.id,
         provenance=row.provenance,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
+        created_at=_aware(row.created_at),
+        updated_at=_aware(row.updated_at),
         version=row.version,
         retired=row.retired,
     )
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    """SQLite hands back naive datetimes; every time we store is UTC, so say so."""
+    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
 
 
 def _column_values(debunk: Debunk) -> dict[str, Any]:

@@ -113,6 +113,13 @@ def augment_training_data(
                 raise InputError(f"training data missing: {source}")
             target.parent.mkdir(parents=True, exist_ok=True)
             target.symlink_to(source.resolve())
+    # The never-fact-checked debate sentences the matcher also trains on (claims without a debunk).
+    from factcheck.training.matcher import NEGATIVES_DIR
+
+    negatives = data_dir / NEGATIVES_DIR
+    if negatives.is_dir() and not (workdir / NEGATIVES_DIR).exists():
+        (workdir / NEGATIVES_DIR).parent.mkdir(parents=True, exist_ok=True)
+        (workdir / NEGATIVES_DIR).symlink_to(negatives.resolve())
 
     positives: dict[str, set[int]] = defaultdict(set)
     rejected: dict[str, set[int]] = defaultdict(set)

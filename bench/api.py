@@ -57,12 +57,13 @@ def rss_mb(pid: int) -> float:
     return total / 1024
 
 
-def start_server(workers: int) -> subprocess.Popen[bytes]:
+def start_server(workers: int, profile: str) -> subprocess.Popen[bytes]:
     CACHE.mkdir(exist_ok=True)
     env = {
         **os.environ,
         "FACTCHECK_DATABASE_URL": f"sqlite:///{CACHE / 'bench.db'}",
         "FACTCHECK_RATE_LIMIT": "",
+        "FACTCHECK_MATCHER_PROFILE": profile,
     }
     factcheck = [sys.executable, "-m", "factcheck"]
     subprocess.run([*factcheck, "db", "init"], env=env, check=True)

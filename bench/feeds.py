@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import os
 import signal
 import subprocess
@@ -189,7 +190,7 @@ def stop_workers(workers: list[subprocess.Popen[bytes]]) -> None:
             os.killpg(worker.pid, signal.SIGKILL)
 
 
-def run_engine(engine: str, site: Site, admin_url: str) -> dict[str, Any]:
+def run_engine(engine: str, base: str, articles: int, admin_url: str) -> dict[str, Any]:
     kind, count = engine.split("-")
     processes = int(count)
     with fresh_database(admin_url) as database_url:
@@ -197,7 +198,7 @@ def run_engine(engine: str, site: Site, admin_url: str) -> dict[str, Any]:
         store = open_store(database_url)
         ensure_initialised(store, settings.corpus_dir)
         for number in range(FEEDS):
-            add_feed(store, f"{site.base}/feed-{number}.xml", name=f"Feed {number}")
+            add_feed(store, f"{base}/feed-{number}.xml", name=f"Feed {number}")
         runner = FeedRunner.from_settings(settings, store=store)
         polled = runner.poll()
         queued = sum(result.new for result in polled)
@@ -237,6 +238,21 @@ def run_engine(engine: str, site: Site, admin_url: str) -> dict[str, Any]:
     }
 
 
+def _serve(articles: int, ready: Any) -> None:
+    site = Site(articles)
+    ready.put(site.base)
+    threading.Event().wait()
+
+
+def start_site(articles: int) -> tuple[str, multiprocessing.process.BaseProcess]:
+    """The site in its own process, so serving pages never competes with the local engine for the GIL."""
+    context = multiprocessing.get_context("spawn")
+    ready = context.Queue()
+    process = context.Process(target=_serve, args=(articles, ready), daemon=True)
+    process.start()
+    return ready.get(timeout=60), process
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -252,11 +268,11 @@ def main() -> None:
     )
     parser.add_argument("--json", action="store_true", help="Print the rows as JSON too.")
     args = parser.parse_args()
-    site = Site(args.articles)
+    base, server = start_site(args.articles)
     rows = []
     for engine in args.engines.split(","):
         print(f"running {engine} on {args.articles} articles ...", file=sys.stderr, flush=True)
-        rows.append(run_engine(engine.strip(), site, args.postgres))
+        rows.append(run_engine(engine.strip(), base, args.articles, args.postgres))
         print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
     print(
         f"\nfeeds run: {args.articles} local articles (400-word news bodies + 1 false claim), {os.cpu_count()} CPUs"
@@ -271,6 +287,7 @@ def main() -> None:
         )
     if args.json:
         print(json.dumps(rows, indent=2))
+    server.terminate()
 
 
 if __name__ == "__main__":

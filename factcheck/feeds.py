@@ -1053,12 +1053,13 @@ class FeedRunner:
             raise ValueError("a process pool needs a FeedRunner built with FeedRunner.from_settings")
         # forkserver: children start from a clean process, not a fork of this one with its threads,
         # database connections and progress bar.
+        context = multiprocessing.get_context("forkserver")
         with ProcessPoolExecutor(
             max_workers=processes,
-            mp_context=multiprocessing.get_context("forkserver"),
+            mp_context=context,
             initializer=_pool_initializer,
             # Plain values, not the Settings object: a child builds its own, with its code's defaults.
-            initargs=(self.settings.model_dump(), self.throttle),
+            initargs=(self.settings.model_dump(), self.throttle, context.Lock()),
         ) as pool:
             # A bounded window of submissions keeps the host interleaving (and the throttle) effective.
             queue = iter(ids)
@@ -1215,12 +1216,15 @@ class _StoreInTransaction(Store):
 _POOL_RUNNER: FeedRunner | None = None
 
 
-def _pool_initializer(settings: dict[str, Any], throttle: Throttle) -> None:
+def _pool_initializer(settings: dict[str, Any], throttle: Throttle, build_lock: Any) -> None:
     from factcheck.settings import Settings
 
     global _POOL_RUNNER
     _POOL_RUNNER = FeedRunner.from_settings(Settings(**settings), throttle=throttle)
-    _POOL_RUNNER.checker  # noqa: B018  (load the models before the first article, once per process)
+    # One process at a time loads the models: on a fresh database the first one fills the shared
+    # caches (corpus, debunk vectors), which two at once would both try to insert.
+    with build_lock:
+        _POOL_RUNNER.checker  # noqa: B018  (loaded before the first article, once per process)
 
 
 def _pool_check(article_id: int) -> ArticleOutcome:

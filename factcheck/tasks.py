@@ -26,7 +26,7 @@ except ImportError as error:  # pragma: no cover - depends on the installation
     ) from error
 from kombu.exceptions import OperationalError as BrokerError
 from kombu.utils.url import maybe_sanitize_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from factcheck.errors import FactcheckError, FetchError, NotFoundError
 from factcheck.feeds import FeedRunner, LocalThrottle, NoThrottle, RedisThrottle, Throttle
@@ -111,7 +111,9 @@ def _throttle(settings: Settings) -> Throttle:
     acks_late=True,
     reject_on_worker_lost=True,
     max_retries=MAX_TASK_RETRIES,
-    autoretry_for=(OperationalError,),  # the database restarting or unreachable for a moment
+    # The database restarting or unreachable for a moment; or two workers filling the same cache
+    # (debunk vectors) on a fresh database as they load the models.
+    autoretry_for=(OperationalError, IntegrityError),
     retry_backoff=True,
 )
 def check_article(self: Task, article_id: int) -> dict[str, Any]:

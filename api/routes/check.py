@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, BackgroundTasks, Depends, Request
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import get_checker
@@ -28,7 +28,10 @@ _ERRORS = {
 
 @router.post("/check", response_model=ReportOut, responses=_ERRORS, summary="Check a document's claims")
 async def check(
-    body: CheckRequest, request: Request, checker: Annotated[Checker, Depends(get_checker)]
+    body: CheckRequest,
+    request: Request,
+    background: BackgroundTasks,
+    checker: Annotated[Checker, Depends(get_checker)],
 ) -> ReportOut:
     """Find the claims in one source and match each against the debunk database.
 
@@ -57,8 +60,8 @@ async def check(
     )
     request.app.state.metrics.observe_report(report)
     on_report = getattr(request.app.state, "on_report", None)
-    if on_report is not None:
-        await run_in_threadpool(on_report, report, body.source_url or (content if kind == "url" else ""))
+    if on_report is not None:  # after the response is sent: the reader does not wait for the queue
+        background.add_task(on_report, report, body.source_url or (content if kind == "url" else ""))
     return report_out(report, request_id=request.state.request_id, include_text=body.options.include_text)
 
 

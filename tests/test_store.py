@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -139,6 +140,21 @@ def test_vector_cache_keeps_what_it_was_given(store: Store) -> None:
     store.put_vectors("model-a", {"k1": b"\x00\x01"})
     assert store.get_vectors("model-a", ["k1", "k2", "k3"]) == {"k1": b"\x00\x01", "k2": b"\x02"}
     assert store.get_vectors("model-b", ["k1"]) == {}
+
+
+def test_vector_cache_takes_the_same_vectors_from_two_writers_at_once(
+    database_url: str, store: Store
+) -> None:
+    # Two processes warming one fresh database encode the same texts; neither write may fail.
+    vectors = {f"k{i}": bytes([i % 256]) for i in range(500)}
+    other = Store(database_url)
+    try:
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            for result in [pool.submit(writer.put_vectors, "model-a", vectors) for writer in (store, other)]:
+                result.result()
+    finally:
+        other.close()
+    assert store.get_vectors("model-a", list(vectors)) == vectors
 
 
 def test_migrating_twice_is_harmless(database_url: str) -> None:

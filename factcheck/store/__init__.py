@@ -18,6 +18,8 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from factcheck._text import canonical_key
@@ -471,13 +473,11 @@ class Store:
     def put_vectors(self, model_id: str, vectors: dict[str, bytes]) -> None:
         if not vectors:
             return
+        # Two processes warming the same fresh database encode the same texts: the first write wins.
+        insert = postgresql_insert if self.engine.dialect.name == "postgresql" else sqlite_insert
+        rows = [{"model_id": model_id, "text_key": key, "vector": vector} for key, vector in vectors.items()]
         with self.session() as session:
-            known = set(self.get_vectors(model_id, vectors))
-            session.add_all(
-                VectorRow(model_id=model_id, text_key=key, vector=vector)
-                for key, vector in vectors.items()
-                if key not in known
-            )
+            session.execute(insert(VectorRow).on_conflict_do_nothing(), rows)
 
 
 def _locked_row(session: Session, debunk_id: int) -> DebunkRow:

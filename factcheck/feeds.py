@@ -136,7 +136,6 @@ _DEFAULT_PORTS = {"http": 80, "https": 443}
 _MIN_WORDS_FOR_HASH = 8
 _CONTEXT_CHARS = 300
 _MAX_BACKOFF_S = 300.0
-_HTTP_STATUS = re.compile(r"\banswered (\d{3})\b")
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*$", re.IGNORECASE)
 _DURATION_UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 
@@ -494,10 +493,7 @@ def is_retryable(error: FactcheckError) -> bool:
     if isinstance(error, ResponseTooLargeError | TooManyRedirectsError):
         return False
     if isinstance(error, HTTPStatusError):
-        # The status is only in the message (factcheck.ingest.fetch: "... answered 503 ...").
-        match = _HTTP_STATUS.search(str(error))
-        status = int(match.group(1)) if match else 500
-        return status >= 500 or status in (408, 425, 429)
+        return error.status >= 500 or error.status in (408, 425, 429)
     return isinstance(error, FetchError)
 
 

@@ -100,9 +100,9 @@ def test_parse_duration_refuses_what_is_not_a_duration(text: str) -> None:
     [
         (FetchTimeoutError("slow"), True),
         (FetchError("could not fetch: connection refused"), True),
-        (HTTPStatusError("http://x/ answered 503 Service Unavailable"), True),
-        (HTTPStatusError("http://x/ answered 429 Too Many Requests"), True),
-        (HTTPStatusError("http://x/ answered 404 Not Found"), False),
+        (HTTPStatusError("http://x/ answered 503 Service Unavailable", status=503), True),
+        (HTTPStatusError("http://x/ answered 429 Too Many Requests", status=429), True),
+        (HTTPStatusError("http://x/ answered 404 Not Found", status=404), False),
         (BlockedAddressError("10.0.0.1 is a private address"), False),
         (UnsupportedFormatError("application/pdf"), False),
     ],

@@ -321,8 +321,9 @@ def test_fetch_times_out_when_the_server_never_answers() -> None:
 
 
 def test_fetch_raises_http_status_error_for_error_statuses(ingest_base: str) -> None:
-    with pytest.raises(HTTPStatusError, match="500"):
+    with pytest.raises(HTTPStatusError, match="500") as raised:
         _local_fetcher().fetch(f"{ingest_base}/status-500")
+    assert raised.value.status == 500
 
 
 def test_fetch_sends_extra_headers_and_returns_a_304_for_a_conditional_get(ingest_base: str) -> None:

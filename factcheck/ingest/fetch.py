@@ -371,7 +371,10 @@ class SafeFetcher:
         final_url = str(request.url)
         with response:
             if response.status_code >= 400:
-                raise HTTPStatusError(f"{final_url} answered {response.status_code} {response.reason}")
+                raise HTTPStatusError(
+                    f"{final_url} answered {response.status_code} {response.reason}",
+                    status=response.status_code,
+                )
             media_type, charset = _parse_content_type(response.headers.get("content-type", ""))
             if media_type and media_type not in accept:
                 raise UnsupportedFormatError(

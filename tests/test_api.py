@@ -11,10 +11,9 @@ from api.app import create_app
 from factcheck.pipeline import Checker
 from factcheck.settings import Settings
 
-HOAX = (
-    "FORWARD THIS TO EVERYONE! Bill Gates is putting microchips in the COVID vaccines so the government "
-    "can track every person who gets the shot."
-)
+# A chain letter repeating a wording the corpus records for the microchip hoax (a known phrasing
+# matches with certainty; paraphrases are the matcher's tests' business).
+HOAX = "FORWARD THIS TO EVERYONE! My cousin who is a nurse said the covid jab has a tracking chip in it."
 
 
 @pytest.fixture(scope="module")

@@ -12,6 +12,7 @@ import pytest
 from factcheck.errors import ModelArtifactError
 from factcheck.matching import Candidate, IndexEntry, Matcher, clean_query, entries_from_debunks
 from factcheck.matching.embeddings import TransformerEncoder
+from factcheck.matching.matcher import Gate
 from factcheck.matching.text import profile
 from factcheck.store import Store
 from factcheck.types import Debunk
@@ -132,6 +133,42 @@ def test_search_returns_each_debunk_once_with_probabilities_in_unit_interval(ful
     assert all(0.0 <= candidate.probability <= 1.0 for candidate in found)
     assert [c.score for c in found] == sorted((c.score for c in found), reverse=True)
     assert found[0].matched_text
+
+
+def test_the_shipped_full_profile_gates_minilm_with_the_fast_cascade() -> None:
+    gate = Matcher.load(MODELS).gate
+    assert gate is not None and 0.0 < gate.threshold < 1.0
+    assert Matcher.load(MODELS, profile="fast").gate is None
+
+
+@pytest.mark.parametrize("threshold", [0.0, 2.0])
+def test_only_claims_that_pass_the_gate_are_encoded_by_minilm(
+    threshold: float, fast_matcher: Matcher
+) -> None:
+    shipped = Matcher.load(MODELS)
+    assert shipped.gate is not None
+    encoder = CountingEncoder()
+    gated = Matcher(
+        reranker=shipped.reranker,
+        static=shipped.static,
+        transformer=encoder,
+        config=shipped.config,
+        gate=Gate(shipped.gate.reranker, threshold),
+    )
+    gated.index(entries_from_debunks(DEBUNKS))
+    encoder.encoded = 0
+    texts = [text for text, _ in PARAPHRASES] + ["Thanks for reading, and see you all next week."]
+    found = gated.search(texts, k=3)
+    if threshold == 0.0:  # everything passes: the full cascade's answer
+        assert encoder.encoded == len(texts)
+        ungated = Matcher(
+            reranker=shipped.reranker, static=shipped.static, transformer=encoder, config=shipped.config
+        )
+        ungated.index(entries_from_debunks(DEBUNKS))
+        assert found == ungated.search(texts, k=3)
+    else:  # nothing passes: MiniLM never runs and the fast cascade answers
+        assert encoder.encoded == 0
+        assert found == fast_matcher.search(texts, k=3)
 
 
 @pytest.mark.parametrize("profile_name", ["fast", "full"])

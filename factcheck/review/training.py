@@ -113,13 +113,14 @@ def augment_training_data(
                 raise InputError(f"training data missing: {source}")
             target.parent.mkdir(parents=True, exist_ok=True)
             target.symlink_to(source.resolve())
-    # The never-fact-checked debate sentences the matcher also trains on (claims without a debunk).
-    from factcheck.training.matcher import NEGATIVES_DIR
+    # The sentences without a debunk the matcher also trains on (never-fact-checked debates, news).
+    from factcheck.training.matcher import NEGATIVE_SOURCES
 
-    negatives = data_dir / NEGATIVES_DIR
-    if negatives.is_dir() and not (workdir / NEGATIVES_DIR).exists():
-        (workdir / NEGATIVES_DIR).parent.mkdir(parents=True, exist_ok=True)
-        (workdir / NEGATIVES_DIR).symlink_to(negatives.resolve())
+    for relative in NEGATIVE_SOURCES:
+        source, target = data_dir / relative, workdir / relative
+        if source.exists() and not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.symlink_to(source.resolve())
 
     positives: dict[str, set[int]] = defaultdict(set)
     rejected: dict[str, set[int]] = defaultdict(set)

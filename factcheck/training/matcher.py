@@ -90,17 +90,28 @@ DEV = ("2020-dev", "2b-dev")
 
 # Claims with no debunk. Every CheckThat! query has one, so a model fitted and calibrated on them alone
 # takes "the best of a bad lot" for a match: on debate sentences that were never fact-checked it
-# auto-matched 7 % (see CARD.md). Sentences of the CLEF-2020 task 5 *training* debates labelled not
-# check-worthy are claims nobody fact-checked; they join train and dev (split by debate) as queries
-# whose every candidate is wrong, half against the Snopes collection and half against PolitiFact.
+# auto-matched 7 %, and on the sentences of ordinary news articles 1 % (see CARD.md). Two kinds of
+# sentence nobody fact-checked join train and dev as queries whose every candidate is wrong, half against
+# the Snopes collection and half against PolitiFact:
+#   - sentences of the CLEF-2020 task 5 *training* debates labelled not check-worthy (split by debate);
+#   - sentences of the news articles of the extraction benchmark (split by page), cut by the pipeline's own
+#     sentence splitter, as the checker would send them.
 NEGATIVES_DIR = "clef2020_task5_checkworthy_debates/training"
-NEGATIVE_QUERIES = {"train": 600, "dev": 200}
+ARTICLES_FILE = "article_extraction/ground_truth.json"
+NEGATIVE_SOURCES = (NEGATIVES_DIR, ARTICLES_FILE)
+NEGATIVE_QUERIES = {"train": {"debates": 600, "articles": 1500}, "dev": {"debates": 200, "articles": 600}}
 NEGATIVE_SPLITS = {
     "neg-train-snopes": ("train", "2a-train"),
     "neg-train-politifact": ("train", "2b-train"),
     "neg-dev-snopes": ("dev", "2020-dev"),
     "neg-dev-politifact": ("dev", "2b-dev"),
 }
+MAX_NEGATIVES_SUGGESTED = 0.05
+"""The suggest threshold is raised until at most this share of dev sentences without a debunk reach it:
+every claim that reaches it lands in the editors' queue."""
+GATE_RECALL = 0.99
+"""The "full" profile runs MiniLM only for claims whose "fast" probability reaches the gate, chosen as the
+highest that keeps this share of the dev queries whose correct debunk the full top 5 holds."""
 
 
 class QueryCachingEncoder:
@@ -168,10 +179,33 @@ def _load_split(name: str, data_dir: Path, workdir: Path, collections: dict[str,
 
 
 def negative_sentences(data_dir: Path, *, seed: int = 0) -> dict[str, list[str]]:
-    """Not-check-worthy debate sentences of 5+ words, split by debate into train and dev (1 debate in 5)."""
-    import csv
+    """Sentences without a debunk (5+ words), split into train and dev; see NEGATIVE_SOURCES."""
     import random
+
+    pools = {"debates": _debate_sentences(data_dir), "articles": _article_sentences(data_dir)}
+    rng = random.Random(seed)
+    out: dict[str, list[str]] = {}
+    for part, sizes in NEGATIVE_QUERIES.items():
+        texts = [
+            text
+            for source, size in sizes.items()
+            for text in rng.sample(pools[source][part], min(size, len(pools[source][part])))
+        ]
+        rng.shuffle(texts)  # the Snopes and PolitiFact halves each get both kinds
+        out[part] = texts
+    return out
+
+
+def _part_of(name: str) -> str:
+    """One item in five goes to dev, by a stable hash of its file or page name."""
     import zlib
+
+    return "dev" if zlib.crc32(name.encode()) % 5 == 0 else "train"
+
+
+def _debate_sentences(data_dir: Path) -> dict[str, list[str]]:
+    """Not-check-worthy debate sentences, split by debate."""
+    import csv
 
     folder = data_dir / NEGATIVES_DIR
     if not folder.is_dir():
@@ -179,7 +213,6 @@ def negative_sentences(data_dir: Path, *, seed: int = 0) -> dict[str, list[str]]
     pools: dict[str, list[str]] = {"train": [], "dev": []}
     seen: set[str] = set()
     for path in sorted(folder.glob("*.tsv")):
-        part = "dev" if zlib.crc32(path.name.encode()) % 5 == 0 else "train"
         with path.open(encoding="utf-8", newline="") as handle:
             for row in csv.reader(handle, delimiter="\t"):
                 if len(row) < 4 or row[3].strip() != "0" or len(row[2].split()) < 5:
@@ -187,9 +220,24 @@ def negative_sentences(data_dir: Path, *, seed: int = 0) -> dict[str, list[str]]
                 text = " ".join(row[2].split())
                 if text.casefold() not in seen:
                     seen.add(text.casefold())
-                    pools[part].append(text)
-    rng = random.Random(seed)
-    return {part: rng.sample(texts, min(len(texts), NEGATIVE_QUERIES[part])) for part, texts in pools.items()}
+                    pools[_part_of(path.name)].append(text)
+    return pools
+
+
+def _article_sentences(data_dir: Path) -> dict[str, list[str]]:
+    """The claims the pipeline finds in real news article bodies, split by page."""
+    from factcheck.claims import candidate_spans
+    from factcheck.ingest.text import normalize_text
+
+    path = data_dir / ARTICLES_FILE
+    if not path.is_file():
+        raise InputError(f"training data missing: {path}")
+    pools: dict[str, list[str]] = {"train": [], "dev": []}
+    for page, entry in sorted(json.loads(path.read_text(encoding="utf-8")).items()):
+        for candidate in candidate_spans(normalize_text(entry.get("articleBody") or "")):
+            if len(candidate.normalized.split()) >= 5:
+                pools[_part_of(page)].append(candidate.normalized)
+    return pools
 
 
 def _negative_split(name: str, texts: list[str], like: Split) -> Split:
@@ -232,9 +280,12 @@ def _rank(split: Split, found: list[QueryCandidates], scores: list[np.ndarray]) 
 
 
 def choose_thresholds(
-    probabilities: list[np.ndarray], correct: list[np.ndarray]
+    probabilities: list[np.ndarray], correct: list[np.ndarray], negative: np.ndarray
 ) -> tuple[float, float, dict[str, float]]:
-    """Match and suggest thresholds from each dev query's candidate probabilities (sorted best first)."""
+    """Match and suggest thresholds from each dev query's candidate probabilities (sorted best first).
+
+    `negative` marks the queries that have no debunk at all.
+    """
     top = np.asarray([p[0] if len(p) else 0.0 for p in probabilities])
     top_correct = np.asarray([bool(c[0]) if len(c) else False for c in correct])
     order = np.argsort(-top, kind="stable")
@@ -254,6 +305,11 @@ def choose_thresholds(
         suggest = float(findable[needed - 1])
     else:
         suggest = 0.0
+    negative_top = np.sort(top[negative])[::-1]
+    allowed = int(MAX_NEGATIVES_SUGGESTED * len(negative_top))
+    if allowed < len(negative_top):
+        # just above the best negative that must be kept out of the queue
+        suggest = max(suggest, float(np.nextafter(negative_top[allowed], np.inf)))
     suggest = min(suggest, match)
     matched = top >= match
     stats = {
@@ -262,6 +318,21 @@ def choose_thresholds(
         else float("nan")
     }
     return match, suggest, stats
+
+
+def choose_gate(
+    fast_top: np.ndarray, full_findable: np.ndarray, negative: np.ndarray
+) -> tuple[float, dict[str, float]]:
+    """The highest "fast" probability that still lets GATE_RECALL of the full profile's findable dev queries
+    through to MiniLM; the stats say which share of them, and of the sentences without a debunk, pass."""
+    kept = np.sort(fast_top[full_findable])[::-1]
+    if not len(kept):
+        return 0.0, {"findable_passing": 0.0, "negatives_passing": 1.0}
+    gate = float(kept[int(np.ceil(GATE_RECALL * len(kept))) - 1])
+    return gate, {
+        "findable_passing": round(float(np.mean(kept >= gate)), 4),
+        "negatives_passing": round(float(np.mean(fast_top[negative] >= gate)), 4),
+    }
 
 
 def _fit_platt(scores: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
@@ -319,6 +390,8 @@ def train_matcher(
     train_names = (*TRAIN, "neg-train-snopes", "neg-train-politifact")
     calibration_names = (*DEV, "neg-dev-snopes", "neg-dev-politifact")
     log.info("splits: %s", {name: len(split.queries) for name, split in splits.items()})
+    top_probabilities: dict[str, np.ndarray] = {}  # profile -> each dev query's best probability
+    findable_top5: dict[str, np.ndarray] = {}  # profile -> the correct debunk is in the dev query's top 5
     for profile in profiles:
         transformer = QueryCachingEncoder(TransformerEncoder(), vector_cache) if profile == "full" else None
         matcher = Matcher(
@@ -346,12 +419,13 @@ def train_matcher(
                 correct.append(
                     np.asarray([c.debunk_ids[i] in splits[name].relevant.get(q, ()) for i in order])
                 )
-        match, suggest, stats = choose_thresholds(probabilities, correct)
-        negative_top = np.asarray(
-            [p[0] if len(p) else 0.0 for p, c in zip(probabilities, correct, strict=True)][
-                sum(len(splits[name].queries) for name in DEV) :
-            ]
+        negative = np.asarray(
+            [name not in DEV for name in calibration_names for _ in splits[name].queries], dtype=bool
         )
+        match, suggest, stats = choose_thresholds(probabilities, correct, negative)
+        top_probabilities[profile] = np.asarray([p[0] if len(p) else 0.0 for p in probabilities])
+        findable_top5[profile] = np.asarray([bool(c[:SUGGEST_DEPTH].any()) for c in correct])
+        negative_top = top_probabilities[profile][negative]
         stats["negatives"] = float(len(negative_top))
         stats["negatives_matched"] = float(np.mean(negative_top >= match)) if len(negative_top) else 0.0
         stats["negatives_suggested"] = float(np.mean(negative_top >= suggest)) if len(negative_top) else 0.0
@@ -402,6 +476,11 @@ def train_matcher(
                 np.mean([bool(set(pool[q]) & splits[name].relevant[q]) for q in splits[name].queries])
             )
         log.info("profile %s: thresholds match=%.3f suggest=%.3f", profile, match, suggest)
+    if {"full", "fast"} <= set(top_probabilities):
+        gate, gate_stats = choose_gate(top_probabilities["fast"], findable_top5["full"], negative)
+        manifest["profiles"]["full"]["gate"] = {"profile": "fast", "threshold": gate, "dev": gate_stats}
+        report.thresholds["full"]["gate"] = gate
+        log.info("profile full: MiniLM gate at fast probability %.4f: %s", gate, gate_stats)
     manifest["sizes"] = {name: len(split.queries) for name, split in splits.items()}
     _keep_other_profiles(manifest, out_dir / "matcher")
     (out_dir / "matcher").mkdir(parents=True, exist_ok=True)
@@ -432,6 +511,8 @@ def _keep_other_profiles(manifest: dict[str, Any], matcher_dir: Path) -> None:
         return
     same = all(previous.get(key) == manifest[key] for key in ("static_model_id", "cascade", "splits"))
     for profile, section in previous.get("profiles", {}).items():
+        if "fast" in manifest["profiles"]:
+            section = {key: value for key, value in section.items() if key != "gate"}  # chosen on the old one
         if (
             same
             and profile not in manifest["profiles"]

@@ -25,7 +25,8 @@ def create_app(*, settings: Settings | None = None, checker: Checker | None = No
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if app.state.checker is None:
-            app.state.checker = await run_in_threadpool(Checker.from_settings, settings)
+            serving = settings.model_copy(update={"matcher_profile": settings.api_matcher_profile})
+            app.state.checker = await run_in_threadpool(Checker.from_settings, serving)
         yield
 
     app = FastAPI(

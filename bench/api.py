@@ -7,6 +7,7 @@ the real article bodies in ../shared/data/article_extraction.
 
     .venv/bin/python bench/api.py                      # concurrency 1, 8, 32; 200 requests each
     .venv/bin/python bench/api.py --soak 10000         # plus server memory over 10,000 requests
+    .venv/bin/python bench/api.py --profile fast       # the cascade without MiniLM
 """
 
 from __future__ import annotations
@@ -57,13 +58,13 @@ def rss_mb(pid: int) -> float:
     return total / 1024
 
 
-def start_server(workers: int, profile: str) -> subprocess.Popen[bytes]:
+def start_server(workers: int | None, profile: str | None) -> subprocess.Popen[bytes]:
     CACHE.mkdir(exist_ok=True)
     env = {
         **os.environ,
         "FACTCHECK_DATABASE_URL": f"sqlite:///{CACHE / 'bench.db'}",
         "FACTCHECK_RATE_LIMIT": "",
-        "FACTCHECK_MATCHER_PROFILE": profile,
+        **({"FACTCHECK_API_MATCHER_PROFILE": profile} if profile else {}),
     }
     factcheck = [sys.executable, "-m", "factcheck"]
     subprocess.run([*factcheck, "db", "init"], env=env, check=True)
@@ -78,7 +79,7 @@ def start_server(workers: int, profile: str) -> subprocess.Popen[bytes]:
         check=True,
     )
     server = subprocess.Popen(
-        [*factcheck, "serve", "--port", str(PORT), "--workers", str(workers)],
+        [*factcheck, "serve", "--port", str(PORT), *(["--workers", str(workers)] if workers else [])],
         env={**env, "FACTCHECK_LOG_FORMAT": "text"},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -129,9 +130,15 @@ def main() -> None:
     )
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 8, 32])
-    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument(
+        "--workers", type=int, help="Server worker processes (default: serve's, one per core)."
+    )
     parser.add_argument("--soak", type=int, default=0, help="Also send this many requests and report memory.")
-    parser.add_argument("--profile", choices=["full", "fast"], default="full", help="The matcher's cascade.")
+    parser.add_argument(
+        "--profile",
+        choices=["full", "fast"],
+        help="FACTCHECK_API_MATCHER_PROFILE (default: the server's, full).",
+    )
     args = parser.parse_args()
 
     server = start_server(args.workers, args.profile)
@@ -151,12 +158,19 @@ def main() -> None:
                 )
         if args.soak:
             texts = articles(300)
-            before = rss_mb(server.pid)
-            figures = asyncio.run(load(texts, concurrency=8, requests=args.soak))
-            after = rss_mb(server.pid)
+            chunk = max(1, args.soak // 5)
+            readings = [rss_mb(server.pid)]
+            sent = errors = 0
+            started = time.perf_counter()
+            while sent < args.soak:
+                size = min(chunk, args.soak - sent)
+                errors += int(asyncio.run(load(texts, concurrency=8, requests=size))["errors"])
+                sent += size
+                readings.append(rss_mb(server.pid))
+            rate = sent / (time.perf_counter() - started)
             print(
-                f"\nsoak: {args.soak} requests at concurrency 8: server RSS {before:.0f} MB -> {after:.0f} MB, "
-                f"{figures['requests_per_s']:.1f} req/s, {figures['errors']:.0f} errors"
+                f"\nsoak: {sent} requests of 300 words at concurrency 8, {rate:.1f} req/s, {errors} errors; "
+                f"server RSS (MB) every {chunk}: {' -> '.join(f'{mb:.0f}' for mb in readings)}"
             )
     finally:
         server.terminate()

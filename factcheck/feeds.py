@@ -48,6 +48,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from factcheck._text import canonical_key, collapse_whitespace
+from factcheck.cpu import threads_per_process
 from factcheck.errors import (
     BlockedAddressError,
     FactcheckError,
@@ -1055,7 +1056,14 @@ class FeedRunner:
             mp_context=context,
             initializer=_pool_initializer,
             # Plain values, not the Settings object: a child builds its own, with its code's defaults.
-            initargs=(self.settings.model_dump(), self.throttle, context.Lock()),
+            initargs=(
+                {
+                    **self.settings.model_dump(),
+                    "cpu_threads": threads_per_process(processes, self.settings.cpu_threads),
+                },
+                self.throttle,
+                context.Lock(),
+            ),
         ) as pool:
             # A bounded window of submissions keeps the host interleaving (and the throttle) effective.
             queue = iter(ids)

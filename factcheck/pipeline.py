@@ -19,6 +19,7 @@ from factcheck.checkworthiness import CheckworthinessModel
 from factcheck.claims import extract_claims
 from factcheck.classify import TextClassifier
 from factcheck.corpus import ensure_initialised
+from factcheck.cpu import limit_cpu_threads
 from factcheck.errors import InputError
 from factcheck.ingest import Fetcher, SafeFetcher, Source, SourceKind, ingest
 from factcheck.matching import Candidate, Matcher, entries_from_debunks
@@ -61,6 +62,8 @@ class Checker:
     @classmethod
     def from_settings(cls, settings: Settings, *, is_rejected: RejectionCheck | None = None) -> Checker:
         """Open (and on first start fill) the database, load the shipped models, index every debunk."""
+        if settings.cpu_threads is not None:
+            limit_cpu_threads(settings.cpu_threads)
         store = open_store(settings.database_url)
         ensure_initialised(store, settings.corpus_dir)
         models_dir = Path(settings.models_dir)

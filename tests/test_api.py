@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -38,6 +39,29 @@ def test_a_known_hoax_comes_back_debunked_with_its_fact_check(client: TestClient
     assert HOAX[claim["start"] : claim["end"]] == claim["text"]
     assert set(report["timings_ms"]) >= {"ingest", "claims", "match", "total"}
     assert report["summary"]["debunked"] == len(debunked)
+
+
+def test_the_server_can_match_with_the_fast_cascade_while_batch_work_keeps_minilm(
+    checker_settings: Settings, tmp_path: Path
+) -> None:
+    settings = checker_settings.model_copy(
+        update={"database_url": f"sqlite:///{tmp_path / 'api.db'}", "api_matcher_profile": "fast"}
+    )
+    assert settings.matcher_profile == "full"
+    with TestClient(create_app(settings=settings)) as started:
+        assert started.get("/readyz").status_code == 200
+        assert started.app.state.checker.matcher.transformer is None  # type: ignore[attr-defined]
+
+
+def test_a_paraphrased_hoax_puts_its_debunk_first(client: TestClient) -> None:
+    paraphrase = (
+        "FORWARD THIS TO EVERYONE! Bill Gates is putting microchips in the COVID vaccines so the government "
+        "can track every person who gets the shot."
+    )
+    [claim] = client.post("/v1/check", json={"text": paraphrase}).json()["claims"]
+    # debunked or sent to editors, depending on where the calibrated confidence falls against the threshold
+    assert claim["status"] in ("debunked", "needs_review")
+    assert "ID2020" in claim["matches"][0]["debunk"]["claim_reviewed"]
 
 
 def test_html_and_email_sources_are_accepted(client: TestClient) -> None:

@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from factcheck.cli._apps import app, open_database, user_errors
+from factcheck.cpu import limit_cpu_threads, threads_per_process
 from factcheck.feeds import (
     ArticleOutcome,
     FeedRunner,
@@ -260,5 +261,7 @@ def worker(
     """
     from factcheck import tasks
 
+    settings = Settings()
+    limit_cpu_threads(threads_per_process(concurrency, settings.cpu_threads))  # its pool processes inherit it
     tasks.configure(Settings())
     tasks.start_worker(concurrency=concurrency, loglevel=loglevel)

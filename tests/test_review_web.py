@@ -369,6 +369,19 @@ def test_admin_creates_an_api_key_that_is_shown_once(client: TestClient, people:
         )
 
 
+def test_an_admin_cannot_demote_or_disable_their_own_account(
+    client: TestClient, people: dict[str, str], editor_checker: Checker
+) -> None:
+    admin = people["admin"]
+    token = login(client, admin)
+    demoted = client.post(f"/editor/users/{admin}/role", data={"csrf_token": token, "role": "viewer"})
+    assert demoted.status_code == 422 and "You cannot change your own role." in demoted.text
+    disabled = client.post(f"/editor/users/{admin}/disable", data={"csrf_token": token})
+    assert disabled.status_code == 422 and "You cannot disable yourself." in disabled.text
+    [account] = [u for u in Accounts(editor_checker.store).list_users() if u.username == admin]
+    assert account.role == "admin" and not account.disabled
+
+
 # --- require_role, for the JSON API ----------------------------------------------------------------
 
 

@@ -1064,7 +1064,13 @@ def users_page(request: Request, user: Admin, done: Annotated[str, Query(max_len
     return render(request, "users.html", _users_context(request, user, notice=notice))
 
 
-def _admin_action(request: Request, user: User, done: str, action: Callable[[], object]) -> Response:
+def _admin_action(
+    request: Request, user: User, done: str, action: Callable[[], object], *, not_on_yourself: str = ""
+) -> Response:
+    """Run an admin's change and show the users page; `not_on_yourself` is the refusal when the target
+    account (the path's `username`) is the admin's own."""
+    if not_on_yourself and request.path_params.get("username") == user.username:
+        return render(request, "users.html", _users_context(request, user, error=not_on_yourself), status=422)
     try:
         action()
     except FactcheckError as error:
@@ -1099,31 +1105,25 @@ def add_user(
 def change_role(
     request: Request, username: str, user: Admin, role: Annotated[str, Form(max_length=20)]
 ) -> Response:
-    if username == user.username:
-        return render(
-            request,
-            "users.html",
-            _users_context(request, user, error="You cannot change your own role."),
-            status=422,
-        )
     accounts = get_accounts(request)
     return _admin_action(
-        request, user, "changed", lambda: accounts.set_role(username, role, actor=user.username)
+        request,
+        user,
+        "changed",
+        lambda: accounts.set_role(username, role, actor=user.username),
+        not_on_yourself="You cannot change your own role.",
     )
 
 
 @router.post("/users/{username}/disable")
 def disable_user(request: Request, username: str, user: Admin) -> Response:
-    if username == user.username:
-        return render(
-            request,
-            "users.html",
-            _users_context(request, user, error="You cannot disable yourself."),
-            status=422,
-        )
     accounts = get_accounts(request)
     return _admin_action(
-        request, user, "changed", lambda: accounts.disable_user(username, actor=user.username)
+        request,
+        user,
+        "changed",
+        lambda: accounts.disable_user(username, actor=user.username),
+        not_on_yourself="You cannot disable yourself.",
     )
 
 

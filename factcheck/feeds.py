@@ -919,37 +919,20 @@ class FeedRunner:
     def _fail(self, article_id: int, url: str, error: BaseException) -> ArticleOutcome:
         message = _error_text(error)
         with self.store.session() as session:
-            claimed = _rowcount(
-                session.execute(
-                    update(ArticleRow)
-                    .where(ArticleRow.id == article_id, ArticleRow.status == "pending")
-                    .values(
-                        status="failed", attempts=ArticleRow.attempts + 1, error=message, finished_at=utcnow()
-                    )
-                    .execution_options(synchronize_session=False)
-                )
-            )
+            claimed = _settle(session, article_id, "failed", error=message)
         return ArticleOutcome(article_id, url, "failed" if claimed else "skipped", error=message)
 
     def _finish_duplicate(
         self, article_id: int, url: str, original: int, content_hash: str, final_url: str
     ) -> ArticleOutcome:
         with self.store.session() as session:
-            claimed = _rowcount(
-                session.execute(
-                    update(ArticleRow)
-                    .where(ArticleRow.id == article_id, ArticleRow.status == "pending")
-                    .values(
-                        status="duplicate",
-                        duplicate_of=original,
-                        content_hash=content_hash,
-                        final_url=final_url[:2048],
-                        attempts=ArticleRow.attempts + 1,
-                        error="",
-                        finished_at=utcnow(),
-                    )
-                    .execution_options(synchronize_session=False)
-                )
+            claimed = _settle(
+                session,
+                article_id,
+                "duplicate",
+                duplicate_of=original,
+                content_hash=content_hash,
+                final_url=final_url[:2048],
             )
         return ArticleOutcome(article_id, url, "duplicate" if claimed else "skipped")
 
@@ -962,23 +945,15 @@ class FeedRunner:
         with self.store.session() as session:
             # The compare-and-set comes first: on PostgreSQL it locks the row, so a second worker on the
             # same article waits here, then finds it done and writes nothing.
-            claimed = _rowcount(
-                session.execute(
-                    update(ArticleRow)
-                    .where(ArticleRow.id == article_id, ArticleRow.status == "pending")
-                    .values(
-                        status="done",
-                        content_hash=content_hash,
-                        final_url=source_url[:2048],
-                        attempts=ArticleRow.attempts + 1,
-                        error="",
-                        claim_count=len(verdicts),
-                        debunked_count=debunked,
-                        needs_review_count=needs_review,
-                        finished_at=utcnow(),
-                    )
-                    .execution_options(synchronize_session=False)
-                )
+            claimed = _settle(
+                session,
+                article_id,
+                "done",
+                content_hash=content_hash,
+                final_url=source_url[:2048],
+                claim_count=len(verdicts),
+                debunked_count=debunked,
+                needs_review_count=needs_review,
             )
             if not claimed:
                 return ArticleOutcome(article_id, url, "skipped")
@@ -1278,6 +1253,19 @@ def _result_row(article_id: int, position: int, verdict: ClaimVerdict) -> Articl
         ],
         created_at=utcnow(),
     )
+
+
+def _settle(session: Session, article_id: int, status: str, **values: Any) -> bool:
+    """Move a pending article to its final status, counting the attempt; False if another worker (or
+    an earlier run) settled it first: a compare-and-set, so each article is stored once."""
+    values.setdefault("error", "")
+    result = session.execute(
+        update(ArticleRow)
+        .where(ArticleRow.id == article_id, ArticleRow.status == "pending")
+        .values(status=status, attempts=ArticleRow.attempts + 1, finished_at=utcnow(), **values)
+        .execution_options(synchronize_session=False)
+    )
+    return _rowcount(result) > 0
 
 
 def _rowcount(result: Result[Any]) -> int:

@@ -43,6 +43,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from factcheck.corpus import ensure_initialised  # noqa: E402
+from factcheck.cpu import threads_per_process  # noqa: E402
 from factcheck.feeds import ArticleOutcome, FeedRunner, RunSummary, add_feed  # noqa: E402
 from factcheck.settings import Settings  # noqa: E402
 from factcheck.store import open_store  # noqa: E402
@@ -167,6 +168,8 @@ def start_workers(settings: Settings, count: int) -> list[subprocess.Popen[bytes
         "FACTCHECK_WORKER_QUEUE": settings.worker_queue,
         "FACTCHECK_FETCH_ALLOWLIST": settings.fetch_allowlist,
         "FACTCHECK_FEED_POLITENESS_DELAY_S": "0",
+        # The workers stand for machines but share this one: each gets its share of the cores.
+        "FACTCHECK_CPU_THREADS": str(threads_per_process(count)),
     }
     workers = []
     for number in range(count):

@@ -46,7 +46,7 @@ class Settings(BaseSettings):
 
     # The matcher's cascade: "full" (BM25 + static + MiniLM, better) or "fast" (no transformer at query time).
     # Batch work (CLI, feeds, workers) takes `matcher_profile`, the API `api_matcher_profile`. "fast" answers
-    # a 300-word article in 84 ms at p95 instead of 372 ms on two cores, at 11 points less MAP@5 and 5
+    # a 300-word article in 78 ms at p95 instead of 372 ms on two cores, at 11 points less MAP@5 and 5
     # points less auto-match coverage on dev tweets: paraphrased hoaxes near the threshold go unflagged.
     matcher_profile: Literal["full", "fast"] = "full"
     api_matcher_profile: Literal["full", "fast"] = "full"

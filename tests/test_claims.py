@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import spacy
+from spacy.attrs import SENT_START
 from typer.testing import CliRunner
 
 from factcheck.checkworthiness import CheckworthinessModel
@@ -21,6 +22,7 @@ from factcheck.claims import (
 )
 from factcheck.cli import app
 from factcheck.types import Document
+from tests.conftest import shared_data
 
 MODEL_DIR = Path(__file__).resolve().parent.parent / "models" / "checkworthiness"
 
@@ -204,7 +206,28 @@ def test_extract_claims_passes_normalized_text_to_the_scorer() -> None:
 def test_sentence_pipeline_is_built_once_and_needs_no_download() -> None:
     nlp = sentence_pipeline()
     assert nlp is sentence_pipeline()
-    assert nlp.pipe_names == ["factcheck_line_breaks", "sentencizer"]
+    assert nlp.pipe_names == ["factcheck_line_breaks", "factcheck_sentencizer"]
+
+
+def test_array_sentencizer_sets_the_same_boundaries_as_spacys_sentencizer() -> None:
+    reference = spacy.blank("en")
+    reference.add_pipe("factcheck_line_breaks")
+    reference.add_pipe("sentencizer")
+    texts = [
+        "",
+        ".",
+        "Hello",
+        ". Hello world. Bye!",
+        "“Quoted.” He said. Then? Yes!! ok",
+        "Wow?! Really... yes. 3.5 percent of U.S. voters. a.b.c. d",
+        "End.\n\nA paragraph without a stop\nNext line",
+        "नमस्ते। दुनिया। Done.",
+    ]
+    bodies = shared_data("article_extraction") / "ground_truth.json"
+    texts += [entry["articleBody"] for entry in json.loads(bodies.read_text(encoding="utf-8")).values()][:40]
+    for text in texts:
+        ours, theirs = sentence_pipeline()(text), reference(text)
+        assert ours.to_array(SENT_START).tolist() == theirs.to_array(SENT_START).tolist(), text[:80]
 
 
 def test_sentence_spans_accept_a_caller_pipeline_and_refuse_one_without_boundaries() -> None:

@@ -11,6 +11,7 @@ where trafilatura finds nothing: it parses about ten times slower than lxml.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -23,7 +24,7 @@ from lxml.html import HtmlElement
 from trafilatura.metadata import examine_meta, extract_meta_json, extract_title
 from trafilatura.utils import load_html
 
-from factcheck.claimreview import debunks_from_jsonld, jsonld_blocks_from_html
+from factcheck.claimreview import debunks_from_jsonld
 from factcheck.errors import InputError
 from factcheck.ingest.text import MAX_INPUT_BYTES, normalize_text, read_input
 from factcheck.types import Debunk, Document
@@ -94,7 +95,7 @@ def document_from_html(
     """
     markup = read_input(html, max_bytes=max_bytes, html=True)
     tree = load_html(markup)  # None when lxml finds no document at all
-    page, found, text = _PageFields(), _PageFields(), ""
+    page, found, text, reviews = _PageFields(), _PageFields(), "", ()
     if tree is not None:
         elements = sum(1 for _ in tree.iter())
         if elements > MAX_ELEMENTS:
@@ -102,6 +103,7 @@ def document_from_html(
                 f"the page has {elements:,} HTML elements (limit {MAX_ELEMENTS:,}); too large to read"
             )
         page = _page_fields(tree)
+        reviews = claim_reviews_from_html(tree)
         if metadata:
             found = _metadata(tree, url)
         extracted = trafilatura.bare_extraction(tree, url=url, **TRAFILATURA_OPTIONS)
@@ -116,24 +118,28 @@ def document_from_html(
         language=page.language,
         source_url=url or "",
         kind="html",
-        claim_reviews=claim_reviews_from_html(markup),
+        claim_reviews=reviews,
     )
 
 
-def claim_reviews_from_html(markup: str) -> tuple[Debunk, ...]:
-    """The ClaimReviews a fact-check page publishes in its JSON-LD.
+def claim_reviews_from_html(page: str | HtmlElement) -> tuple[Debunk, ...]:
+    """The ClaimReviews a fact-check page publishes in its JSON-LD (markup, or the page lxml parsed).
 
-    Most pages have none, so a substring test skips the second parse for them.
+    Only `application/ld+json` scripts that mention ClaimReview are parsed: most pages have none.
     """
-    if not _CLAIMREVIEW_HINT.search(markup):
+    tree = load_html(page) if isinstance(page, str) else page
+    if tree is None:
         return ()
     debunks: list[Debunk] = []
-    try:
-        for block in jsonld_blocks_from_html(markup):
-            debunks.extend(debunks_from_jsonld(block))
-    except RecursionError:
-        # JSON nested thousands deep (json.loads recurses); such markup is hostile, not a review.
-        return ()
+    for script in tree.iter("script"):
+        text = script.text or ""
+        if "ld+json" not in (script.get("type") or "").lower() or not _CLAIMREVIEW_HINT.search(text):
+            continue
+        try:
+            debunks.extend(debunks_from_jsonld(json.loads(text)))
+        except (ValueError, RecursionError):
+            # Broken JSON, or JSON nested thousands deep (json.loads recurses): not a review.
+            continue
     return tuple(debunks)
 
 

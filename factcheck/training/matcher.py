@@ -13,8 +13,11 @@ queries produces the fused candidates and their features; a HistGradientBoosting
 relevance on train, Platt scaling is fitted on dev, and the two thresholds are read off dev:
 
     match    the lowest threshold on the top candidate's probability at which dev precision >= 0.95
+             (dev claims without a debunk count: each one above it is a false match)
     suggest  the highest threshold at which the correct debunk, among the top 5 shown, still reaches
-             it for >= 95% of the dev queries whose correct debunk the top 5 holds at all
+             it for >= 95% of the dev queries whose correct debunk the top 5 holds at all, raised until
+             at most 5 % of the dev claims without a debunk reach it (they would flood the review queue)
+    gate     ("full" only) the "fast" probability below which a claim skips MiniLM; see choose_gate
 """
 
 from __future__ import annotations

@@ -6,11 +6,13 @@ import threading
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import event
 
 from factcheck._text import canonical_key
 from factcheck.errors import ConflictError, InputError, NotFoundError
 from factcheck.review import ReviewQueue, claim_tokens
 from factcheck.store import Store
+from factcheck.store.review_models import ReviewSightingRow
 from factcheck.types import Claim, ClaimVerdict, Debunk, Document, Match, Report
 
 MICROCHIP = Debunk(
@@ -117,6 +119,28 @@ def test_identical_and_near_identical_claims_are_grouped_with_a_count(
     assert grouped.seen_count == 3
     assert grouped.wordings == 2
     assert grouped.origins == ("api", "feed")
+
+
+def test_a_new_sighting_does_not_read_the_earlier_ones(
+    queue: ReviewQueue, debunks: tuple[Debunk, Debunk]
+) -> None:
+    # A claim seen on thousands of pages must not make the next sighting read them all back.
+    microchip, _ = debunks
+    report = _report(CLAIM_TEXT, matches=(_suggest(microchip),))
+    for _ in range(5):
+        queue.flag_report(report, origin="api")
+    loaded: list[object] = []
+
+    def record(target: object, context: object) -> None:
+        loaded.append(target)
+
+    event.listen(ReviewSightingRow, "load", record)
+    try:
+        [item] = queue.flag_report(report, origin="api")
+    finally:
+        event.remove(ReviewSightingRow, "load", record)
+    assert item.seen_count == 6
+    assert len(loaded) <= 1  # the item comes back with its latest sighting only
 
 
 def test_claim_tokens_fold_case_accents_and_punctuation() -> None:

@@ -328,8 +328,11 @@ class ReviewQueue:
                 session.add(row)
                 session.flush()
                 session.add_all(ReviewItemTokenRow(item_id=row.id, token=token) for token in tokens)
-            row.sightings.append(
+            # Added by id, not through `row.sightings`: that would load every earlier sighting first, and
+            # a claim seen on thousands of pages made each new sighting slower and the process bigger.
+            session.add(
                 ReviewSightingRow(
+                    item_id=row.id,
                     text=cleaned,
                     claim_key=key,
                     origin=origin[:100],

@@ -3,8 +3,8 @@
 trafilatura finds the main text and the metadata. Its options were tuned on the dev half
 of the Zyte article-extraction benchmark (`factcheck eval extraction`): `fast=True`
 (skipping the readability/jusText fallbacks) scored higher there and is about a third
-faster. Metadata comes from trafilatura's and htmldate's own rules (`_metadata`). The page is parsed once with lxml; that tree feeds trafilatura and the few
-fields it does not give (the `lang` attribute, and `<title>`/og: tags when it finds no
+faster. Metadata comes from trafilatura's and htmldate's own rules (`_metadata`). The
+page is parsed once with lxml; that tree feeds trafilatura and the few fields it does not give (the `lang` attribute, and `<title>`/og: tags when it finds no
 article). BeautifulSoup is used only on the slow path, for HTML e-mail and for pages
 where trafilatura finds nothing: it parses about ten times slower than lxml.
 """
@@ -85,8 +85,9 @@ def document_from_html(
 
     `url` is the page's address; it helps trafilatura and becomes `Document.source_url`.
     Bytes are decoded by BOM, `<meta charset>`, then detection. `metadata=False` reads only
-    the page's own meta tags, for callers that already know the title and date (feed items). A page where no main text is found gives a
-    Document with the visible text of the whole page, or empty text; it is not an error.
+    the page's own meta tags, for callers that already know the title and date (feed items).
+    A page where no main text is found gives a Document with the visible text of the whole
+    page, or empty text; it is not an error.
 
     Example:
         >>> doc = document_from_html("<html><body><p>The moon landing was staged.</p></body></html>")

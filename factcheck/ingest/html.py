@@ -4,9 +4,10 @@ trafilatura finds the main text and the metadata. Its options were tuned on the 
 of the Zyte article-extraction benchmark (`factcheck eval extraction`): `fast=True`
 (skipping the readability/jusText fallbacks) scored higher there and is about a third
 faster. Metadata comes from trafilatura's and htmldate's own rules (`_metadata`). The
-page is parsed once with lxml; that tree feeds trafilatura and the few fields it does not give (the `lang` attribute, and `<title>`/og: tags when it finds no
-article). BeautifulSoup is used only on the slow path, for HTML e-mail and for pages
-where trafilatura finds nothing: it parses about ten times slower than lxml.
+page is parsed once with lxml; that tree feeds trafilatura and the few fields it does
+not give (the `lang` attribute, and `<title>`/og: tags when it finds no article).
+BeautifulSoup is used only on the slow path, for HTML e-mail and for pages where
+trafilatura finds nothing: it parses about ten times slower than lxml.
 """
 
 from __future__ import annotations

@@ -263,5 +263,5 @@ def worker(
 
     settings = Settings()
     limit_cpu_threads(threads_per_process(concurrency, settings.cpu_threads))  # its pool processes inherit it
-    tasks.configure(Settings())
+    tasks.configure(settings)
     tasks.start_worker(concurrency=concurrency, loglevel=loglevel)

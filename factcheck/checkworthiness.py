@@ -40,9 +40,9 @@ from scipy.special import expit
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
-from sklearn.preprocessing import normalize
 from sklearn.utils.validation import check_is_fitted
 
+from factcheck._tfidf import tfidf_from_counts
 from factcheck.claims import normalize_claim_text
 from factcheck.errors import ModelArtifactError
 
@@ -263,8 +263,7 @@ class CheckworthinessClassifier(ClassifierMixin, BaseEstimator):
             shape=(len(texts), len(vectorizer.vocabulary_)),
         )
         counts.sum_duplicates()
-        counts.data = 1 + np.log(counts.data)  # sublinear_tf
-        return normalize(counts @ sp.diags(vectorizer.idf_.astype(vectorizer.dtype)), copy=False).tocsr()
+        return tfidf_from_counts(vectorizer, counts)
 
     def _char_columns_of_word(self, word: str) -> np.ndarray:
         cache: dict[str, np.ndarray] = self.__dict__.setdefault("_char_columns_cache", {})

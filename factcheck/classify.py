@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from factcheck._tfidf import tfidf_from_counts
 from factcheck.errors import InputError, ModelArtifactError
 from factcheck.types import ClassifierSignal
 
@@ -269,17 +270,11 @@ def _tfidf(vectorizer: Any, texts: list[str]) -> Any:
         indices.extend(counts)
         values.extend(counts.values())
         indptr.append(len(indices))
-    data = np.asarray(values, dtype=float)
-    columns = np.asarray(indices, dtype=np.int64)
-    if vectorizer.sublinear_tf:
-        data = 1.0 + np.log(data)
-    if vectorizer.use_idf:
-        data *= vectorizer.idf_[columns]
-    row_of = np.repeat(np.arange(len(texts)), np.diff(indptr))
-    norms = np.sqrt(np.bincount(row_of, weights=data**2, minlength=len(texts)))
-    norms[norms == 0.0] = 1.0
-    data /= norms[row_of]
-    return csr_matrix((data, columns, np.asarray(indptr)), shape=(len(texts), len(vocabulary)))
+    counts = csr_matrix(
+        (np.asarray(values, dtype=float), np.asarray(indices, dtype=np.int64), np.asarray(indptr)),
+        shape=(len(texts), len(vocabulary)),
+    )
+    return tfidf_from_counts(vectorizer, counts)
 
 
 def _log_softmax(scores: Any) -> np.ndarray:

@@ -1200,8 +1200,8 @@ def _pool_initializer(settings: dict[str, Any], throttle: Throttle, build_lock: 
 
     global _POOL_RUNNER
     _POOL_RUNNER = FeedRunner.from_settings(Settings(**settings), throttle=throttle)
-    # One process at a time loads the models: on a fresh database the first one fills the shared
-    # caches (corpus, debunk vectors), which two at once would both try to insert.
+    # One process at a time loads the models: on a fresh database the first one fills it from the
+    # corpus, which two at once would both try to insert (and both would encode the same vectors).
     with build_lock:
         _POOL_RUNNER.checker  # noqa: B018  (loaded before the first article, once per process)
 

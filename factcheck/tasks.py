@@ -111,8 +111,8 @@ def _throttle(settings: Settings) -> Throttle:
     acks_late=True,
     reject_on_worker_lost=True,
     max_retries=MAX_TASK_RETRIES,
-    # The database restarting or unreachable for a moment; or two workers filling the same cache
-    # (debunk vectors) on a fresh database as they load the models.
+    # The database restarting or unreachable for a moment; or two workers filling a fresh database
+    # from the corpus at once as they load the models (the debunk vector cache itself tolerates that).
     autoretry_for=(OperationalError, IntegrityError),
     retry_backoff=True,
 )

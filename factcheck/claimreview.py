@@ -13,7 +13,8 @@ from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Any
 
-from bs4 import BeautifulSoup
+from lxml.html import HtmlElement
+from trafilatura.utils import load_html
 
 from factcheck.errors import RecordError
 from factcheck.types import RATING_LABELS, Debunk, RatingLabel
@@ -81,6 +82,7 @@ _RATING_WORDS: dict[str, RatingLabel] = {
     "originated as satire": "satire",
 }
 _FOLD = re.compile(r"[^a-z]+")
+_CLAIMREVIEW_HINT = re.compile("claimreview", re.IGNORECASE)
 
 
 def normalise_rating(
@@ -256,16 +258,26 @@ def debunks_from_jsonld(obj: Any, *, provenance: str = "") -> list[Debunk]:
     return debunks
 
 
-def jsonld_blocks_from_html(html: str) -> list[Any]:
-    """The parsed `<script type="application/ld+json">` blocks of a page; broken blocks are skipped."""
-    soup = BeautifulSoup(html, "html.parser")
-    blocks = []
-    for script in soup.find_all("script", attrs={"type": re.compile(r"application/ld\+json", re.I)}):
-        try:
-            blocks.append(json.loads(script.string or script.get_text() or ""))
-        except (json.JSONDecodeError, TypeError, RecursionError):  # deeply nested JSON is hostile, not data
+def claim_reviews_from_html(page: str | HtmlElement) -> tuple[Debunk, ...]:
+    """The ClaimReviews a fact-check page publishes in its JSON-LD (markup, or the page lxml parsed).
+
+    Only `application/ld+json` scripts that mention ClaimReview are parsed: most pages have none.
+    Broken blocks are skipped.
+    """
+    tree = load_html(page) if isinstance(page, str) else page
+    if tree is None:
+        return ()
+    debunks: list[Debunk] = []
+    for script in tree.iter("script"):
+        text = script.text or ""
+        if "ld+json" not in (script.get("type") or "").lower() or not _CLAIMREVIEW_HINT.search(text):
             continue
-    return blocks
+        try:
+            debunks.extend(debunks_from_jsonld(json.loads(text)))
+        except (ValueError, RecursionError):
+            # Broken JSON, or JSON nested thousands deep (json.loads recurses): not a review.
+            continue
+    return tuple(debunks)
 
 
 def debunks_from_factchecktools_claim(claim: dict[str, Any], *, provenance: str = "") -> list[Debunk]:

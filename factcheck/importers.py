@@ -19,10 +19,10 @@ import ijson
 from charset_normalizer import from_bytes
 
 from factcheck.claimreview import (
+    claim_reviews_from_html,
     debunk_to_claimreview,
     debunks_from_factchecktools_claim,
     debunks_from_jsonld,
-    jsonld_blocks_from_html,
     normalise_rating,
     parse_date,
 )
@@ -300,7 +300,7 @@ def _one_claimreview(obj: dict[str, Any]) -> Debunk:
 
 def _read_html(path: Path, encoding: str) -> Iterator[Record]:
     html = path.read_text(encoding=encoding, errors="replace")
-    debunks = [debunk for block in jsonld_blocks_from_html(html) for debunk in debunks_from_jsonld(block)]
+    debunks = claim_reviews_from_html(html)
     if not debunks:
         raise InputError(f"{path}: no ClaimReview markup (application/ld+json) in this page")
     yield from debunks

@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from factcheck.claimreview import claim_reviews_from_html
 from factcheck.errors import InputError
 from factcheck.evaluation.extraction import score_page, score_pages
 from factcheck.ingest import document_from_html, ingest
-from factcheck.ingest.html import claim_reviews_from_html, html_to_text
+from factcheck.ingest.html import html_to_text
 
 FIXTURES = Path(__file__).parent / "fixtures" / "html"
 BENCHMARK = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "article_extraction"

@@ -12,7 +12,6 @@ trafilatura finds nothing: it parses about ten times slower than lxml.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -25,10 +24,10 @@ from lxml.html import HtmlElement
 from trafilatura.metadata import examine_meta, extract_meta_json, extract_title
 from trafilatura.utils import load_html
 
-from factcheck.claimreview import debunks_from_jsonld
+from factcheck.claimreview import claim_reviews_from_html
 from factcheck.errors import InputError
 from factcheck.ingest.text import MAX_INPUT_BYTES, normalize_text, read_input
-from factcheck.types import Debunk, Document
+from factcheck.types import Document
 
 TRAFILATURA_OPTIONS = {"fast": True, "include_comments": False, "include_tables": True}
 """Options passed to trafilatura; see the module docstring and the README of `factcheck eval extraction`."""
@@ -43,7 +42,6 @@ trafilatura's time grows with the element count, up to 0.2 ms per element on hos
 markup (10,000 one-word paragraphs take 2 s); the benchmark's pages have at most 1,600.
 """
 
-_CLAIMREVIEW_HINT = re.compile("claimreview", re.IGNORECASE)
 _TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9:-]*)[^>]*?(/?)>")
 # Elements that never nest (void) or whose end tag is optional, so they do not add depth.
 # fmt: off
@@ -122,27 +120,6 @@ def document_from_html(
         kind="html",
         claim_reviews=reviews,
     )
-
-
-def claim_reviews_from_html(page: str | HtmlElement) -> tuple[Debunk, ...]:
-    """The ClaimReviews a fact-check page publishes in its JSON-LD (markup, or the page lxml parsed).
-
-    Only `application/ld+json` scripts that mention ClaimReview are parsed: most pages have none.
-    """
-    tree = load_html(page) if isinstance(page, str) else page
-    if tree is None:
-        return ()
-    debunks: list[Debunk] = []
-    for script in tree.iter("script"):
-        text = script.text or ""
-        if "ld+json" not in (script.get("type") or "").lower() or not _CLAIMREVIEW_HINT.search(text):
-            continue
-        try:
-            debunks.extend(debunks_from_jsonld(json.loads(text)))
-        except (ValueError, RecursionError):
-            # Broken JSON, or JSON nested thousands deep (json.loads recurses): not a review.
-            continue
-    return tuple(debunks)
 
 
 def html_to_text(markup: str) -> str:

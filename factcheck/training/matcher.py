@@ -393,6 +393,10 @@ def train_matcher(
     train_names = (*TRAIN, "neg-train-snopes", "neg-train-politifact")
     calibration_names = (*DEV, "neg-dev-snopes", "neg-dev-politifact")
     log.info("splits: %s", {name: len(split.queries) for name, split in splits.items()})
+    # which dev queries (in calibration order) have no debunk at all
+    negative = np.asarray(
+        [name not in DEV for name in calibration_names for _ in splits[name].queries], dtype=bool
+    )
     top_probabilities: dict[str, np.ndarray] = {}  # profile -> each dev query's best probability
     findable_top5: dict[str, np.ndarray] = {}  # profile -> the correct debunk is in the dev query's top 5
     for profile in profiles:
@@ -422,9 +426,6 @@ def train_matcher(
                 correct.append(
                     np.asarray([c.debunk_ids[i] in splits[name].relevant.get(q, ()) for i in order])
                 )
-        negative = np.asarray(
-            [name not in DEV for name in calibration_names for _ in splits[name].queries], dtype=bool
-        )
         match, suggest, stats = choose_thresholds(probabilities, correct, negative)
         top_probabilities[profile] = np.asarray([p[0] if len(p) else 0.0 for p in probabilities])
         findable_top5[profile] = np.asarray([bool(c[:SUGGEST_DEPTH].any()) for c in correct])

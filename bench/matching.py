@@ -119,7 +119,7 @@ def measure(matcher: Matcher, entries: Sequence[IndexEntry], claims: Sequence[st
     matcher.index(entries)
     index_s = time.perf_counter() - started
     memory = rss_mb() - before
-    matcher.search(claims[:ARTICLE_CLAIMS], k=5)  # warm-up: lazy model load, first profiles
+    matcher.search(claims[:ARTICLE_CLAIMS], k=5)  # warm-up: first calls into each library
     articles = [
         claims[i : i + ARTICLE_CLAIMS] for i in range(0, len(claims) - ARTICLE_CLAIMS + 1, ARTICLE_CLAIMS)
     ]

@@ -39,10 +39,20 @@ def test_suggest_threshold_follows_recall_when_negatives_score_low() -> None:
     assert suggest == positives[-1]  # ceil(0.95 * 10) = 10: all of them reach it
 
 
-def test_gate_lets_through_nearly_all_claims_the_full_cascade_finds() -> None:
+def test_gate_lets_through_nearly_all_claims_the_full_cascade_shows() -> None:
     fast_top = np.asarray([0.9, 0.5, 0.3, 0.2, 0.1, 0.05, 0.01, 0.001, 0.002, 0.003])
-    findable = np.asarray([True] * 6 + [False] * 4)
+    shown = np.asarray([True] * 6 + [False] * 4)
     negative = np.asarray([False] * 6 + [True] * 4)
-    gate, stats = choose_gate(fast_top, findable, negative)
-    assert gate == 0.05  # ceil(0.99 * 6) = 6: every findable one passes
-    assert stats == {"findable_passing": 1.0, "negatives_passing": 0.0}
+    gate, stats = choose_gate(fast_top, shown, negative)
+    assert gate == 0.05  # ceil(0.98 * 6) = 6: every shown one passes
+    assert stats == {"shown_passing": 1.0, "negatives_passing": 0.0}
+
+
+def test_gate_may_leave_out_the_few_shown_claims_the_fast_cascade_scores_lowest() -> None:
+    shown_top = np.linspace(0.9, 0.01, 100)
+    fast_top = np.concatenate([shown_top, [0.5, 0.05, 0.001]])
+    shown = np.asarray([True] * 100 + [False] * 3)
+    negative = np.asarray([False] * 100 + [True] * 3)
+    gate, stats = choose_gate(fast_top, shown, negative)
+    assert gate == shown_top[97]  # ceil(0.98 * 100) = 98 pass, the two lowest do not
+    assert stats == {"shown_passing": 0.98, "negatives_passing": round(2 / 3, 4)}

@@ -12,7 +12,7 @@ import pytest
 from factcheck.errors import ModelArtifactError
 from factcheck.matching import Candidate, IndexEntry, Matcher, clean_query, entries_from_debunks
 from factcheck.matching.embeddings import TransformerEncoder
-from factcheck.matching.matcher import Gate
+from factcheck.matching.matcher import TRANSFORMER_DIR, Gate
 from factcheck.matching.text import profile
 from factcheck.store import Store
 from factcheck.types import Debunk
@@ -86,7 +86,7 @@ class CountingEncoder:
     """MiniLM, counting how many texts it was asked to encode (to see the cache at work)."""
 
     def __init__(self) -> None:
-        self.inner = TransformerEncoder()
+        self.inner = TransformerEncoder(MODELS / "embeddings" / TRANSFORMER_DIR)
         self.model_id, self.dim = self.inner.model_id, self.inner.dim
         self.encoded = 0
 

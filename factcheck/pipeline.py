@@ -7,16 +7,21 @@ once per process and reused.
 
 from __future__ import annotations
 
+import logging
+import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
+
+from sqlalchemy.exc import SQLAlchemyError
 
 from factcheck._text import canonical_key
 from factcheck.checkworthiness import CheckworthinessModel
-from factcheck.claims import extract_claims
+from factcheck.claims import candidate_spans, extract_claims
 from factcheck.classify import TextClassifier
 from factcheck.corpus import ensure_initialised
 from factcheck.cpu import limit_cpu_threads
@@ -26,6 +31,7 @@ from factcheck.matching import Candidate, Matcher, entries_from_debunks
 from factcheck.review import ReviewQueue
 from factcheck.settings import Settings
 from factcheck.store import Store, open_store
+from factcheck.store.models import utcnow
 from factcheck.types import Claim, ClaimVerdict, Debunk, Document, Match, Report
 from factcheck.verdicts import Thresholds, claim_status
 
@@ -34,6 +40,11 @@ RejectionCheck = Callable[[str, int], bool]
 
 CANDIDATES_PER_CLAIM = 5
 EXACT_MATCH_PROBABILITY = 1.0
+# Each sync looks this far back again: a change committed late (a long import) with an earlier
+# timestamp, or written by a machine whose clock is a little behind, is still seen.
+INDEX_SYNC_OVERLAP = timedelta(minutes=1)
+
+log = logging.getLogger(__name__)
 
 
 class Checker:
@@ -47,6 +58,7 @@ class Checker:
         thresholds: Thresholds,
         fetcher: Fetcher | None = None,
         is_rejected: RejectionCheck | None = None,
+        index_sync_seconds: float | None = None,
     ) -> None:
         self.store = store
         self.matcher = matcher
@@ -57,7 +69,16 @@ class Checker:
         self.is_rejected = is_rejected
         self._debunks: dict[int, Debunk] = {}
         self._exact: dict[str, int] = {}  # canonical key of a known phrasing -> debunk id
+        # canonical key of one sentence of a known phrasing of several -> debunk id (see match_claims)
+        self._known_sentences: dict[str, int] = {}
         self._index_lock = threading.Lock()
+        # Other processes (API workers, editors, imports, feed workers) change debunks too: every
+        # `index_sync_seconds` a check first indexes what changed since the last look (None: never).
+        self.index_sync_seconds = index_sync_seconds
+        self._versions: dict[int, int] = {}  # debunk id -> version indexed
+        self._synced_at = utcnow()
+        self._next_sync = 0.0
+        self._sync_lock = threading.Lock()
 
     @classmethod
     def from_settings(cls, settings: Settings, *, is_rejected: RejectionCheck | None = None) -> Checker:
@@ -89,6 +110,7 @@ class Checker:
             thresholds=thresholds,
             fetcher=SafeFetcher.from_settings(settings),
             is_rejected=is_rejected or ReviewQueue(store).rejection_check(),
+            index_sync_seconds=settings.index_sync_seconds,
         )
         checker.rebuild_index()
         return checker
@@ -96,12 +118,16 @@ class Checker:
     # --- the index over the debunk database ------------------------------------------------------
 
     def rebuild_index(self) -> None:
+        started = utcnow()
         debunks = list(self.store.iter_debunks())
         with self._index_lock:
             self.matcher.index(entries_from_debunks(debunks))
             self._debunks = {}
             self._exact = {}
+            self._known_sentences = {}
+            self._versions = {}
             self._remember(debunks)
+            self._synced_at = started
 
     def index_debunks(self, debunk_ids: Iterable[int]) -> None:
         """Make new or edited debunks (and new variants) matchable at once, without a rebuild."""
@@ -115,15 +141,44 @@ class Checker:
             for debunk_id in retired:
                 self._debunks.pop(debunk_id, None)
             self._exact = {key: i for key, i in self._exact.items() if i not in fresh}
+            self._known_sentences = {key: i for key, i in self._known_sentences.items() if i not in fresh}
             self._remember(changed)
+            self._versions.update({i: d.version for i, d in fresh.items()})
+
+    def sync_index(self) -> int:
+        """Index the debunks written by anyone since the last look; returns how many there were."""
+        started = utcnow()
+        changed = self.store.versions_changed_since(self._synced_at - INDEX_SYNC_OVERLAP)
+        stale = [i for i, version in changed.items() if self._versions.get(i) != version]
+        if stale:
+            self.index_debunks(stale)
+        self._synced_at = started
+        return len(stale)
+
+    def _sync_index_when_due(self) -> None:
+        if self.index_sync_seconds is None or time.monotonic() < self._next_sync:
+            return
+        if not self._sync_lock.acquire(blocking=False):
+            return  # another request is syncing; this one checks against the index as it is
+        try:
+            self._next_sync = time.monotonic() + self.index_sync_seconds
+            self.sync_index()
+        except SQLAlchemyError as error:  # the database is away: check with the index as it is
+            log.warning("could not look for changed debunks: %s", error)
+        finally:
+            self._sync_lock.release()
 
     def _remember(self, debunks: Iterable[Debunk]) -> None:
         for debunk in debunks:
             if debunk.id is None:
                 continue
             self._debunks[debunk.id] = debunk
+            self._versions[debunk.id] = debunk.version
             for text in (debunk.claim_reviewed, *debunk.variants):
                 self._exact[canonical_key(text)] = debunk.id
+                if _SENTENCE_INSIDE.search(text):
+                    for sentence in _sentences_of_a_phrasing(text, self.thresholds.min_words_for_match):
+                        self._known_sentences.setdefault(canonical_key(sentence), debunk.id)
 
     # --- checking --------------------------------------------------------------------------------
 
@@ -165,6 +220,7 @@ class Checker:
     ) -> Report:
         thresholds = thresholds or self.thresholds
         timings = dict(timings or {})
+        self._sync_index_when_due()
         with _timed(timings, "claims"):
             claims = extract_claims(document, scorer=self.checkworthiness)
         if max_sentences is not None and len(claims) > max_sentences:
@@ -182,17 +238,34 @@ class Checker:
         timings["total"] = sum(timings.values())
         return Report(document=document, claims=tuple(verdicts), timings_ms=timings)
 
-    def match_claims(self, claims: list[Claim], *, k: int = CANDIDATES_PER_CLAIM) -> list[list[Match]]:
-        """Candidate debunks for each claim, best first; a known phrasing matches with certainty."""
+    def match_claims(
+        self, claims: list[Claim], *, k: int = CANDIDATES_PER_CLAIM, gated: bool = True
+    ) -> list[list[Match]]:
+        """Candidate debunks for each claim, best first; a known phrasing matches with certainty.
+
+        So does one sentence of a known phrasing of several (a chain letter cut into sentences, as every
+        page is) when the matcher agrees: its debunk comes first, at the suggest threshold or above.
+        """
         if not claims:
             return []
         with self._index_lock:
-            found = self.matcher.search([claim.normalized or claim.text for claim in claims], k=k)
-            exact = [self._exact.get(canonical_key(claim.normalized or claim.text)) for claim in claims]
+            found = self.matcher.search(
+                [claim.normalized or claim.text for claim in claims], k=k, gated=gated
+            )
+            keys = [canonical_key(claim.normalized or claim.text) for claim in claims]
+            exact = [self._exact.get(key) for key in keys]
+            sentence_of = [self._known_sentences.get(key) for key in keys]
             debunks = dict(self._debunks)
         results = []
-        for claim, candidates, exact_id in zip(claims, found, exact, strict=True):
-            key = canonical_key(claim.normalized or claim.text)
+        for key, candidates, exact_id, known_id in zip(keys, found, exact, sentence_of, strict=True):
+            if (
+                exact_id is None
+                and known_id is not None
+                and candidates
+                and candidates[0].debunk_id == known_id
+                and candidates[0].probability >= self.thresholds.suggest
+            ):
+                exact_id = known_id
             if exact_id is not None:
                 candidates = [
                     Candidate(
@@ -216,10 +289,10 @@ class Checker:
         return results
 
     def search(self, text: str, *, k: int = CANDIDATES_PER_CLAIM) -> list[Match]:
-        """The debunks closest to a free-text query (what `factcheck db search` shows)."""
+        """The debunks closest to a free-text query (what `factcheck db search` shows), by the whole cascade."""
         query = " ".join(text.split())
         claim = Claim(text=query, normalized=query, start=0, end=len(query), checkworthiness=1.0)
-        return self.match_claims([claim], k=k)[0]
+        return self.match_claims([claim], k=k, gated=False)[0]
 
     def _add_signals(self, verdicts: list[ClaimVerdict]) -> list[ClaimVerdict]:
         """The text classifier's weak signal, only for check-worthy claims that no debunk addresses."""
@@ -231,6 +304,18 @@ class Checker:
         for position, signal in zip(unmatched, signals, strict=True):
             verdicts[position] = replace(verdicts[position], signal=signal)
         return verdicts
+
+
+# a sentence end followed by more text: the phrasing may hold several sentences
+_SENTENCE_INSIDE = re.compile(r"[.!?…][\"'”’)\]]*\s+\S")
+
+
+def _sentences_of_a_phrasing(text: str, min_words: int) -> list[str]:
+    """The claims an article holding `text` would be cut into, when there are several of them."""
+    candidates = candidate_spans(text)
+    if len(candidates) < 2:
+        return []
+    return [c.normalized for c in candidates if len(c.normalized.split()) >= min_words]
 
 
 @contextmanager

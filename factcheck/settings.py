@@ -67,6 +67,12 @@ class Settings(BaseSettings):
     api_workers: int | None = Field(
         default=None, ge=1, description="`factcheck serve` worker processes; None: one per core."
     )
+    index_sync_seconds: float | None = Field(
+        default=2.0,
+        gt=0,
+        description="How often a process indexes debunks other processes changed (editors, imports, other "
+        "workers); None: only its own changes and restarts.",
+    )
     api_max_body_bytes: int = Field(default=2 * 1024 * 1024, description="Larger /v1/check bodies get 413.")
     api_max_sentences: int = Field(default=2000, description="Documents with more sentences get 422.")
     rate_limit: str = Field(default="120/minute", description="Per-client limit on /v1/check ('' disables).")

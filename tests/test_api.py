@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -39,6 +40,23 @@ def test_a_known_hoax_comes_back_debunked_with_its_fact_check(client: TestClient
     assert HOAX[claim["start"] : claim["end"]] == claim["text"]
     assert set(report["timings_ms"]) >= {"ingest", "claims", "match", "total"}
     assert report["summary"]["debunked"] == len(debunked)
+
+
+def test_one_sentence_of_a_known_chain_letter_comes_back_debunked_with_certainty(client: TestClient) -> None:
+    # The corpus knows "Scientists say we only use 10% of our brain. Imagine what we could do with the
+    # other 90!" as one phrasing; a page holding it is cut into sentences.
+    [claim] = client.post("/v1/check", json={"text": "Scientists say we only use 10% of our brain."}).json()[
+        "claims"
+    ]
+    assert claim["status"] == "debunked"
+    assert claim["matches"][0]["confidence"] == 1.0
+    assert claim["matches"][0]["debunk"]["review_url"].endswith("/the-ten-percent-myth/")
+
+
+def test_a_sentence_of_a_known_phrasing_the_matcher_does_not_back_is_not_debunked(client: TestClient) -> None:
+    # the other sentence of the same phrasing: on its own it says nothing the debunk addresses
+    response = client.post("/v1/check", json={"text": "Imagine what we could do with the other 90!"})
+    assert all(claim["status"] != "debunked" for claim in response.json()["claims"])
 
 
 def test_the_server_can_match_with_the_fast_cascade_while_batch_work_keeps_minilm(
@@ -165,7 +183,7 @@ def test_debunks_can_be_listed_filtered_and_fetched(client: TestClient) -> None:
 
 
 def test_health_readiness_and_metrics(client: TestClient) -> None:
-    assert client.get("/healthz").json() == {"status": "ok"}
+    assert client.get("/healthz").json() == {"status": "ok", "process": os.getpid()}
     ready = client.get("/readyz").json()
     assert ready["status"] == "ready" and ready["debunks"] >= 300
     client.post("/v1/check", json={"text": HOAX})

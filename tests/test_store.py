@@ -15,6 +15,7 @@ import pytest
 from factcheck.errors import ConflictError, NotFoundError, RecordError
 from factcheck.importers import read_records, write_records
 from factcheck.store import SkippedRecord, Store
+from factcheck.store.models import utcnow
 from factcheck.types import Debunk
 
 MICROCHIP = Debunk(
@@ -218,3 +219,16 @@ def test_concurrent_writes_to_the_same_debunk_never_overwrite_silently(store: St
     final = store.get(created.id or 0)
     assert final.version == 2
     assert len(store.audit_entries(target_id=created.id)) == 2
+
+
+def test_versions_changed_since_names_every_kind_of_write(store: Store) -> None:
+    store.import_records([BRAIN], source="t", format="jsonl")
+    (brain,) = store.iter_debunks()
+    before = utcnow()
+    assert store.versions_changed_since(before) == {}
+    store.add_variant(brain.id or 0, "we only use 10% of our brain", provenance="editor:ana")
+    created = store.create_debunk(MICROCHIP, actor="ana")
+    assert store.versions_changed_since(before) == {brain.id: 2, created.id: 1}
+    after_writes = utcnow()
+    store.retire_debunk(created.id or 0, expected_version=1, actor="ana")
+    assert store.versions_changed_since(after_writes) == {created.id: 2}

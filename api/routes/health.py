@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
@@ -9,8 +11,9 @@ router = APIRouter(tags=["health"])
 
 
 @router.get("/healthz", summary="The process is up")
-def healthz() -> dict[str, str]:
-    return {"status": "ok"}
+def healthz() -> dict[str, str | int]:
+    """`process` tells the workers of `factcheck serve --workers N` apart."""
+    return {"status": "ok", "process": os.getpid()}
 
 
 @router.get(

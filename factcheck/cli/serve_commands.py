@@ -33,6 +33,8 @@ def serve(
     """
     import uvicorn
 
+    from api.workers import serve as serve_workers
+
     settings = Settings()
     workers = workers or settings.api_workers or os.cpu_count() or 1
     # Read again by each worker's Settings: the cores are shared out among the workers.
@@ -41,11 +43,12 @@ def serve(
         summary = ensure_initialised(open_store(settings.database_url), settings.corpus_dir)
     if summary is not None:
         typer.echo(f"First start: loaded {summary.added} debunks from {settings.corpus_dir}")
-    uvicorn.run(
+    config = uvicorn.Config(
         "api.app:create_app",
         factory=True,
         host=host or settings.host,
         port=port or settings.port,
-        workers=workers,
         log_level="info",
     )
+    with user_errors():
+        serve_workers(config, workers)

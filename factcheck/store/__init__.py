@@ -167,6 +167,14 @@ class Store:
             )
             return {row.id: _debunk_from_row(row) for row in rows}
 
+    def versions_changed_since(self, moment: datetime) -> dict[int, int]:
+        """Id -> version of every debunk (retired ones too) written after `moment`."""
+        with self.session() as session:
+            rows = session.execute(
+                select(DebunkRow.id, DebunkRow.version).where(DebunkRow.updated_at > moment)
+            )
+            return {debunk_id: version for debunk_id, version in rows}
+
     def iter_debunks(self, *, include_retired: bool = False, batch_size: int = 2000) -> Iterator[Debunk]:
         """Every debunk with its variants, read in id order a batch at a time."""
         last_id = 0

@@ -111,7 +111,7 @@ def train_matcher_command(
     """Train the claim matcher's re-ranker on the CheckThat! train splits and calibrate it on dev.
 
     Distils the static embedding model into OUT/embeddings/static/ first if it is not there. The first
-    run encodes ~80k verified claims with MiniLM (tens of minutes on 2 cores); pass --vector-cache to
+    run encodes ~80k verified claims with MiniLM (a few minutes on 2 cores); pass --vector-cache to
     keep those vectors for the next run.
 
     Example:

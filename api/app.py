@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import Depends, FastAPI, Response
 from fastapi.middleware.cors import CORSMiddleware
@@ -53,10 +54,13 @@ def create_app(*, settings: Settings | None = None, checker: Checker | None = No
     def metrics() -> Response:
         return Response(generate_latest(app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
+    def limited(scope: str) -> list[Any]:
+        return [Depends(RateLimiter(settings.rate_limit, scope=scope, storage=settings.rate_limit_storage))]
+
     app.include_router(health.router)
-    app.include_router(check.router, dependencies=[Depends(RateLimiter(settings.rate_limit))])
+    app.include_router(check.router, dependencies=limited("check"))
     app.include_router(debunks.router)
-    app.include_router(reports.router, dependencies=[Depends(RateLimiter(settings.rate_limit))])
+    app.include_router(reports.router, dependencies=limited("reports"))
     app.include_router(editor.router)
     editor.install(app)  # static files, HTML error pages, queueing of needs_review claims
     return app

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import json
+import logging
 import math
 import time
 
 from fastapi import HTTPException, Request
 from limits import parse
-from limits.storage import MemoryStorage
+from limits.errors import StorageError
+from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+log = logging.getLogger(__name__)
 
 
 class BodySizeLimit:
@@ -62,18 +66,29 @@ class BodySizeLimit:
 
 
 class RateLimiter:
-    """Per-client moving-window limit; the client is its API key when it sends one, else its address."""
+    """Per-client moving-window limit; the client is its API key when it sends one, else its address.
 
-    def __init__(self, rate: str) -> None:
+    `storage` is a `limits` URI: "memory://" counts in this process (each worker of `serve --workers N`
+    its own), "redis://host:port/db" shares the counts between workers and machines. When that storage
+    cannot be reached, requests go through (logged): the limit protects the service, it must not stop it.
+    """
+
+    def __init__(self, rate: str, *, scope: str, storage: str = "memory://") -> None:
         self.item = parse(rate) if rate else None
-        self.limiter = MovingWindowRateLimiter(MemoryStorage())
+        self.scope = scope  # counted apart: each limited route has its own allowance
+        self.limiter = MovingWindowRateLimiter(storage_from_string(storage, wrap_exceptions=True))
 
     def __call__(self, request: Request) -> None:
         if self.item is None:
             return
         key = request.headers.get("x-api-key") or (request.client.host if request.client else "unknown")
-        if not self.limiter.hit(self.item, "check", key):
-            reset_at, _ = self.limiter.get_window_stats(self.item, "check", key)
+        try:
+            allowed = self.limiter.hit(self.item, self.scope, key)
+        except StorageError as error:
+            log.warning("rate-limit storage unavailable, request let through: %s", error.storage_error)
+            return
+        if not allowed:
+            reset_at, _ = self.limiter.get_window_stats(self.item, self.scope, key)
             retry_after = max(1, math.ceil(reset_at - time.time()))
             raise HTTPException(
                 429,

@@ -76,6 +76,11 @@ class Settings(BaseSettings):
     api_max_body_bytes: int = Field(default=2 * 1024 * 1024, description="Larger /v1/check bodies get 413.")
     api_max_sentences: int = Field(default=2000, description="Documents with more sentences get 422.")
     rate_limit: str = Field(default="120/minute", description="Per-client limit on /v1/check ('' disables).")
+    rate_limit_storage: str = Field(
+        default="memory://",
+        description="Where rate-limit counts live: memory:// (each API worker its own) or "
+        "redis://host:port/db (shared by every worker and machine).",
+    )
     cors_origin_regex: str = r"^(chrome-extension|moz-extension|safari-web-extension)://[a-z0-9-]+$|^https?://(localhost|127\.0\.0\.1)(:\d+)?$"
     log_format: str = Field(default="json", description="'json' (one object a line) or 'text'.")
     cookie_secure: bool | None = Field(

@@ -170,6 +170,40 @@ def test_rate_limit_answers_429_with_retry_after(checker: Checker, checker_setti
         assert client.get("/v1/debunks").status_code == 200  # reads are not limited
 
 
+def test_workers_counting_in_redis_share_each_clients_allowance(
+    checker: Checker, checker_settings: Settings
+) -> None:
+    import redis
+
+    redis.Redis(host="127.0.0.1", port=6379, db=12).flushdb()
+    settings = checker_settings.model_copy(
+        update={"rate_limit": "3/minute", "rate_limit_storage": "redis://127.0.0.1:6379/12"}
+    )
+    # two apps stand for two workers of `factcheck serve --workers 2`
+    with (
+        TestClient(create_app(settings=settings, checker=checker)) as first,
+        TestClient(create_app(settings=settings, checker=checker)) as second,
+    ):
+        statuses = [
+            worker.post("/v1/check", json={"text": "Cats are mammals."}).status_code
+            for worker in (first, second, first, second)
+        ]
+        assert statuses == [200, 200, 200, 429]
+
+
+def test_an_unreachable_rate_limit_store_lets_requests_through(
+    checker: Checker, checker_settings: Settings
+) -> None:
+    settings = checker_settings.model_copy(
+        update={"rate_limit": "1/minute", "rate_limit_storage": "redis://127.0.0.1:1/0"}
+    )
+    with TestClient(create_app(settings=settings, checker=checker)) as client:
+        statuses = [
+            client.post("/v1/check", json={"text": "Cats are mammals."}).status_code for _ in range(2)
+        ]
+        assert statuses == [200, 200]
+
+
 def test_debunks_can_be_listed_filtered_and_fetched(client: TestClient) -> None:
     page = client.get("/v1/debunks", params={"q": "vaccine", "limit": 5}).json()
     assert page["total"] >= 1 and len(page["items"]) <= 5

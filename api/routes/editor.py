@@ -374,7 +374,10 @@ def install(app: FastAPI) -> None:
     """The editor's static files, its error pages, and the hook that queues needs_review claims."""
     app.mount("/editor/static", StaticFiles(directory=str(STATIC_DIR)), name="editor-static")
     app.add_exception_handler(PageError, _page_error)
-    app.state.login_limiter = RateLimiter(LOGIN_RATE if app.state.settings.rate_limit else "")
+    settings = app.state.settings
+    app.state.login_limiter = RateLimiter(
+        LOGIN_RATE if settings.rate_limit else "", scope="login", storage=settings.rate_limit_storage
+    )
     if getattr(app.state, "on_report", None) is None:
 
         def flag_for_review(report: Report, source_url: str) -> None:

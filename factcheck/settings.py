@@ -45,9 +45,9 @@ class Settings(BaseSettings):
     import_max_record_bytes: int = 1024 * 1024
 
     # The matcher's cascade: "full" (BM25 + static + MiniLM, better) or "fast" (no transformer at query time).
-    # Batch work (CLI, feeds, workers) takes `matcher_profile`, the API `api_matcher_profile`. "fast" answers
-    # a 300-word article in 78 ms at p95 instead of 372 ms on two cores, at 11 points less MAP@5 and 5
-    # points less auto-match coverage on dev tweets: paraphrased hoaxes near the threshold go unflagged.
+    # Batch work (CLI, feeds, workers) takes `matcher_profile`, the API `api_matcher_profile`. "fast" checks
+    # a 300-word article in about two thirds of the CPU (45 instead of 70 ms on two cores), at 10 points less
+    # MAP@5 and 5 points less auto-match coverage on dev tweets: paraphrased hoaxes go unflagged.
     matcher_profile: Literal["full", "fast"] = "full"
     api_matcher_profile: Literal["full", "fast"] = "full"
 
@@ -57,7 +57,7 @@ class Settings(BaseSettings):
     min_words_for_match: int = 5
     checkworthy_threshold: float | None = None
 
-    # Threads each process gives BLAS, OpenMP and torch; None: the cores shared out among the processes
+    # Threads each process gives BLAS, OpenMP and ONNX Runtime; None: the cores shared out among the processes
     # of `serve --workers`, `worker --concurrency` or `feeds run --processes` (see factcheck/cpu.py).
     cpu_threads: int | None = Field(default=None, ge=1)
 

@@ -111,16 +111,14 @@ def augment_training_data(
             source = data_dir / relative
             if not source.is_file():
                 raise InputError(f"training data missing: {source}")
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.symlink_to(source.resolve())
+            _link(source, target)
     # The sentences without a debunk the matcher also trains on (never-fact-checked debates, news).
     from factcheck.training.matcher import NEGATIVE_SOURCES
 
     for relative in NEGATIVE_SOURCES:
         source, target = data_dir / relative, workdir / relative
         if source.exists() and not target.exists():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.symlink_to(source.resolve())
+            _link(source, target)
 
     positives: dict[str, set[int]] = defaultdict(set)
     rejected: dict[str, set[int]] = defaultdict(set)
@@ -262,3 +260,9 @@ def _not_worse(report: ReviewTrainingReport) -> bool:
         if before and after.get("map@5", 0.0) < before.get("map@5", 0.0):
             return False
     return True
+
+
+def _link(source: Path, target: Path) -> None:
+    """Mirror one file or folder of the data into the work folder, without copying it."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.symlink_to(source.resolve())

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from factcheck.types import CLAIM_STATUSES, Claim, ClaimVerdict, Debunk, Match, Report
+from factcheck.types import CLAIM_STATUSES, Claim, ClaimVerdict, Debunk, Match, Report, TextBlock
 
 _SUMMARY_FIELDS = (
     "id", "claim_reviewed", "label", "rating_text", "reviewer_name", "reviewer_site", "review_url",
@@ -54,6 +54,18 @@ def verdict_to_dict(verdict: ClaimVerdict) -> dict[str, Any]:
             "false_probability": round(signal.false_probability, 4),
             "note": signal.note,
         },
+        "block": verdict.block,
+    }
+
+
+def block_to_dict(block: TextBlock) -> dict[str, Any]:
+    return {
+        "start": block.start,
+        "end": block.end,
+        "quote_depth": block.quote_depth,
+        "forwards": block.forwards,
+        "sender": block.sender,
+        "subject": block.subject,
     }
 
 
@@ -73,6 +85,8 @@ def report_to_dict(report: Report, *, include_text: bool = False) -> dict[str, A
             "kind": document.kind,
             "text_length": len(document.text),
             "text": document.text if include_text else None,
+            "blocks": [block_to_dict(block) for block in document.blocks],
+            "reader_note": document.reader_note,
         },
         "summary": {"claims": len(report.claims), **counts},
         "claims": [verdict_to_dict(verdict) for verdict in report.claims],

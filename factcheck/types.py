@@ -51,6 +51,22 @@ class Debunk:
 
 
 @dataclass(frozen=True)
+class TextBlock:
+    """A stretch of Document.text with its own origin: in an e-mail, the quoted or forwarded part it came from.
+
+    `quote_depth` counts the `>` levels around it; `forwards` the forwarded-message blocks it sits
+    under; `sender` and `subject` are those of the forward it came in, when the chain shows them.
+    """
+
+    start: int
+    end: int
+    quote_depth: int = 0
+    forwards: int = 0
+    sender: str = ""
+    subject: str = ""
+
+
+@dataclass(frozen=True)
 class Document:
     """A source turned into its main text; spans of claims index into `text`."""
 
@@ -63,6 +79,9 @@ class Document:
     source_url: str = ""
     kind: Literal["text", "html", "url", "email", "feed_item"] = "text"
     claim_reviews: tuple[Debunk, ...] = ()
+    blocks: tuple[TextBlock, ...] = ()
+    # What the forwarder wrote above the chain ("I checked and it is true!!!"): kept apart, never checked.
+    reader_note: str = ""
 
 
 @dataclass(frozen=True)
@@ -109,6 +128,7 @@ class ClaimVerdict:
     status: ClaimStatus
     matches: tuple[Match, ...] = ()
     signal: ClassifierSignal | None = None
+    block: int | None = None  # index into Document.blocks of the block the claim sits in
 
 
 @dataclass(frozen=True)

@@ -3,17 +3,26 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
+import sys
+from contextlib import nullcontext
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, cast
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from factcheck.cli._apps import app, db_app, read_source, user_errors
 from factcheck.ingest import SourceKind
+from factcheck.ingest.mail import is_mailbox, mailbox_bytes
+from factcheck.mailboxes import REPORT_FORMATS, ReportFormat, check_mailbox, open_report_writer
 from factcheck.serialize import match_to_dict, report_to_dict
 from factcheck.settings import Settings
 from factcheck.types import Report
+
+if TYPE_CHECKING:
+    from factcheck.pipeline import Checker
 
 _STATUS_STYLE = {
     "debunked": "bold red",
@@ -26,30 +35,95 @@ _STATUS_STYLE = {
 @app.command()
 def check(
     source: Annotated[
-        str, typer.Argument(help="A file (text, .html, .eml), an http(s) URL, or - for stdin.")
+        str,
+        typer.Argument(
+            help="A file (text, .html, .eml), an mbox file or Maildir folder, an http(s) URL, or - for stdin."
+        ),
     ],
     kind: Annotated[SourceKind | None, typer.Option(help="Skip detection: text, html, url or email.")] = None,
     include_all: Annotated[
         bool, typer.Option("--all", help="Also list sentences that are not check-worthy.")
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Mailboxes: write the reports to this file.")
+    ] = None,
+    report_format: Annotated[
+        ReportFormat | None,
+        typer.Option(
+            "--format", help="Mailboxes: jsonl, csv or html (default: from -o's extension, else jsonl)."
+        ),
+    ] = None,
 ) -> None:
-    """Check a document's claims against the debunk database.
+    """Check a document's claims against the debunk database; or every message of a mailbox.
+
+    A mailbox (an mbox file, or a Maildir folder with cur/ and new/) is read one message at a time,
+    with a progress bar, and gives one report per message; a message that cannot be read is skipped
+    with its position and reason.
 
     Example:
 
         factcheck check chain-letter.eml
         curl -s https://example.org/story | factcheck check - --kind html --json
+        factcheck check tipline.mbox -o tipline.html
     """
     from factcheck.pipeline import Checker  # loads the models: only for the commands that need them
 
+    mailbox = Path(source) if source != "-" and is_mailbox(Path(source)) else None
     with user_errors():
         checker = Checker.from_settings(Settings())
+        if mailbox is not None:
+            _check_mailbox(checker, mailbox, output, report_format or _format_of(output))
+            return
         report = checker.check(read_source(source), kind=kind, include_all=include_all)
     if as_json:
         typer.echo(json.dumps(report_to_dict(report), indent=2, ensure_ascii=False))
         return
     _print_report(report)
+
+
+def _format_of(output: Path | None) -> ReportFormat:
+    suffix = output.suffix.lower().lstrip(".") if output else ""
+    return cast(ReportFormat, suffix if suffix in REPORT_FORMATS else "jsonl")
+
+
+def _check_mailbox(checker: Checker, mailbox: Path, output: Path | None, report_format: ReportFormat) -> None:
+    """Stream the mailbox's reports to `output` (stdout if none); a summary and the skipped ones on stderr."""
+    console = Console(stderr=True)
+    progress = Progress(
+        TextColumn("[bold]Checking messages"),
+        BarColumn(),
+        DownloadColumn(),
+        TextColumn("{task.fields[messages]} messages, {task.fields[flagged]} flagged"),
+        TimeRemainingColumn(),
+        console=console,
+        disable=not sys.stderr.isatty(),
+        transient=True,
+    )
+    task = progress.add_task("mailbox", total=mailbox_bytes(mailbox), messages=0, flagged=0)
+    messages = flagged = 0
+    skipped: list[str] = []
+    with (
+        output.open("w", encoding="utf-8", newline="") if output else nullcontext(sys.stdout) as stream,
+        progress,
+    ):
+        writer = open_report_writer(stream, report_format)
+        for result in check_mailbox(checker, mailbox):
+            messages += 1
+            if result.skipped:
+                skipped.append(f"#{result.message.position} ({result.message.location}): {result.skipped}")
+            elif result.report is not None and any(v.status == "debunked" for v in result.report.claims):
+                flagged += 1
+            writer.write(result)
+            progress.update(task, advance=result.message.size, messages=messages, flagged=flagged)
+        writer.close()
+    for line in skipped:
+        console.print(f"skipped {line}", highlight=False)
+    console.print(
+        f"{messages:,} messages, {flagged:,} with a debunked claim, {len(skipped):,} skipped"
+        + (f"; reports in {output}" if output else ""),
+        highlight=False,
+    )
 
 
 def _print_report(report: Report) -> None:

@@ -26,6 +26,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 ROOT = Path(__file__).resolve().parent.parent
 # This script's folder would shadow the standard library's `email` package: put the project there instead.
@@ -38,7 +39,14 @@ from factcheck.evaluation.email_set import (  # noqa: E402
     render_email,
     summarize,
 )
+from factcheck.ingest.text import normalize_text  # noqa: E402
 from factcheck.settings import Settings  # noqa: E402
+from factcheck.training.matcher import ARTICLES_FILE  # noqa: E402
+from factcheck.training.matcher import _part_of as part_of  # noqa: E402
+from factcheck.types import Document  # noqa: E402
+
+if TYPE_CHECKING:
+    from factcheck.pipeline import Checker
 
 DATA = ROOT / "bench" / "email_dev" / "emails.jsonl"
 
@@ -50,6 +58,13 @@ def main() -> None:
     parser.add_argument("--split", choices=("train", "test", "all"), default="test")
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--json", action="store_true", help="Print the figures as JSON.")
+    parser.add_argument(
+        "--no-news",
+        dest="news",
+        action="store_false",
+        help="Skip the clean news pages (article_extraction dev part).",
+    )
+    parser.add_argument("--data-dir", type=Path, default=ROOT.parent / "shared" / "data")
     parser.add_argument("--write-eml", type=Path, help="Also save each rendered message as <id>.eml here.")
     args = parser.parse_args()
     emails = load_chain_emails(args.data, split=None if args.split == "all" else args.split)
@@ -71,7 +86,11 @@ def main() -> None:
             except FactcheckError as error:
                 outcomes.append(message_outcome(email, None, error=str(error)))
         seconds = time.perf_counter() - started
+        if args.news:
+            news = _news_flags(checker, args.data_dir)
     figures = {"split": args.split, **summarize(outcomes), "seconds": round(seconds, 1)}
+    if args.news:
+        figures["news"] = news
     if args.json:
         print(json.dumps(figures, indent=2))
         return
@@ -82,6 +101,27 @@ def main() -> None:
                 print(f"    {item}")
         else:
             print(f"{name:32} {value}")
+
+
+def _news_flags(checker: Checker, data_dir: Path) -> dict[str, object]:
+    """Debunked claims on clean news pages (the matcher's dev part of article_extraction), with and
+    without message-level evidence: every one is a false flag, as none of these pages repeats a hoax."""
+    pages = json.loads((data_dir / ARTICLES_FILE).read_text(encoding="utf-8"))
+    bodies = [
+        normalize_text(entry.get("articleBody") or "")
+        for page, entry in sorted(pages.items())
+        if part_of(page) == "dev"
+    ]
+    evidence, flagged = checker.evidence, {}
+    for name, model in (("sentences_only", None), ("with_evidence", evidence)):
+        checker.evidence = model
+        reports = [checker.check(Document(text=body, kind="text")) for body in bodies if body]
+        flagged[name] = {
+            "pages_flagged": sum(any(v.status == "debunked" for v in r.claims) for r in reports),
+            "debunked_claims": sum(v.status == "debunked" for r in reports for v in r.claims),
+        }
+    checker.evidence = evidence
+    return {"pages": len(bodies), **flagged}
 
 
 if __name__ == "__main__":

@@ -26,6 +26,7 @@ from factcheck.classify import TextClassifier
 from factcheck.corpus import ensure_initialised
 from factcheck.cpu import limit_cpu_threads
 from factcheck.errors import InputError
+from factcheck.evidence import EvidenceModel, weigh_units, with_evidence
 from factcheck.ingest import Fetcher, SafeFetcher, Source, SourceKind, ingest
 from factcheck.matching import Candidate, Matcher, entries_from_debunks
 from factcheck.review import ReviewQueue
@@ -59,6 +60,7 @@ class Checker:
         fetcher: Fetcher | None = None,
         is_rejected: RejectionCheck | None = None,
         index_sync_seconds: float | None = None,
+        evidence: EvidenceModel | None = None,
     ) -> None:
         self.store = store
         self.matcher = matcher
@@ -67,6 +69,7 @@ class Checker:
         self.thresholds = thresholds
         self.fetcher = fetcher or SafeFetcher()
         self.is_rejected = is_rejected
+        self.evidence = evidence  # message-level evidence (factcheck.evidence); None: sentences alone
         self._debunks: dict[int, Debunk] = {}
         self._exact: dict[str, int] = {}  # canonical key of a known phrasing -> debunk id
         # canonical key of one sentence of a known phrasing of several -> debunk id (see match_claims)
@@ -111,6 +114,7 @@ class Checker:
             fetcher=SafeFetcher.from_settings(settings),
             is_rejected=is_rejected or ReviewQueue(store).rejection_check(),
             index_sync_seconds=settings.index_sync_seconds,
+            evidence=EvidenceModel.load(models_dir / "evidence") if settings.message_evidence else None,
         )
         checker.rebuild_index()
         return checker
@@ -231,6 +235,15 @@ class Checker:
             ClaimVerdict(claim=claim, status=claim_status(claim, found, thresholds), matches=tuple(found))
             for claim, found in zip(claims, matches, strict=True)
         ]
+        with _timed(timings, "evidence"):
+            evidence = weigh_units(document, claims, matches, self.match_claims, thresholds.suggest)
+            verdicts = with_evidence(
+                verdicts,
+                evidence,
+                self.evidence,
+                blocks=bool(document.blocks),
+                min_words=thresholds.min_words_for_match,
+            )
         with _timed(timings, "classify"):
             verdicts = self._add_signals(verdicts)
         if not include_all:

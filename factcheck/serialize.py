@@ -55,6 +55,7 @@ def verdict_to_dict(verdict: ClaimVerdict) -> dict[str, Any]:
             "note": signal.note,
         },
         "block": verdict.block,
+        "block_confidence": None if verdict.block_confidence is None else round(verdict.block_confidence, 4),
     }
 
 

@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     suggest_threshold: float | None = None
     min_words_for_match: int = 5
     checkworthy_threshold: float | None = None
+    # Weigh the sentences of one e-mail block or paragraph together (models/evidence, factcheck/evidence.py):
+    # a chain letter whose sentences each stay under the match threshold can still be `debunked` as a whole.
+    message_evidence: bool = True
 
     # Threads each process gives BLAS, OpenMP and ONNX Runtime; None: the cores shared out among the processes
     # of `serve --workers`, `worker --concurrency` or `feeds run --processes` (see factcheck/cpu.py).

@@ -129,6 +129,9 @@ class ClaimVerdict:
     matches: tuple[Match, ...] = ()
     signal: ClassifierSignal | None = None
     block: int | None = None  # index into Document.blocks of the block the claim sits in
+    # Calibrated probability that the claim's block (or paragraph), weighed as a whole, restates the
+    # first debunk of `matches` (factcheck.evidence); None when the block was not weighed for it.
+    block_confidence: float | None = None
 
 
 @dataclass(frozen=True)

@@ -346,8 +346,9 @@ class MailboxMessage:
 
 
 _MBOX_SEPARATOR = b"From "
-_MBOXRD_ESCAPED_FROM = re.compile(rb"^>(>*From )")
-_READ_CHUNK = 1 << 16  # a line longer than this is read in pieces, so one huge line cannot fill memory
+_MBOXRD_ESCAPED_FROM = re.compile(rb"^>(>*From )", re.MULTILINE)
+_READ_BLOCK = 1 << 20
+_SEPARATOR_CONTEXT = 8  # bytes kept of a dropped message's tail, so a separator across blocks is still seen
 
 
 def is_mailbox(path: Path) -> bool:
@@ -406,47 +407,49 @@ def _iter_maildir(path: Path, max_bytes: int) -> Iterator[MailboxMessage]:
 
 
 def _iter_mbox(path: Path, max_bytes: int) -> Iterator[MailboxMessage]:
-    """Split an mbox at "From " lines that follow a blank line (or open the file); undo >From quoting.
+    """Split an mbox at "From " lines that follow a blank line; undo the >From quoting of the body.
 
     `mailbox.mbox` first indexes every message's offsets, a pass over the whole file and a table
-    that grows with it; reading line by line starts at once and keeps one message at most.
+    that grows with it; this reads it in blocks, holds one message at most (none over `max_bytes`:
+    those are only measured) and starts at once.
     """
-    position, start, offset = 0, 0, 0
-    kept: list[bytes] = []
-    kept_bytes = 0
-    at_line_start, previous_blank = True, True
+    position, start, oversize = 0, 0, 0  # oversize: bytes of the current message dropped so far
+    buffer = bytearray()  # the current message from its "From " line (or, when oversize, its tail)
+    scan = 1  # where in `buffer` to look for the next separator
     with path.open("rb") as handle:
-        while chunk := handle.readline(_READ_CHUNK):
-            if at_line_start and previous_blank and chunk.startswith(_MBOX_SEPARATOR):
-                if position:
-                    yield _mbox_message(position, start, offset - start, kept, kept_bytes, max_bytes)
-                position, start, kept, kept_bytes = position + 1, offset, [], 0
-            elif position:
-                if at_line_start:
-                    chunk = _MBOXRD_ESCAPED_FROM.sub(rb"\1", chunk)
-                kept_bytes += len(chunk)
-                if kept_bytes <= max_bytes:
-                    kept.append(chunk)
-                elif kept:
-                    kept = []  # over the limit: stop holding it, only count it
-            offset += len(chunk)
-            if chunk.endswith(b"\n"):
-                previous_blank = at_line_start and not chunk.strip()
-                at_line_start = True
-            else:
-                at_line_start = False
-    if position:
-        yield _mbox_message(position, start, offset - start, kept, kept_bytes, max_bytes)
+        while True:
+            chunk = handle.read(_READ_BLOCK)
+            buffer += chunk
+            while (found := buffer.find(b"\nFrom ", scan)) >= 0:
+                scan = found + 1
+                if buffer[found - 1 : found] == b"\n" or buffer[found - 2 : found] == b"\n\r":
+                    position += 1
+                    yield _mbox_message(position, start, bytes(buffer[: found + 1]), oversize, max_bytes)
+                    start += oversize + found + 1
+                    del buffer[: found + 1]
+                    oversize, scan = 0, 1
+            if not chunk:
+                break
+            if len(buffer) > max_bytes + _READ_BLOCK:  # over the limit: stop holding it, only measure it
+                dropped = len(buffer) - _SEPARATOR_CONTEXT
+                oversize += dropped
+                del buffer[:dropped]
+                scan = 0
+    if buffer.strip():
+        yield _mbox_message(position + 1, start, bytes(buffer), oversize, max_bytes)
 
 
-def _mbox_message(
-    position: int, start: int, size: int, kept: list[bytes], kept_bytes: int, max_bytes: int
-) -> MailboxMessage:
-    if kept_bytes > max_bytes:
-        return MailboxMessage(position, f"byte {start}", size, None, _too_large(kept_bytes, max_bytes))
-    raw = b"".join(kept)
-    if raw.endswith(b"\n\n"):  # the blank line before the next "From " belongs to the mbox, not the message
+def _mbox_message(position: int, start: int, data: bytes, oversize: int, max_bytes: int) -> MailboxMessage:
+    """One message from its mbox bytes: without the envelope line and the separating blank line."""
+    size = oversize + len(data)
+    if oversize or size > max_bytes:
+        return MailboxMessage(position, f"byte {start}", size, None, _too_large(size, max_bytes))
+    raw = data.split(b"\n", 1)[1] if data.startswith(_MBOX_SEPARATOR) and b"\n" in data else data
+    raw = _MBOXRD_ESCAPED_FROM.sub(rb"\1", raw)
+    if raw.endswith(b"\n\n"):
         raw = raw[:-1]
+    elif raw.endswith(b"\r\n\r\n"):
+        raw = raw[:-2]
     return MailboxMessage(position, f"byte {start}", size, raw)
 
 

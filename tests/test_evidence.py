@@ -15,11 +15,11 @@ from api.app import create_app
 from factcheck.cli import app
 from factcheck.evidence import (
     EvidenceModel,
+    UnitEvidence,
     candidates_for_units,
     claims_in,
     document_units,
     with_evidence,
-    UnitEvidence,
 )
 from factcheck.pipeline import Checker
 from factcheck.settings import Settings

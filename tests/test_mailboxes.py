@@ -69,7 +69,7 @@ def test_iter_mailbox_reads_each_message_of_an_mbox_and_undoes_from_quoting(mbox
     assert "\n>From now on" in mbox_file.read_text()  # the stdlib escaped the body line
     messages = list(iter_mailbox(mbox_file))
     assert [m.position for m in messages] == [1, 2, 3]
-    assert [m.location for m in messages][0] == "byte 0"
+    assert messages[0].location == "byte 0"
     assert messages[0].raw is not None and messages[0].raw.startswith(b"Return-Path:")
     assert messages[2].raw is not None and b"\nFrom now on the team lunch" in messages[2].raw
     assert messages[2].raw.rstrip(b"\n") == ORDINARY.rstrip(b"\n")  # the message as it was added

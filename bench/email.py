@@ -12,6 +12,8 @@ SQLite database filled from the corpus, and reports per message:
     ordinary_flagged         ordinary e-mails with any `debunked` claim (false flags)
 
 The `test` half gives the figures; the `train` half is what `factcheck train evidence` learns from.
+`news` counts the debunked claims on the clean news pages of the matcher's dev part of
+../shared/data/article_extraction, with and without message-level evidence: all are false flags.
 
     .venv/bin/python bench/email.py                 # test half
     .venv/bin/python bench/email.py --split all --json

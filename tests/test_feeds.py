@@ -12,11 +12,13 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
+from factcheck.cli.feeds_commands import parse_duration, parse_since
 from factcheck.errors import (
     BlockedAddressError,
     FetchError,
@@ -34,7 +36,6 @@ from factcheck.feeds import (
     canonical_url,
     is_retryable,
     list_feeds,
-    parse_duration,
     parse_feed,
     remove_feed,
 )
@@ -93,6 +94,23 @@ def test_parse_duration_reads_units(text: str, seconds: int) -> None:
 def test_parse_duration_refuses_what_is_not_a_duration(text: str) -> None:
     with pytest.raises(InputError):
         parse_duration(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("24h", datetime(2026, 3, 1, 12, 0, tzinfo=UTC)),
+        ("2026-02-20", datetime(2026, 2, 20, tzinfo=UTC)),
+        ("2026-02-20T08:30+02:00", datetime(2026, 2, 20, 6, 30, tzinfo=UTC)),
+    ],
+)
+def test_parse_since_reads_a_duration_back_from_now_or_an_iso_date(text: str, expected: datetime) -> None:
+    assert parse_since(text, now=datetime(2026, 3, 2, 12, 0, tzinfo=UTC)) == expected
+
+
+def test_parse_since_refuses_what_is_neither_a_duration_nor_a_date() -> None:
+    with pytest.raises(InputError, match="--since takes a duration"):
+        parse_since("yesterday-ish")
 
 
 @pytest.mark.parametrize(

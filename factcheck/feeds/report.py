@@ -240,7 +240,8 @@ def _render_html(report: FlaggedReport) -> str:
 
 
 def _chart(sources: tuple[SourceSummary, ...]) -> _Chart | None:
-    """A horizontal stacked bar per source with flagged claims, the most flagged first (at most 20)."""
+    """A horizontal stacked bar per source with flagged claims: the first 20 (report_data puts the most
+    flagged first)."""
     shown = [s for s in sources if s.flagged][:_CHART_SOURCES]
     if not shown:
         return None

@@ -461,7 +461,7 @@ def test_a_reader_report_naming_a_missing_debunk_is_404(client: TestClient) -> N
     assert response.status_code == 404
 
 
-def test_every_review_status_has_a_label_and_the_queue_filter_offers_it() -> None:
+def test_every_review_status_has_an_editor_label() -> None:
     from api.routes.editor.base import STATUS_LABELS
     from factcheck.review import REVIEW_STATUSES
 

@@ -15,6 +15,9 @@ from factcheck.serialize import MatchOut, ReportOut
 from factcheck.settings import Settings
 from factcheck.types import Report
 
+if TYPE_CHECKING:
+    from factcheck.pipeline import Checker
+
 _STATUS_STYLE = {
     "debunked": "bold red",
     "needs_review": "yellow",
@@ -22,13 +25,9 @@ _STATUS_STYLE = {
     "not_checkworthy": "dim",
 }
 
-if TYPE_CHECKING:
-    from factcheck.pipeline import Checker
-
 
 def _checker() -> Checker:
-    """The configured Checker, with the editors' rejections (loads the models: only for the commands that
-    need them)."""
+    """The configured Checker with the editors' rejections; imported here, as it loads the models."""
     from factcheck.pipeline import Checker
     from factcheck.review import ReviewQueue
 

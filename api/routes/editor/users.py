@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import Response
 
-from api.auth import get_accounts
+from api.auth import AccountsDep, get_accounts
 from api.routes.editor.base import Admin, EditorContext, UserView, ago, redirect, render
 from factcheck.accounts import ROLES, ApiKey, User
 from factcheck.errors import ConflictError, FactcheckError, NotFoundError
@@ -88,12 +88,12 @@ def _admin_action(
 def add_user(
     request: Request,
     user: Admin,
+    accounts: AccountsDep,
     username: Annotated[str, Form(max_length=100)],
     password: Annotated[str, Form(max_length=1024)],
     role: Annotated[str, Form(max_length=20)] = "editor",
     display_name: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
-    accounts = get_accounts(request)
     return _admin_action(
         request,
         user,
@@ -106,9 +106,12 @@ def add_user(
 
 @router.post("/users/{username}/role")
 def change_role(
-    request: Request, username: str, user: Admin, role: Annotated[str, Form(max_length=20)]
+    request: Request,
+    username: str,
+    user: Admin,
+    accounts: AccountsDep,
+    role: Annotated[str, Form(max_length=20)],
 ) -> Response:
-    accounts = get_accounts(request)
     return _admin_action(
         request,
         user,
@@ -119,8 +122,7 @@ def change_role(
 
 
 @router.post("/users/{username}/disable")
-def disable_user(request: Request, username: str, user: Admin) -> Response:
-    accounts = get_accounts(request)
+def disable_user(request: Request, username: str, user: Admin, accounts: AccountsDep) -> Response:
     return _admin_action(
         request,
         user,
@@ -131,8 +133,7 @@ def disable_user(request: Request, username: str, user: Admin) -> Response:
 
 
 @router.post("/users/{username}/enable")
-def enable_user(request: Request, username: str, user: Admin) -> Response:
-    accounts = get_accounts(request)
+def enable_user(request: Request, username: str, user: Admin, accounts: AccountsDep) -> Response:
     return _admin_action(
         request, user, "changed", lambda: accounts.enable_user(username, actor=user.username)
     )
@@ -142,12 +143,13 @@ def enable_user(request: Request, username: str, user: Admin) -> Response:
 def create_api_key(
     request: Request,
     user: Admin,
+    accounts: AccountsDep,
     username: Annotated[str, Form(max_length=100)],
     name: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
     """Shown once: the key is in this response only (no redirect, not cached), never stored in clear."""
     try:
-        key, secret = get_accounts(request).create_api_key(username, name=name, actor=user.username)
+        key, secret = accounts.create_api_key(username, name=name, actor=user.username)
     except FactcheckError as error:
         return render(
             request, "users.html", _users_context(request, user, error=f"Not done: {error}"), status=404
@@ -163,8 +165,7 @@ def create_api_key(
 
 
 @router.post("/apikeys/{key_id}/revoke")
-def revoke_api_key(request: Request, key_id: int, user: Admin) -> Response:
-    accounts = get_accounts(request)
+def revoke_api_key(request: Request, key_id: int, user: Admin, accounts: AccountsDep) -> Response:
     return _admin_action(
         request, user, "revoked", lambda: accounts.revoke_api_key(key_id, actor=user.username)
     )

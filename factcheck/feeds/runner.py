@@ -156,7 +156,9 @@ class FeedRunner:
         def build_checker() -> DocumentChecker:
             from factcheck.pipeline import Checker
 
-            return Checker.from_settings(settings)
+            return Checker.from_settings(
+                settings, rejections=lambda store: ReviewQueue(store).rejection_check()
+            )
 
         if throttle is None:
             delay = settings.feed_politeness_delay_s

@@ -34,9 +34,8 @@ import re
 import threading
 import time
 import zlib
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import IO, TYPE_CHECKING, Any, Literal, Protocol, cast, get_args
@@ -959,7 +958,7 @@ class FeedRunner:
                 return ArticleOutcome(article_id, url, "skipped")
             session.add_all(_result_row(article_id, position, v) for position, v in enumerate(verdicts))
             session.flush()
-            queue = ReviewQueue(_StoreInTransaction(self.store, session))
+            queue = ReviewQueue(self.store)  # joins this transaction (Store.transaction)
             queued = len(queue.flag_report(report, origin=FEED_ORIGIN, source_url=source_url))
             for verdict in verdicts:
                 claim = verdict.claim
@@ -1172,23 +1171,6 @@ class FeedRunner:
             time.sleep(poll_interval_s)
         summary.elapsed_s += time.perf_counter() - started
         return summary
-
-
-class _StoreInTransaction(Store):
-    """The same database, with `session()` joining the caller's open transaction.
-
-    The review queue writes through `store.session()`; handing it this view puts its writes in the
-    transaction that marks the article done, so they commit, or roll back, together.
-    """
-
-    def __init__(self, store: Store, session: Session) -> None:  # shares the engine; no new pool
-        self.url = store.url
-        self.engine = store.engine
-        self._session = session
-
-    @contextmanager
-    def session(self) -> Iterator[Session]:
-        yield self._session
 
 
 # One runner per pool process, built by the initializer and reused for every article it is given.

@@ -153,7 +153,7 @@ def test_run_local_finds_the_debunked_claims_of_rss_and_atom_articles(
     with runner.store.session() as session:
         flagged = session.scalar(select(func.count()).where(ArticleResultRow.status == "needs_review"))
     sightings = sum(
-        item.seen_count for item in ReviewQueue(runner.store).list(origin="feed", limit=500).items
+        item.seen_count for item in ReviewQueue(runner.store).page(origin="feed", limit=500).items
     )
     assert sightings >= flagged
     assert sightings == summary.queued

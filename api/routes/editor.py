@@ -618,7 +618,7 @@ def queue_page(
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> Response:
     status = status if status in (*REVIEW_STATUSES, "all") else "open"
-    result = _queue(request).list(
+    result = _queue(request).page(
         status=None if status == "all" else status,
         origin=origin or None,
         text=q,
@@ -665,7 +665,7 @@ def _item_context(
         results = [_candidate_view(d, None) for d in found if d.id not in candidate_ids]
         if results:
             results[0].show_help = True
-    following = [other.id for other in queue.list(status="open", limit=2).items if other.id != item.id]
+    following = [other.id for other in queue.page(status="open", limit=2).items if other.id != item.id]
     return ItemContext(
         title=f"Item {item.id}",
         user=UserView.of(user),

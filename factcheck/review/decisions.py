@@ -202,7 +202,8 @@ class Decisions(Reads):
         status: str,
         debunk_id: int | None = None,
     ) -> dict[str, str]:
-        """Resolve the item (compare-and-set), in the caller's transaction if one is open; returns its distinct wordings (key -> raw text), representative first."""
+        """Resolve the item (compare-and-set) in the caller's transaction; returns its distinct wordings
+        (key -> raw text), representative first."""
         with self.store.transaction() as session:
             row = self._claim_in(session, item_id, expected_version)
             before = _snapshot(row, version=expected_version)

@@ -67,7 +67,7 @@ def _runner(store: Store, **fetch_options: float) -> FeedRunner:
 def _articles(store: Store) -> list[ArticleRow]:
     from sqlalchemy import select
 
-    with store.session() as session:
+    with store.transaction() as session:
         return list(session.scalars(select(ArticleRow).order_by(ArticleRow.id)))
 
 

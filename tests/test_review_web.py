@@ -436,7 +436,7 @@ def test_a_reader_report_lands_in_the_queue(client: TestClient, editor_checker: 
     )
     assert response.status_code == 202
     assert response.json()["status"] == "received"
-    [item] = ReviewQueue(editor_checker.store).list(origin="reader", text=text).items
+    [item] = ReviewQueue(editor_checker.store).page(origin="reader", text=text).items
     assert item.sightings[0].comment == "The tool missed it"
 
 

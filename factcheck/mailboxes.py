@@ -18,7 +18,7 @@ from typing import Any, Literal, Protocol, TextIO, get_args
 
 from factcheck.errors import FactcheckError
 from factcheck.ingest.mail import MailboxMessage, iter_mailbox, message_headers
-from factcheck.serialize import report_to_dict
+from factcheck.serialize import ReportOut
 from factcheck.types import Report
 
 __all__ = [
@@ -56,7 +56,7 @@ class MailboxCheck:
             "date": self.headers.get("date", ""),
             "subject": self.headers.get("subject", ""),
             "skipped": self.skipped or None,
-            "report": report_to_dict(self.report) if self.report is not None else None,
+            "report": ReportOut.of(self.report).model_dump(mode="json") if self.report is not None else None,
         }
 
 

@@ -17,7 +17,7 @@ from factcheck.cli._apps import app, db_app, read_source, user_errors
 from factcheck.ingest import SourceKind
 from factcheck.ingest.mail import is_mailbox, mailbox_bytes
 from factcheck.mailboxes import REPORT_FORMATS, ReportFormat, check_mailbox, open_report_writer
-from factcheck.serialize import match_to_dict, report_to_dict
+from factcheck.serialize import MatchOut, ReportOut
 from factcheck.settings import Settings
 from factcheck.types import Report
 
@@ -30,6 +30,14 @@ _STATUS_STYLE = {
     "no_match": "dim",
     "not_checkworthy": "dim",
 }
+
+
+def _checker() -> Checker:
+    """The configured Checker with the editors' rejections; imported here, as it loads the models."""
+    from factcheck.pipeline import Checker
+    from factcheck.review import ReviewQueue
+
+    return Checker.from_settings(Settings(), rejections=lambda store: ReviewQueue(store).rejection_check())
 
 
 @app.command()
@@ -67,17 +75,15 @@ def check(
         curl -s https://example.org/story | factcheck check - --kind html --json
         factcheck check tipline.mbox -o tipline.html
     """
-    from factcheck.pipeline import Checker  # loads the models: only for the commands that need them
-
     mailbox = Path(source) if source != "-" and is_mailbox(Path(source)) else None
     with user_errors():
-        checker = Checker.from_settings(Settings())
+        checker = _checker()
         if mailbox is not None:
             _check_mailbox(checker, mailbox, output, report_format or _format_of(output))
             return
         report = checker.check(read_source(source), kind=kind, include_all=include_all)
     if as_json:
-        typer.echo(json.dumps(report_to_dict(report), indent=2, ensure_ascii=False))
+        typer.echo(json.dumps(ReportOut.of(report).model_dump(mode="json"), indent=2, ensure_ascii=False))
         return
     _print_report(report)
 
@@ -171,12 +177,14 @@ def search(
 
         factcheck db search "microchips in vaccines"
     """
-    from factcheck.pipeline import Checker
-
     with user_errors():
-        matches = Checker.from_settings(Settings()).search(text, k=limit)
+        matches = _checker().search(text, k=limit)
     if as_json:
-        typer.echo(json.dumps([match_to_dict(m) for m in matches], indent=2, ensure_ascii=False))
+        typer.echo(
+            json.dumps(
+                [MatchOut.of(m).model_dump(mode="json") for m in matches], indent=2, ensure_ascii=False
+            )
+        )
         return
     if not matches:
         typer.echo("No debunk found.")

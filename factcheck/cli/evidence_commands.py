@@ -46,7 +46,8 @@ def train_evidence_command(
         checker = Checker.from_settings(
             settings.model_copy(
                 update={"database_url": f"sqlite:///{scratch}/corpus.db", "message_evidence": False}
-            )
+            ),
+            rejections=None,
         )
         report = train_evidence(
             checker,

@@ -75,7 +75,9 @@ GATES_SPAN = {
     "text": "Bill Gates put microchips in the vaccine.", "normalized": "bill gates put microchips in the vaccine",
     "start": 10, "end": 51, "prefix": "FORWARD! ", "suffix": " Share", "checkworthiness": 0.9123,
 }  # fmt: skip
-# What `report_to_dict` printed before the report shape became one pydantic model (the CLI's --json).
+# What `report_to_dict` printed before the report shape became one pydantic model (the CLI's --json),
+# plus the fields added since, each after the old ones (e-mail blocks: `blocks`, `reader_note`, `block`,
+# `block_confidence`).
 EXPECTED = {
     "document": {
         "title": "T",
@@ -87,6 +89,8 @@ EXPECTED = {
         "kind": "html",
         "text_length": 80,
         "text": None,
+        "blocks": [],
+        "reader_note": "",
     },
     "summary": {"claims": 2, "debunked": 1, "needs_review": 0, "no_match": 1, "not_checkworthy": 0},
     "claims": [
@@ -103,6 +107,8 @@ EXPECTED = {
                 {"debunk": SUMMARY, "score": 0.1235, "confidence": 0.4444, "matched_text": ""},
             ],
             "signal": None,
+            "block": None,
+            "block_confidence": None,
         },
         {
             "text": "The moon is made of cheese.",
@@ -119,6 +125,8 @@ EXPECTED = {
                 "false_probability": 0.6123,
                 "note": "weak signal from a text-only classifier; not a fact-check",
             },
+            "block": None,
+            "block_confidence": None,
         },
     ],
     "timings_ms": {"ingest": 1.23, "claims": 2.0},

@@ -136,6 +136,13 @@ def _print_report(report: Report) -> None:
     console = Console()
     document = report.document
     console.print(f"[bold]{document.title or '(untitled)'}[/bold] {document.source_url}".rstrip())
+    for index, block in enumerate(document.blocks):
+        origin = f"block {index}: quote depth {block.quote_depth}, {block.forwards} forward(s)"
+        console.print(
+            origin + (f", from {block.sender}" if block.sender else ""), style="dim", highlight=False
+        )
+    if document.reader_note:
+        console.print(f"forwarder's note (not checked): {document.reader_note}", style="dim", highlight=False)
     table = Table(show_lines=True)
     for column in ("span", "claim", "status", "worthy", "best debunk", "conf."):
         table.add_column(column, overflow="fold")
@@ -155,7 +162,8 @@ def _print_report(report: Report) -> None:
             f"[{_STATUS_STYLE[verdict.status]}]{verdict.status}[/]",
             f"{verdict.claim.checkworthiness:.2f}",
             debunk,
-            f"{best.probability:.2f}" if best else "",
+            (f"{best.probability:.2f}" if best else "")
+            + (f"\nblock {verdict.block_confidence:.2f}" if verdict.block_confidence is not None else ""),
         )
     console.print(table)
     counts = {status: sum(v.status == status for v in report.claims) for status in _STATUS_STYLE}

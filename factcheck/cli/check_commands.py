@@ -124,11 +124,12 @@ def _check_mailbox(checker: Checker, mailbox: Path, output: Path | None, report_
             progress.update(task, advance=result.message.size, messages=messages, flagged=flagged)
         writer.close()
     for line in skipped:
-        console.print(f"skipped {line}", highlight=False)
+        console.print(f"skipped {line}", highlight=False, soft_wrap=True)
     console.print(
         f"{messages:,} messages, {flagged:,} with a debunked claim, {len(skipped):,} skipped"
         + (f"; reports in {output}" if output else ""),
         highlight=False,
+        soft_wrap=True,
     )
 
 

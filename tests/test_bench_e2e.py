@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
+import sqlite3
 import sys
 from pathlib import Path
-
-import pytest
 
 from factcheck.ingest.html import document_from_html
 from tests.conftest import shared_data
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
-import e2e  # noqa: E402
+import e2e
 
 TWEET = (
     "Did you know? The 5G towers spread the virus. #COVID19 #5G https://t.co/abc123 "
@@ -29,7 +28,9 @@ def _carrier(body_paragraphs: list[str]) -> e2e.Carrier:
 
 
 def test_plant_points_are_only_after_paragraphs_of_the_gold_body() -> None:
-    body = [f"Paragraph {i} of the article says something long enough to be a body paragraph." for i in range(3)]
+    body = [
+        f"Paragraph {i} of the article says something long enough to be a body paragraph." for i in range(3)
+    ]
     carrier = _carrier(body)
     points = e2e.plant_points(carrier)
     assert len(points) == 3
@@ -90,3 +91,23 @@ def test_status_under_other_thresholds_follows_claim_status() -> None:
     assert strict(claim) == "no_match"
     assert e2e.is_hit([claim], {7}, "match", loose)
     assert not e2e.is_hit([claim], {7}, "suggest", strict)
+
+
+def test_database_copy_keeps_the_runs_writes_out_but_merges_its_vectors_back(tmp_path: Path) -> None:
+    from _server import database_copy
+
+    prepared = tmp_path / "prepared.db"
+    with sqlite3.connect(prepared) as connection:
+        connection.execute(
+            "CREATE TABLE text_vectors (model_id TEXT, text_key TEXT, vector BLOB, PRIMARY KEY (model_id, text_key))"
+        )
+        connection.execute("CREATE TABLE review_items (claim TEXT)")
+        connection.execute("INSERT INTO text_vectors VALUES ('m', 'old', x'00')")
+    with database_copy(prepared) as copy:
+        assert copy != prepared
+        with sqlite3.connect(copy) as connection:
+            connection.execute("INSERT INTO text_vectors VALUES ('m', 'new', x'01')")
+            connection.execute("INSERT INTO review_items VALUES ('queued by the run')")
+    with sqlite3.connect(prepared) as connection:
+        assert sorted(k for (k,) in connection.execute("SELECT text_key FROM text_vectors")) == ["new", "old"]
+        assert connection.execute("SELECT count(*) FROM review_items").fetchone() == (0,)

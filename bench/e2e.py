@@ -71,6 +71,7 @@ FLAGGED = ("debunked", "needs_review")
 # a "possibly related" tier does not exist yet; any status outside these is counted apart
 KNOWN_STATUSES = ("debunked", "needs_review", "no_match", "not_checkworthy")
 PRECISION_TARGET, FALSE_DEBUNKED_TARGET, QUEUE_TARGET = 0.95, 0.02, 0.5
+DEEP_CANDIDATES = 50  # how deep a miss is looked for among the whole cascade's re-ranked candidates
 
 
 # ------------------------------------------------------------------------------------------ the pages
@@ -488,7 +489,20 @@ def miss_cause(
             if top
             else "no candidates"
         )
-        return {**entry, "cause": "not_retrieved", "detail": detail, "claim": best["normalized"]}
+        deep = [
+            c["deep"].index(d) + 1
+            for c in ungated.get(item.checked.page.name, [])
+            for d in c["deep"]
+            if d in item.gold
+        ]
+        where = f"whole cascade rank {min(deep)}" if deep else f"not in the whole cascade's {DEEP_CANDIDATES}"
+        return {
+            **entry,
+            "cause": "not_retrieved",
+            "detail": f"{where}; {detail}",
+            "deep_rank": min(deep) if deep else None,
+            "claim": best["normalized"],
+        }
     (rank, confidence), claim = min(ranked, key=lambda r: (r[0][0], -r[0][1]))
     return {
         **entry,
@@ -506,7 +520,9 @@ def percentile(values: Sequence[float], q: int) -> float:
 
 
 def rematch_ungated(checker: Any, items: Sequence[Planted]) -> dict[str, list[dict[str, Any]]]:
-    """The planted claims of `items` matched by the whole cascade, with the checker's own thresholds."""
+    """The planted claims of `items` matched by the whole cascade (`gated=False`), with the checker's own
+    thresholds; each keeps the API's 5 candidates and, under "deep", the ids of the re-ranker's 50 best."""
+    from factcheck.pipeline import CANDIDATES_PER_CLAIM
     from factcheck.serialize import match_to_dict
 
     out: dict[str, list[dict[str, Any]]] = {}
@@ -521,12 +537,13 @@ def rematch_ungated(checker: Any, items: Sequence[Planted]) -> dict[str, list[di
             )
             for c in item.claims
         ]
-        found = checker.match_claims(claims, gated=False) if claims else []
+        found = checker.match_claims(claims, k=DEEP_CANDIDATES, gated=False) if claims else []
         out[item.checked.page.name] = [
             {
                 **c,
-                "matches": [match_to_dict(m) for m in matches],
-                "status": claim_status(claim, matches, checker.thresholds),
+                "matches": [match_to_dict(m) for m in matches[:CANDIDATES_PER_CLAIM]],
+                "status": claim_status(claim, matches[:CANDIDATES_PER_CLAIM], checker.thresholds),
+                "deep": [m.debunk.id for m in matches],
             }
             for c, claim, matches in zip(item.claims, claims, found, strict=True)
         ]
@@ -655,7 +672,9 @@ def print_sweep(result: dict[str, Any], clean_pages: int) -> None:
     )
     print("match | recall@match | precision@match | false debunked/clean page")
     for row in result["match_grid"]:
-        if row["match"] >= 0.3 and round(row["match"] * 100) % 2 == 0:
+        if row["match"] >= 0.3 and (
+            round(row["match"] * 100) % 2 == 0 or row["match"] == result["chosen"]["match"]
+        ):
             print(
                 f"{row['match']:.2f} | {row['recall_at_match']:.3f} | {row['precision_at_match']:.3f} | "
                 f"{row['false_debunked_per_clean_page']:.3f}"

@@ -39,11 +39,11 @@ import statistics
 import sys
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
 REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
@@ -56,6 +56,9 @@ from factcheck.evaluation.retrieval import read_qrels, read_queries  # noqa: E40
 from factcheck.training.matcher import ARTICLES_FILE, _part_of  # noqa: E402
 from factcheck.types import Claim, Debunk, Match  # noqa: E402
 from factcheck.verdicts import Thresholds, claim_status  # noqa: E402
+
+if TYPE_CHECKING:
+    from factcheck.pipeline import Checker
 
 SHARED = REPO.parent / "shared" / "data"
 CACHE = Path(__file__).resolve().parent / ".cache"
@@ -246,7 +249,7 @@ class Checked:
     ms: float
 
 
-def check_in_process(checker: Any, pages: Sequence[Page]) -> list[Checked]:
+def check_in_process(checker: Checker, pages: Sequence[Page]) -> list[Checked]:
     from factcheck.serialize import report_to_dict
 
     out = []
@@ -284,7 +287,7 @@ def _progress(number: int, total: int) -> None:
         print(f"  {number}/{total} pages", file=sys.stderr, flush=True)
 
 
-def build_checker(database: Path) -> Any:
+def build_checker(database: Path) -> Checker:
     from factcheck.pipeline import Checker
     from factcheck.settings import Settings
 
@@ -293,7 +296,9 @@ def build_checker(database: Path) -> Any:
 
 # ----------------------------------------------------------------------------------------------- scoring
 
-StatusOf = Any  # (claim dict) -> status
+StatusOf = Callable[[dict[str, Any]], str]  # a claim of a /v1/check response -> its status
+Level = Literal["match", "suggest"]
+LEVELS: tuple[Level, ...] = ("match", "suggest")
 
 
 def planted_span(text: str, planted: str) -> tuple[int, int] | None:
@@ -361,7 +366,7 @@ def reported_status(claim: dict[str, Any]) -> str:
     return str(claim["status"])
 
 
-def is_hit(claims: Sequence[dict[str, Any]], gold: set[int], level: str, status_of: StatusOf) -> bool:
+def is_hit(claims: Sequence[dict[str, Any]], gold: set[int], level: Level, status_of: StatusOf) -> bool:
     """At match: a planted claim `debunked` with a right debunk first. At suggest: `debunked` or
     `needs_review` with a right debunk among those listed."""
     for claim in claims:
@@ -454,7 +459,7 @@ def _flag(checked: Checked, claim: dict[str, Any]) -> dict[str, Any]:
 
 
 def miss_cause(
-    item: Planted, level: str, status_of: StatusOf, ungated: dict[str, list[dict[str, Any]]]
+    item: Planted, level: Level, status_of: StatusOf, ungated: dict[str, list[dict[str, Any]]]
 ) -> dict[str, Any]:
     """Why a planted claim missed at `level`: not extracted, gated, not retrieved, or below threshold.
 
@@ -519,7 +524,7 @@ def percentile(values: Sequence[float], q: int) -> float:
     return statistics.quantiles(values, n=100)[q - 1] if len(values) > 1 else (values[0] if values else 0.0)
 
 
-def rematch_ungated(checker: Any, items: Sequence[Planted]) -> dict[str, list[dict[str, Any]]]:
+def rematch_ungated(checker: Checker, items: Sequence[Planted]) -> dict[str, list[dict[str, Any]]]:
     """The planted claims of `items` matched by the whole cascade (`gated=False`), with the checker's own
     thresholds; each keeps the API's 5 candidates and, under "deep", the ids of the re-ranker's 50 best."""
     from factcheck.pipeline import CANDIDATES_PER_CLAIM
@@ -554,14 +559,13 @@ def rematch_ungated(checker: Any, items: Sequence[Planted]) -> dict[str, list[di
 
 
 def evaluate(
-    results: Sequence[Checked], gold: dict[str, set[int]], status_of: StatusOf, checker: Any
+    results: Sequence[Checked], gold: dict[str, set[int]], status_of: StatusOf, checker: Checker
 ) -> dict[str, Any]:
     planted = [planted_claims(r, gold) for r in results if r.page.tweet is not None]
     clean = [r for r in results if r.page.tweet is None]
     headline = figures(planted, clean, status_of)
     missed = {
-        level: [p for p in planted if not is_hit(p.claims, p.gold, level, status_of)]
-        for level in ("match", "suggest")
+        level: [p for p in planted if not is_hit(p.claims, p.gold, level, status_of)] for level in LEVELS
     }
     ungated = rematch_ungated(checker, [p for p in missed["match"] if p.claims])
     misses = [miss_cause(p, level, status_of, ungated) for level, items in missed.items() for p in items]
@@ -570,8 +574,7 @@ def evaluate(
         **headline.__dict__,
         "latency_ms": {"p50": percentile(latencies, 50), "p95": percentile(latencies, 95)},
         "miss_causes": {
-            level: dict(Counter(m["cause"] for m in misses if m["level"] == level))
-            for level in ("match", "suggest")
+            level: dict(Counter(m["cause"] for m in misses if m["level"] == level)) for level in LEVELS
         },
         "misses": misses,
     }

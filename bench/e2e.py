@@ -250,14 +250,14 @@ class Checked:
 
 
 def check_in_process(checker: Checker, pages: Sequence[Page]) -> list[Checked]:
-    from factcheck.serialize import report_to_dict
+    from factcheck.serialize import ReportOut
 
     out = []
     for number, page in enumerate(pages, start=1):
         started = time.perf_counter()
         report = checker.check(page.html, kind="html", source_url=page.carrier.url, include_all=True)
         ms = (time.perf_counter() - started) * 1000
-        out.append(Checked(page, report_to_dict(report, include_text=True), ms))
+        out.append(Checked(page, ReportOut.of(report, include_text=True).model_dump(mode="json"), ms))
         _progress(number, len(pages))
     return out
 
@@ -528,7 +528,7 @@ def rematch_ungated(checker: Checker, items: Sequence[Planted]) -> dict[str, lis
     """The planted claims of `items` matched by the whole cascade (`gated=False`), with the checker's own
     thresholds; each keeps the API's 5 candidates and, under "deep", the ids of the re-ranker's 50 best."""
     from factcheck.pipeline import CANDIDATES_PER_CLAIM
-    from factcheck.serialize import match_to_dict
+    from factcheck.serialize import MatchOut
 
     out: dict[str, list[dict[str, Any]]] = {}
     for item in items:
@@ -546,7 +546,7 @@ def rematch_ungated(checker: Checker, items: Sequence[Planted]) -> dict[str, lis
         out[item.checked.page.name] = [
             {
                 **c,
-                "matches": [match_to_dict(m) for m in matches[:CANDIDATES_PER_CLAIM]],
+                "matches": [MatchOut.of(m).model_dump(mode="json") for m in matches[:CANDIDATES_PER_CLAIM]],
                 "status": claim_status(claim, matches[:CANDIDATES_PER_CLAIM], checker.thresholds),
                 "deep": [m.debunk.id for m in matches],
             }

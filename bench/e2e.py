@@ -289,9 +289,14 @@ def _progress(number: int, total: int) -> None:
 
 def build_checker(database: Path) -> Checker:
     from factcheck.pipeline import Checker
+    from factcheck.review import ReviewQueue
     from factcheck.settings import Settings
 
-    return Checker.from_settings(Settings(database_url=f"sqlite:///{database}"))
+    # as the CLI and the API build theirs: editors' rejections apply (the copy has none)
+    return Checker.from_settings(
+        Settings(database_url=f"sqlite:///{database}"),
+        rejections=lambda store: ReviewQueue(store).rejection_check(),
+    )
 
 
 # ----------------------------------------------------------------------------------------------- scoring

@@ -2,7 +2,7 @@
 
 What enters the queue, and who puts it there:
 
-    ReviewQueue.flag_report(report, origin=...)     /v1/check, feeds: claims with status needs_review
+    ReviewQueue.flag_report(report, origin=...)     /v1/check, feeds: claims under the match threshold (needs_review, possibly_related)
     ReviewQueue.add_reader_report(text, ...)        POST /v1/reports: a reader says the tool missed one
     ReviewQueue.add_unmatched(claim, ...)           feeds: highly check-worthy claims that match nothing
 
@@ -50,7 +50,7 @@ from factcheck.store.review_models import (
     ReviewRejectionRow,
     ReviewSightingRow,
 )
-from factcheck.types import Claim, Debunk, Match, Report
+from factcheck.types import REVIEW_STATUSES, Claim, Debunk, Match, Report
 
 __all__ = [
     "NEAR_DUPLICATE_JACCARD",
@@ -216,11 +216,11 @@ class ReviewQueue:
     # --- what enters the queue -----------------------------------------------------------------
 
     def flag_report(self, report: Report, *, origin: str, source_url: str = "") -> builtins.list[ReviewItem]:
-        """Queue every claim of `report` whose status is needs_review, with its candidate debunks."""
+        """Queue every claim of `report` under the match threshold (needs_review, possibly_related)."""
         document = report.document
         items = []
         for verdict in report.claims:
-            if verdict.status != "needs_review":
+            if verdict.status not in REVIEW_STATUSES:
                 continue
             claim = verdict.claim
             item = self._add(

@@ -173,13 +173,15 @@ class DocumentOut(BaseModel):
 
 
 class ReportSummary(BaseModel):
+    """Claims per status; the statuses added later come last, so older readers see the same order."""
+
     claims: int
     debunked: int
-    fact_checked: int = 0
-    possibly_related: int = 0
     needs_review: int
     no_match: int
     not_checkworthy: int
+    fact_checked: int = 0
+    possibly_related: int = 0
 
 
 class ReportOut(BaseModel):

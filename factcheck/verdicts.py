@@ -51,6 +51,20 @@ def rating_class(label: RatingLabel) -> RatingClass:
     return RATING_CLASS_OF.get(label, "other")
 
 
+def describe_status(status: ClaimStatus, label: RatingLabel | None = None) -> str:
+    """A status in a few words for people, given the shown fact-check's rating `label`.
+
+    Only `debunked` says the claim is false; a possibly related fact-check is described by its own
+    rating, never as a verdict on the text.
+    """
+    words = RATING_CLASS_WORDS[rating_class(label)] if label is not None else ""
+    if status == "fact_checked":
+        return f"fact-checked, {words}" if label not in (None, "other") else "fact-checked"
+    if status == "possibly_related":
+        return f"possibly related to a fact-check ({words})" if words else "possibly related to a fact-check"
+    return status.replace("_", " ")
+
+
 @dataclass(frozen=True)
 class Thresholds:
     match: float

@@ -54,10 +54,14 @@ def related_threshold_command(
                 cache.close()
         typer.echo(
             f"{profile}: possibly related >= {result.threshold:.3f} (match >= {result.match_threshold:.3f}): "
-            f"dev precision {result.dev_precision:.3f} over {result.dev_shown} claims in the band; "
+            f"dev precision {_fmt(result.dev_precision)} over {result.dev_shown} claims in the band; "
             f"shows the right fact-check for {result.dev_recall_gain:.1%} more of the "
             f"{result.dev_claims_with_debunk} dev claims with a debunk, and a card for "
             f"{result.dev_negatives_shown:.1%} of the {result.dev_claims_without_debunk} without one"
         )
         if not dry_run:
             typer.echo(f"recorded in {record_related_threshold(models_dir, result)}")
+
+
+def _fmt(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.3f}"

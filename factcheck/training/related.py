@@ -58,7 +58,7 @@ class RelatedThreshold:
     profile: str
     threshold: float
     precision_target: float
-    dev_precision: float  # of the top candidates in [threshold, match)
+    dev_precision: float | None  # of the top candidates in [threshold, match); None when it is empty
     dev_shown: int  # dev claims whose top candidate lands in that band
     dev_claims_with_debunk: int
     dev_recall_gain: float  # share of dev claims with a debunk whose right one the band shows
@@ -146,7 +146,7 @@ def measure_related_threshold(
         profile=profile,
         threshold=round(threshold, 6),
         precision_target=target,
-        dev_precision=round(precision, 4),
+        dev_precision=round(precision, 4) if shown else None,
         dev_shown=shown,
         dev_claims_with_debunk=int(labelled.sum()),
         dev_recall_gain=round(float((band & correct)[labelled].mean()), 4) if labelled.any() else 0.0,

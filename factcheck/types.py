@@ -31,7 +31,7 @@ ClaimStatus = Literal[
 CLAIM_STATUSES: tuple[str, ...] = get_args(ClaimStatus)
 SHOWN_STATUSES: frozenset[str] = frozenset({"debunked", "fact_checked", "possibly_related"})
 """Statuses whose first match is shown to readers beside the claim."""
-REVIEW_STATUSES: frozenset[str] = frozenset({"needs_review", "possibly_related"})
+QUEUED_STATUSES: frozenset[str] = frozenset({"needs_review", "possibly_related"})
 """Statuses that send a claim to the editors' queue: every candidate under the match threshold."""
 
 

@@ -21,6 +21,13 @@ def related_threshold_command(
     vector_cache: Annotated[
         Path | None, typer.Option(help="SQLite file that keeps MiniLM vectors between runs.")
     ] = None,
+    basis: Annotated[
+        str,
+        typer.Option(
+            help="'band': precision of the claims in [threshold, match), what readers see as possibly "
+            "related; 'cumulative': of all claims at or above the threshold, matches included."
+        ),
+    ] = "band",
     dry_run: Annotated[bool, typer.Option(help="Print the threshold, do not record it.")] = False,
 ) -> None:
     """Choose the "possibly related" threshold on dev (band precision >= 0.80) for the shipped matcher.
@@ -35,10 +42,12 @@ def related_threshold_command(
         factcheck train related-threshold --data ../shared/data --vector-cache /tmp/factcheck-vectors.db
     """
     from factcheck.store import Store
-    from factcheck.training.related import measure_related_threshold, record_related_threshold
+    from factcheck.training.related import MIN_BAND, measure_related_threshold, record_related_threshold
 
     if profile not in ("full", "fast"):
         raise typer.BadParameter("--profile must be 'full' or 'fast'")
+    if basis not in ("band", "cumulative"):
+        raise typer.BadParameter("--basis must be 'band' or 'cumulative'")
     settings = Settings()
     data_dir = data or settings.models_dir.parent.parent / "shared" / "data"
     models_dir = models or settings.models_dir
@@ -48,13 +57,25 @@ def related_threshold_command(
             cache = Store(f"sqlite:///{vector_cache}")
             cache.migrate()
         try:
-            result = measure_related_threshold(models_dir, data_dir, profile=profile, vector_cache=cache)
+            result = measure_related_threshold(
+                models_dir,
+                data_dir,
+                profile=profile,
+                vector_cache=cache,
+                basis=basis,  # type: ignore[arg-type]
+            )
         finally:
             if cache is not None:
                 cache.close()
+        if result.threshold >= result.match_threshold:
+            typer.echo(
+                f"{profile}: no threshold reaches {basis} precision {result.precision_target:.2f} on dev "
+                f"over {MIN_BAND}+ claims: the possibly_related tier is off for this matcher"
+            )
         typer.echo(
             f"{profile}: possibly related >= {result.threshold:.3f} (match >= {result.match_threshold:.3f}): "
-            f"dev precision {_fmt(result.dev_precision)} over {result.dev_shown} claims in the band; "
+            f"dev precision {_fmt(result.dev_precision)} over the {result.dev_shown} claims in the band, "
+            f"{result.dev_precision_at_or_above:.3f} with the matches; "
             f"shows the right fact-check for {result.dev_recall_gain:.1%} more of the "
             f"{result.dev_claims_with_debunk} dev claims with a debunk, and a card for "
             f"{result.dev_negatives_shown:.1%} of the {result.dev_claims_without_debunk} without one"

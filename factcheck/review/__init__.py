@@ -50,7 +50,7 @@ from factcheck.store.review_models import (
     ReviewRejectionRow,
     ReviewSightingRow,
 )
-from factcheck.types import REVIEW_STATUSES, Claim, Debunk, Match, Report
+from factcheck.types import QUEUED_STATUSES, Claim, Debunk, Match, Report
 
 __all__ = [
     "NEAR_DUPLICATE_JACCARD",
@@ -220,7 +220,7 @@ class ReviewQueue:
         document = report.document
         items = []
         for verdict in report.claims:
-            if verdict.status not in REVIEW_STATUSES:
+            if verdict.status not in QUEUED_STATUSES:
                 continue
             claim = verdict.claim
             item = self._add(

@@ -3,9 +3,12 @@
 A claim whose best debunk is under the match threshold (precision >= 0.95) but at or above this one is
 shown to readers as *possibly related* to that fact-check (issue 19): never as false. The threshold is
 the lowest at which the top candidates that land in that band, [related, match), are right at least
-RELATED_PRECISION_TARGET of the time on dev (dev claims without any debunk count: each one in the band
-is a wrong card). Band precision, not precision of everything above: a reader sees the band's cards,
-and the matches above them would hide a weak band.
+RELATED_PRECISION_TARGET of the time on dev, over at least MIN_BAND claims (dev claims without any
+debunk count: each one in the band is a wrong card). Band precision by default: a reader sees the
+band's cards, and the 95 %-precise matches above them would otherwise hide a weak band (`basis=
+"cumulative"` takes precision over everything at or above the threshold instead, the convention of
+the match threshold; both figures are recorded). When no threshold reaches the target, the tier is
+off: the threshold is the match threshold, an empty band.
 
 It is not the editors' suggest threshold (tuned for recall), and it depends on the matcher's
 calibration, so it is recomputed, not trained: `factcheck train related-threshold` runs the matcher as
@@ -21,7 +24,7 @@ import tempfile
 from dataclasses import asdict, dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -48,6 +51,8 @@ __all__ = [
 ]
 
 RELATED_PRECISION_TARGET = 0.80
+MIN_BAND = 10  # fewer dev claims in the band say little about its precision
+Basis = Literal["band", "cumulative"]
 COMMAND = "factcheck train related-threshold"
 
 
@@ -58,7 +63,9 @@ class RelatedThreshold:
     profile: str
     threshold: float
     precision_target: float
+    basis: Basis
     dev_precision: float | None  # of the top candidates in [threshold, match); None when it is empty
+    dev_precision_at_or_above: float  # of the top candidates at or above the threshold, matches included
     dev_shown: int  # dev claims whose top candidate lands in that band
     dev_claims_with_debunk: int
     dev_recall_gain: float  # share of dev claims with a debunk whose right one the band shows
@@ -73,20 +80,18 @@ class RelatedThreshold:
 
 
 def choose_related_threshold(
-    top: np.ndarray, correct: np.ndarray, *, match: float, floor: float, target: float
-) -> tuple[float, float, int]:
-    """(threshold, band precision, band size): the lowest threshold in [floor, match] whose band
-    [threshold, match) of top candidates is right at least `target` of the time; `match` (an empty
-    band, the tier off) when no threshold reaches it."""
-    below = (top < match) & (top >= floor)
-    scores, right = top[below], correct[below]
+    top: np.ndarray, correct: np.ndarray, *, match: float, floor: float, target: float, basis: Basis = "band"
+) -> float:
+    """The lowest threshold in [floor, match] whose top candidates are right at least `target` of the
+    time, in its band [threshold, match) (`basis="band"`) or at or above it (`"cumulative"`), with at
+    least MIN_BAND claims in the band; `match` (an empty band: the tier off) when none is."""
+    counted = top >= floor if basis == "cumulative" else (top >= floor) & (top < match)
+    scores, right = top[counted], correct[counted]
     order = np.argsort(-scores, kind="stable")
     precision = np.cumsum(right[order]) / np.arange(1, len(order) + 1)
-    ok = np.flatnonzero(precision >= target)
-    if not len(ok):
-        return match, float("nan"), 0
-    last = int(ok.max())
-    return float(scores[order][last]), float(precision[last]), last + 1
+    in_band = np.cumsum(scores[order] < match)
+    ok = np.flatnonzero((precision >= target) & (in_band >= MIN_BAND))
+    return float(scores[order][ok.max()]) if len(ok) else match
 
 
 def _dev_splits(data_dir: Path, seed: int) -> list[Split]:
@@ -130,6 +135,7 @@ def measure_related_threshold(
     vector_cache: VectorCache | None = None,
     seed: int | None = None,
     target: float = RELATED_PRECISION_TARGET,
+    basis: Basis = "band",
 ) -> RelatedThreshold:
     """Run the shipped matcher of `profile` over its dev splits and choose the related threshold."""
     manifest = read_manifest(models_dir / "matcher")
@@ -138,15 +144,16 @@ def measure_related_threshold(
     splits = _dev_splits(data_dir, seed)
     top, correct, labelled = _top_candidates(matcher, splits)
     match, suggest = matcher.match_threshold, matcher.suggest_threshold
-    threshold, precision, shown = choose_related_threshold(
-        top, correct, match=match, floor=suggest, target=target
-    )
+    threshold = choose_related_threshold(top, correct, match=match, floor=suggest, target=target, basis=basis)
     band = (top >= threshold) & (top < match)
+    shown = int(band.sum())
     return RelatedThreshold(
         profile=profile,
-        threshold=round(threshold, 6),
+        threshold=threshold,
         precision_target=target,
-        dev_precision=round(precision, 4) if shown else None,
+        basis=basis,
+        dev_precision=round(float(correct[band].mean()), 4) if shown else None,
+        dev_precision_at_or_above=round(float(correct[top >= threshold].mean()), 4),
         dev_shown=shown,
         dev_claims_with_debunk=int(labelled.sum()),
         dev_recall_gain=round(float((band & correct)[labelled].mean()), 4) if labelled.any() else 0.0,

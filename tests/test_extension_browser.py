@@ -166,14 +166,32 @@ def _api_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiServer
     """The real API: uvicorn serving `api.app:create_app` over a fresh SQLite database, which it
     fills from corpus/ on first start. Started before the first test so that the models load
     while the browser-only tests run (two cores); `api_server` waits for it to be ready."""
-    tmp = tmp_path_factory.mktemp("api")
+    # Enough for every check below; the rate-limit test uses up the rest on purpose.
+    yield from _run_api(tmp_path_factory.mktemp("api"), FACTCHECK_RATE_LIMIT="40/minute")
+
+
+@pytest.fixture(scope="module")
+def related_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiServer]:
+    """A second real API whose match threshold asks for certainty and whose related threshold is 0.5:
+    paraphrases of known hoaxes land in the possibly_related band whatever the shipped matcher's own
+    thresholds are (the related one is chosen on dev and may be off), while known phrasings still match."""
+    servers = _run_api(
+        tmp_path_factory.mktemp("related-api"),
+        FACTCHECK_RATE_LIMIT="",
+        FACTCHECK_MATCH_THRESHOLD="0.999",
+        FACTCHECK_RELATED_THRESHOLD="0.5",
+    )
+    try:
+        server = next(servers)
+        server.wait_ready()
+        yield server
+    finally:
+        servers.close()  # stops it
+
+
+def _run_api(tmp: Path, **settings: str) -> Iterator[ApiServer]:
     port = free_port()
-    env = {
-        **os.environ,
-        "FACTCHECK_DATABASE_URL": f"sqlite:///{tmp / 'x.db'}",
-        # Enough for every check below; the rate-limit test uses up the rest on purpose.
-        "FACTCHECK_RATE_LIMIT": "40/minute",
-    }
+    env = {**os.environ, "FACTCHECK_DATABASE_URL": f"sqlite:///{tmp / 'x.db'}", **settings}
     log = tmp / "server.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
@@ -192,7 +210,7 @@ def _api_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiServer
     finally:
         server.stop()
         if OUTPUT.exists():
-            shutil.copy(log, OUTPUT / "api-server.log")
+            shutil.copy(log, OUTPUT / f"{tmp.name}-server.log")
 
 
 @pytest.fixture(scope="module")
@@ -845,6 +863,86 @@ def test_popup_explains_a_server_that_is_too_slow(
         assert _marks(page).count() == 0
     finally:
         browser.settings(timeoutMs=60_000)
+
+
+@pytest.fixture
+def via_related_api(browser: Browser, related_api: ApiServer) -> Iterator[ApiServer]:
+    browser.settings(serverUrl=related_api.url, timeoutMs=60_000, sendSourceUrl=True, autoSites=[])
+    _post(related_api.url, {"text": ARTICLE_CLAIM})  # the first check loads the models
+    yield related_api
+
+
+def _possibly_related(state: dict[str, Any], words: str) -> dict[str, Any]:
+    assert state["status"] == "done", state
+    [claim] = [c for c in state["report"]["claims"] if words in c["text"]]
+    assert claim["status"] == "possibly_related", claim
+    assert state["report"]["summary"]["debunked"] == 0
+    return claim
+
+
+def _assert_soft_card(page: Page, mark_text: str, debunk: dict[str, Any], screenshot: str) -> None:
+    """The possibly-related card: its own words, the fact-check's rating, reviewer and link, never "false"
+    about the text, and nothing in the page's highlights is red."""
+    mark = page.locator("factcheck-mark", has_text=mark_text).first
+    assert mark.get_attribute("data-factcheck-tone") == "related"
+    assert RED_UNDERLINE not in mark.evaluate("(m) => getComputedStyle(m).boxShadow")
+    mark.focus()
+    card = page.locator("factcheck-card .card")
+    expect(card).to_be_visible()
+    assert card.get_attribute("data-tone") == "related"
+    assert card.locator(".headline").text_content() == "May be related to a fact-check"
+    assert card.locator(".rating").text_content() == f"Rated {debunk['rating_text']}"
+    assert debunk["reviewer_name"] in card.locator(".reviewer").text_content()
+    assert card.locator(".link").get_attribute("href") == debunk["review_url"]
+    assert "It does not say this text is false." in card.locator(".caution").text_content()
+    assert "debunked" not in card.text_content().lower()
+    page.screenshot(path=OUTPUT / screenshot)
+
+
+def test_a_possibly_related_fact_check_gets_its_soft_card_on_a_page(
+    browser: Browser, site: str, via_related_api: ApiServer, page: Page
+) -> None:
+    page.goto(f"{site}/related.html")
+    popup = _check_from_popup(browser, page)
+    claim = _possibly_related(_state(browser, page), "tracking chip")
+    debunk = claim["matches"][0]["debunk"]
+    assert "microchip" in _corpus_debunk(debunk["review_url"])["claim_reviewed"].lower()
+    expect(popup.locator("#related-block")).to_be_visible()
+    assert popup.locator("#status").text_content() == (
+        "No known debunked claims in this page, but a fact-check may be related."
+    )
+    item = popup.locator("#related li", has_text="tracking chip")
+    assert item.locator("a").get_attribute("href") == debunk["review_url"]
+    assert item.locator(".rating").text_content() == f"Rated {debunk['rating_text']}"
+    assert popup.locator("#debunked li").count() == 0
+    popup.screenshot(path=OUTPUT / "e2e-popup-possibly-related.png")
+    popup.close()
+
+    page.bring_to_front()
+    assert page.locator("#p-true factcheck-mark").count() == 0
+    _assert_soft_card(page, "tracking chip", debunk, "e2e-article-possibly-related-card.png")
+
+
+def test_the_classic_245_dollar_chain_email_shows_a_possibly_related_card_in_webmail(
+    browser: Browser, site: str, via_related_api: ApiServer, page: Page
+) -> None:
+    page.goto(f"{site}/webmail-chain.html")
+    popup = _check_from_popup(browser, page)
+    state = _state(browser, page)
+    assert state["kind"] == "webmail"
+    claim = _possibly_related(state, "Microsoft will pay you")
+    debunk = claim["matches"][0]["debunk"]
+    record = _corpus_debunk(debunk["review_url"])
+    assert record["claim_reviewed"].startswith("Bill Gates and Microsoft will pay people")
+    assert popup.locator("#status").text_content() == (
+        "No known debunked claims in this message, but a fact-check may be related."
+    )
+    popup.screenshot(path=OUTPUT / "e2e-popup-webmail-possibly-related.png")
+    popup.close()
+
+    page.bring_to_front()
+    assert "I checked and it is true" not in _marked_text(page)
+    _assert_soft_card(page, "Microsoft will pay you", debunk, "e2e-webmail-possibly-related-card.png")
 
 
 def test_popup_explains_rate_limits_and_a_stopped_server(

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
-from factcheck.pipeline import Checker, _related_threshold
+from factcheck.pipeline import _related_threshold
 from factcheck.settings import Settings
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus" / "debunks.jsonl"
@@ -24,13 +22,6 @@ def _first_claim_rated(label: str) -> str:
         if record["label"] == label and "." not in record["claim_reviewed"].rstrip(".").replace("'", ""):
             return record["claim_reviewed"]
     raise AssertionError(f"the corpus has no one-sentence claim rated {label}")
-
-
-@pytest.fixture(scope="module")
-def client(checker: Checker, checker_settings: Settings) -> Iterator[TestClient]:
-    settings = checker_settings.model_copy(update={"rate_limit": ""})
-    with TestClient(create_app(settings=settings, checker=checker)) as client:
-        yield client
 
 
 def _only_claim(client: TestClient, text: str, **options: object) -> dict:

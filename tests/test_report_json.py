@@ -90,9 +90,14 @@ EXPECTED = {
         "text": None,
     },
     "summary": {
-        "claims": 2, "debunked": 1, "needs_review": 0, "no_match": 1, "not_checkworthy": 0, "fact_checked": 0,
+        "claims": 2,
+        "debunked": 1,
+        "needs_review": 0,
+        "no_match": 1,
+        "not_checkworthy": 0,
+        "fact_checked": 0,
         "possibly_related": 0,
-    },  # fmt: skip
+    },
     "claims": [
         {
             **GATES_SPAN,

@@ -70,7 +70,9 @@ def test_claim_status_has_no_possibly_related_tier_when_its_threshold_is_none() 
 
 
 def test_a_short_claim_over_the_match_threshold_is_only_possibly_related() -> None:
-    short = Claim(text="Gates warned us.", normalized="Gates warned us.", start=0, end=16, checkworthiness=0.9)
+    short = Claim(
+        text="Gates warned us.", normalized="Gates warned us.", start=0, end=16, checkworthiness=0.9
+    )
     assert claim_status(short, _match("false", 0.99), THRESHOLDS) == "possibly_related"
 
 

@@ -20,11 +20,10 @@ records the result in the profile's section of `models/matcher/manifest.json`. R
 from __future__ import annotations
 
 import json
-import tempfile
 from dataclasses import asdict, dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 
@@ -32,14 +31,7 @@ from factcheck.errors import ModelArtifactError
 from factcheck.matching import Matcher, entries_from_debunks
 from factcheck.matching.embeddings import VectorCache
 from factcheck.matching.reranker import MANIFEST, read_manifest
-from factcheck.training.matcher import (
-    DEV,
-    NEGATIVE_SPLITS,
-    Split,
-    _load_split,
-    _negative_split,
-    negative_sentences,
-)
+from factcheck.training.matcher import Split, load_checkthat_splits
 from factcheck.verdicts import RELATED_THRESHOLD_KEY
 
 __all__ = [
@@ -94,21 +86,6 @@ def choose_related_threshold(
     return float(scores[order][ok.max()]) if len(ok) else match
 
 
-def _dev_splits(data_dir: Path, seed: int) -> list[Split]:
-    """The dev splits the matcher was calibrated on: labelled CheckThat! dev queries and sentences
-    without a debunk (the same seed draws the same sentences)."""
-    with tempfile.TemporaryDirectory(prefix="factcheck-related-") as tmp:
-        collections: dict[str, Any] = {}
-        labelled = {name: _load_split(name, data_dir, Path(tmp), collections) for name in DEV}
-    negatives = negative_sentences(data_dir, seed=seed)
-    splits = list(labelled.values())
-    for name, (part, like) in NEGATIVE_SPLITS.items():
-        if part == "dev":
-            texts = negatives[part][0::2] if name.endswith("snopes") else negatives[part][1::2]
-            splits.append(_negative_split(name, texts, labelled[like]))
-    return splits
-
-
 def _top_candidates(matcher: Matcher, splits: list[Split]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Each dev claim's best probability, whether that debunk is right, and whether it has a debunk."""
     top, correct, labelled = [], [], []
@@ -141,7 +118,8 @@ def measure_related_threshold(
     manifest = read_manifest(models_dir / "matcher")
     matcher = Matcher.load(models_dir, vector_cache=vector_cache, profile=profile)  # type: ignore[arg-type]
     seed = int(manifest.get("random_state", 0)) if seed is None else seed
-    splits = _dev_splits(data_dir, seed)
+    # the dev splits the matcher was calibrated on (the same seed draws the same sentences without a debunk)
+    splits = list(load_checkthat_splits(data_dir, seed=seed).dev)
     top, correct, labelled = _top_candidates(matcher, splits)
     match, suggest = matcher.match_threshold, matcher.suggest_threshold
     threshold = choose_related_threshold(top, correct, match=match, floor=suggest, target=target, basis=basis)

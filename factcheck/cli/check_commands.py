@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from factcheck.cli._apps import app, db_app, read_source, user_errors
@@ -14,16 +15,21 @@ from factcheck.ingest import SourceKind
 from factcheck.serialize import MatchOut, ReportOut
 from factcheck.settings import Settings
 from factcheck.types import Report
+from factcheck.verdicts import describe_status, rating_class
 
 if TYPE_CHECKING:
     from factcheck.pipeline import Checker
 
+# Red only for debunked; a fact-check that supports the claim is green, the other ratings neutral.
 _STATUS_STYLE = {
     "debunked": "bold red",
+    "fact_checked": "bold blue",
+    "possibly_related": "cyan",
     "needs_review": "yellow",
     "no_match": "dim",
     "not_checkworthy": "dim",
 }
+_SUPPORTED_STYLE = "bold green"
 
 
 def _checker() -> Checker:
@@ -78,10 +84,15 @@ def _print_report(report: Report) -> None:
         )
         if verdict.signal is not None:
             debunk = f"weak signal: {verdict.signal.label} (p_false {verdict.signal.false_probability:.2f})"
+        shown = verdict.shown
+        style = _STATUS_STYLE[verdict.status]
+        if verdict.status == "fact_checked" and shown and rating_class(shown.debunk.label) == "supported":
+            style = _SUPPORTED_STYLE
+        label = describe_status(verdict.status, shown.debunk.label if shown else None)
         table.add_row(
             f"{verdict.claim.start}-{verdict.claim.end}",
             verdict.claim.text,
-            f"[{_STATUS_STYLE[verdict.status]}]{verdict.status}[/]",
+            f"[{style}]{escape(label)}[/]",
             f"{verdict.claim.checkworthiness:.2f}",
             debunk,
             f"{best.probability:.2f}" if best else "",
@@ -89,7 +100,7 @@ def _print_report(report: Report) -> None:
     console.print(table)
     counts = {status: sum(v.status == status for v in report.claims) for status in _STATUS_STYLE}
     console.print(
-        ", ".join(f"{n} {status}" for status, n in counts.items() if n) or "no claims",
+        ", ".join(f"{n} {status.replace('_', ' ')}" for status, n in counts.items() if n) or "no claims",
         f"({report.timings_ms.get('total', 0):.0f} ms)",
     )
 

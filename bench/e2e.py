@@ -70,9 +70,12 @@ TRAIN_2022 = "clef2022_task2a_claim_retrieval_tweets/train/CT2022-Task2A-EN-Trai
 SEED = 13
 MIN_ANCHOR_CHARS = 40  # a body paragraph this long is a safe place to plant after
 SHINGLE = 4
-FLAGGED = ("debunked", "needs_review")
-# a "possibly related" tier does not exist yet; any status outside these is counted apart
-KNOWN_STATUSES = ("debunked", "needs_review", "no_match", "not_checkworthy")
+# A match shown to the reader: `debunked` for a refuted rating, `fact_checked` for any other (the Snopes
+# claims of CheckThat! carry no rating, so their matches are `fact_checked`, rating class "other").
+MATCHED = ("debunked", "fact_checked")
+FLAGGED = (*MATCHED, "needs_review")
+# "possibly_related" is counted apart: a softer card, neither a match nor the editors' queue
+KNOWN_STATUSES = (*FLAGGED, "no_match", "not_checkworthy")
 PRECISION_TARGET, FALSE_DEBUNKED_TARGET, QUEUE_TARGET = 0.95, 0.02, 0.5
 DEEP_CANDIDATES = 50  # how deep a miss is looked for among the whole cascade's re-ranked candidates
 
@@ -376,7 +379,7 @@ def is_hit(claims: Sequence[dict[str, Any]], gold: set[int], level: Level, statu
     `needs_review` with a right debunk among those listed."""
     for claim in claims:
         status = status_of(claim)
-        if level == "match" and status == "debunked" and candidates(claim)[0][0] in gold:
+        if level == "match" and status in MATCHED and candidates(claim)[0][0] in gold:
             return True
         if level == "suggest" and status in FLAGGED and gold_position(claim, gold) is not None:
             return True
@@ -429,9 +432,9 @@ def figures(planted: Sequence[Planted], clean: Sequence[Checked], status_of: Sta
         _flag(p.checked, c)
         for p in planted
         for c in p.claims
-        if status_of(c) == "debunked" and candidates(c)[0][0] not in p.gold
+        if status_of(c) in MATCHED and candidates(c)[0][0] not in p.gold
     ]
-    false = [_flag(page, c) for page in clean for c in page.report["claims"] if status_of(c) == "debunked"]
+    false = [_flag(page, c) for page in clean for c in page.report["claims"] if status_of(c) in MATCHED]
     statuses = Counter(status_of(c) for page in clean for c in page.report["claims"])
     other = sorted(s for s in statuses if s not in KNOWN_STATUSES)
     planted_other = sum(status_of(c) in other for p in planted for c in p.claims) if other else 0

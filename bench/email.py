@@ -6,14 +6,16 @@ forms with `>` quoting, forward blocks, "On ... wrote:" and the sender's own not
 e-mails about the same names and topics) through `Checker.check(kind="email")` over a fresh
 SQLite database filled from the corpus, and reports per message:
 
-    recall_at_match          hoax e-mails whose own fact-check is shown as `debunked`
-    right_fact_check_shown   ... shown as `debunked` or at a softer reader tier, when one exists
+    recall_at_match          hoax e-mails whose own fact-check is shown at match (`debunked`; or
+                             `fact_checked`, were its rating not a refutation)
+    right_fact_check_shown   ... shown at match or as `possibly_related`
     precision_<tier>         right (message, fact-check) pairs among those shown at that tier
-    ordinary_flagged         ordinary e-mails with any `debunked` claim (false flags)
+    ordinary_flagged         ordinary e-mails with a claim at match (false flags)
+    ordinary_possibly_related  ordinary e-mails shown a possibly related fact-check
 
 The `test` half gives the figures; the `train` half is what `factcheck train evidence` learns from.
-`news` counts the debunked claims on the clean news pages of the matcher's dev part of
-../shared/data/article_extraction, with and without message-level evidence: all are false flags.
+`news` counts the claims at match (and possibly related) on the clean news pages of the matcher's dev
+part of ../shared/data/article_extraction, with and without message-level evidence: none repeats a hoax.
 
     .venv/bin/python bench/email.py                 # test half
     .venv/bin/python bench/email.py --split all --json
@@ -36,6 +38,7 @@ sys.path[0] = str(ROOT)
 
 from factcheck.errors import FactcheckError  # noqa: E402
 from factcheck.evaluation.email_set import (  # noqa: E402
+    TIERS,
     load_chain_emails,
     message_outcome,
     render_email,
@@ -121,8 +124,9 @@ def _news_flags(checker: Checker, data_dir: Path) -> dict[str, object]:
         checker.evidence = model
         reports = [checker.check(Document(text=body, kind="text")) for body in bodies if body]
         flagged[name] = {
-            "pages_flagged": sum(any(v.status == "debunked" for v in r.claims) for r in reports),
-            "debunked_claims": sum(v.status == "debunked" for r in reports for v in r.claims),
+            "pages_flagged": sum(any(v.status in TIERS["match"] for v in r.claims) for r in reports),
+            "claims_at_match": sum(v.status in TIERS["match"] for r in reports for v in r.claims),
+            "claims_possibly_related": sum(v.status == "possibly_related" for r in reports for v in r.claims),
         }
     checker.evidence = evidence
     return {"pages": len(bodies), **flagged}

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from factcheck.errors import ModelArtifactError
 from factcheck.types import Claim, ClaimVerdict, Document, Match, TextBlock
+from factcheck.verdicts import rating_class
 
 __all__ = [
     "FEATURE_NAMES",
@@ -52,6 +53,8 @@ FEATURE_NAMES = (
 )
 MIN_UNIT_CLAIMS = 2
 """A unit of one sentence has nothing to add up: the sentence's own verdict stands."""
+MATCHED_STATUSES = ("debunked", "fact_checked")
+"""A claim already at its match: the evidence leaves it as it is."""
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 _EPSILON = 1e-4
 
@@ -249,7 +252,10 @@ def with_evidence(
     blocks: bool,
     min_words: int,
 ) -> list[ClaimVerdict]:
-    """The verdicts with their block, and `debunked` where their unit's evidence reaches the threshold.
+    """The verdicts with their block, and matched where their unit's evidence reaches the threshold.
+
+    Matched means what `claim_status` means by it: `debunked` when the fact-check refutes the claim,
+    else `fact_checked`.
 
     A claim is raised only to the debunk its own unit points at, and only when it lists that debunk
     itself (at the suggest threshold or above) and is long enough to be specific; nothing is lowered.
@@ -265,12 +271,13 @@ def with_evidence(
             own = next((m for m in verdict.matches if m.debunk.id == decision.debunk_id), None)
             if (
                 own is not None
-                and verdict.status != "debunked"
+                and verdict.status not in MATCHED_STATUSES
                 and decision.probability >= model.threshold
                 and len(verdict.claim.normalized.split()) >= min_words
             ):
                 others = tuple(m for m in verdict.matches if m is not own)
-                verdict = replace(verdict, status="debunked", matches=(own, *others), signal=None)
+                status = "debunked" if rating_class(own.debunk.label) == "refuted" else "fact_checked"
+                verdict = replace(verdict, status=status, matches=(own, *others), signal=None)
             if verdict.matches and verdict.matches[0].debunk.id == decision.debunk_id:
                 verdict = replace(verdict, block_confidence=decision.probability)
         weighed.append(verdict)

@@ -20,6 +20,7 @@ from factcheck.errors import FactcheckError
 from factcheck.ingest.mail import MailboxMessage, iter_mailbox, message_headers
 from factcheck.serialize import ReportOut
 from factcheck.types import Report
+from factcheck.verdicts import describe_status
 
 __all__ = [
     "REPORT_FORMATS",
@@ -31,7 +32,8 @@ __all__ = [
 
 ReportFormat = Literal["jsonl", "csv", "html"]
 REPORT_FORMATS: tuple[str, ...] = get_args(ReportFormat)
-_SHOWN = ("debunked", "needs_review")
+# The statuses a report lists a fact-check for, strongest first: the reader's tiers, then the editors' one.
+_LISTED = ("debunked", "fact_checked", "possibly_related", "needs_review")
 
 
 class ChecksEmail(Protocol):
@@ -108,8 +110,7 @@ class _JsonlWriter:
 
 
 _CSV_COLUMNS = (
-    "position", "location", "message_id", "from", "date", "subject", "skipped", "claims", "debunked",
-    "needs_review", "best_claim", "best_status", "best_debunk", "best_review_url", "best_confidence",
+    "position", "location", "message_id", "from", "date", "subject", "skipped", "claims", *_LISTED, "best_claim", "best_status", "best_debunk", "best_review_url", "best_confidence",
     "best_quote_depth",
 )  # fmt: skip
 
@@ -129,11 +130,10 @@ class _CsvWriter:
         report = result.report
         if report is not None:
             row["claims"] = len(report.claims)
-            row["debunked"] = sum(v.status == "debunked" for v in report.claims)
-            row["needs_review"] = sum(v.status == "needs_review" for v in report.claims)
-            shown = [v for v in report.claims if v.status in _SHOWN and v.matches]
+            row |= {status: sum(v.status == status for v in report.claims) for status in _LISTED}
+            shown = [v for v in report.claims if v.status in _LISTED and v.matches]
             if shown:
-                best = max(shown, key=lambda v: (v.status == "debunked", v.matches[0].probability))
+                best = min(shown, key=lambda v: (_LISTED.index(v.status), -v.matches[0].probability))
                 block = report.document.blocks[best.block] if best.block is not None else None
                 row |= {
                     "best_claim": best.claim.text,
@@ -158,6 +158,8 @@ h2{font-size:1rem;margin:.2rem 0}
 .meta{color:#666;font-size:.85rem}
 blockquote{border-left:3px solid #ccc;margin:.4rem 0;padding:.1rem .8rem;white-space:pre-wrap}
 .debunked{color:#a40000;font-weight:600}
+.fact_checked{color:#1d4f91;font-weight:600}
+.possibly_related{color:#555}
 .needs_review{color:#8a6d00}
 .skipped{color:#666;font-style:italic}
 </style></head><body><h1>Mailbox check</h1>
@@ -183,9 +185,9 @@ class _HtmlWriter:
         if report is None:
             parts.append(f'<p class="skipped">skipped: {escape(result.skipped)}</p>')
         else:
-            shown = [v for v in report.claims if v.status in _SHOWN and v.matches]
+            shown = [v for v in report.claims if v.status in _LISTED and v.matches]
             if not shown:
-                parts.append('<p class="meta">no known debunked claim</p>')
+                parts.append('<p class="meta">no known fact-checked claim</p>')
             for index, block in enumerate(report.document.blocks):
                 in_block = [v for v in shown if v.block == index]
                 if not in_block:
@@ -200,11 +202,16 @@ class _HtmlWriter:
             parts.append("<ul>")
             for verdict in shown:
                 debunk = verdict.matches[0].debunk
+                title = escape(debunk.claim_reviewed)
+                link = (
+                    f'<a href="{escape(debunk.review_url)}">{title}</a>'
+                    if debunk.review_url.startswith(("https://", "http://"))
+                    else title
+                )
                 parts.append(
-                    f'<li><span class="{verdict.status}">{verdict.status}</span> '
-                    f"({verdict.matches[0].probability:.2f}): “{escape(verdict.claim.text)}” — "
-                    f"{escape(debunk.rating_text or debunk.label)} by {escape(debunk.reviewer_name)}: "
-                    f'<a href="{escape(debunk.review_url)}">{escape(debunk.claim_reviewed)}</a></li>'
+                    f'<li><span class="{verdict.status}">{escape(describe_status(verdict.status, debunk.label))}'
+                    f"</span> ({verdict.matches[0].probability:.2f}): “{escape(verdict.claim.text)}” — "
+                    f"{escape(debunk.rating_text or debunk.label)} by {escape(debunk.reviewer_name)}: {link}</li>"
                 )
             parts.append("</ul>")
         parts.append("</section>\n")

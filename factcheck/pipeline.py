@@ -29,11 +29,12 @@ from factcheck.evidence import EvidenceModel, weigh_units, with_evidence
 from factcheck.ingest import Fetcher, SafeFetcher, Source, SourceKind, ingest
 from factcheck.liar import TextClassifier
 from factcheck.matching import Candidate, Matcher, entries_from_debunks
+from factcheck.matching.reranker import read_manifest
 from factcheck.settings import Settings
 from factcheck.store import Store, open_store
 from factcheck.store.models import utcnow
 from factcheck.types import Claim, ClaimVerdict, Debunk, Document, Match, Report
-from factcheck.verdicts import Thresholds, claim_status
+from factcheck.verdicts import Thresholds, claim_status, recorded_related_threshold
 
 # Whether an editor rejected this (claim key, debunk id) pair. The review queue answers it, but the
 # check path does not import the queue: the edges (API, CLI, feeds) hand the Checker this lookup.
@@ -122,6 +123,7 @@ class Checker:
             if settings.checkworthy_threshold is not None
             else checkworthiness.threshold,
             min_words_for_match=settings.min_words_for_match,
+            related=_related_threshold(settings, models_dir),
         )
         checker = cls(
             store=store,
@@ -346,6 +348,22 @@ class Checker:
         for position, signal in zip(unmatched, signals, strict=True):
             verdicts[position] = replace(verdicts[position], signal=signal)
         return verdicts
+
+
+def _related_threshold(settings: Settings, models_dir: Path) -> float | None:
+    """The possibly_related threshold: the setting, else the one recorded with the matcher; None (no
+    tier) when it is turned off or none was recorded for this matcher."""
+    if not settings.possibly_related:
+        return None
+    if settings.related_threshold is not None:
+        return settings.related_threshold
+    recorded = recorded_related_threshold(read_manifest(models_dir / "matcher"), settings.matcher_profile)
+    if recorded is None:
+        log.warning(
+            "no possibly_related threshold recorded for this matcher (run `factcheck train "
+            "related-threshold`): the tier is off"
+        )
+    return recorded
 
 
 # a sentence end followed by more text: the phrasing may hold several sentences

@@ -10,7 +10,7 @@ import datetime as dt
 import math
 from typing import Self
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 from factcheck.types import (
     CLAIM_STATUSES,
@@ -21,9 +21,11 @@ from factcheck.types import (
     Debunk,
     Document,
     Match,
+    RatingClass,
     RatingLabel,
     Report,
 )
+from factcheck.verdicts import rating_class
 
 # An exact match's score is infinite, which JSON cannot carry: it is shown as this.
 EXACT_MATCH_SCORE = 1e6
@@ -48,6 +50,14 @@ class DebunkSummary(BaseModel):
     review_date: dt.date | None = None
     title: str = ""
     explanation: str = ""
+
+    @computed_field(  # type: ignore[prop-decorator]
+        description="What the rating says of a claim it addresses: refuted (false, mostly_false, "
+        "misleading), supported (true, mostly_true), mixed, unproven, satire or other."
+    )
+    @property
+    def rating_class(self) -> RatingClass:
+        return rating_class(self.label)
 
     @classmethod
     def of(cls, debunk: Debunk) -> DebunkSummary:
@@ -111,9 +121,18 @@ def _span_fields(claim: Claim) -> dict[str, object]:
 
 
 class ClaimOut(ClaimSpan):
-    """A claim with its status, the debunks beside it and (when none addresses it) the weak signal."""
+    """A claim with its status, the debunks beside it and (when none addresses it) the weak signal.
 
-    status: ClaimStatus
+    For `debunked`, `fact_checked` and `possibly_related` the first match is the fact-check shown to
+    readers; its `debunk.rating_class` says which words and colour fit it.
+    """
+
+    status: ClaimStatus = Field(
+        description="debunked: matches a fact-check rated false-like (the only status shown as false); "
+        "fact_checked: matches a fact-check rated otherwise (see the debunk's rating_class); "
+        "possibly_related: under the match threshold but likely the right fact-check, shown softly; "
+        "needs_review: sent to editors only; no_match; not_checkworthy (with include_all)."
+    )
     matches: list[MatchOut]
     signal: SignalOut | None = None
     block: int | None = Field(
@@ -183,11 +202,15 @@ class DocumentOut(BaseModel):
 
 
 class ReportSummary(BaseModel):
+    """Claims per status; the statuses added later come last, so older readers see the same order."""
+
     claims: int
     debunked: int
     needs_review: int
     no_match: int
     not_checkworthy: int
+    fact_checked: int = 0
+    possibly_related: int = 0
 
 
 class ReportOut(BaseModel):

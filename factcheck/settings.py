@@ -53,6 +53,14 @@ class Settings(BaseSettings):
     # Verdict thresholds; None means "use the operating points stored with the trained matcher".
     match_threshold: float | None = None
     suggest_threshold: float | None = None
+    related_threshold: float | None = Field(
+        default=None,
+        description="Confidence at or above which readers see a fact-check as possibly related; None: the one "
+        "recorded with the matcher by `factcheck train related-threshold`.",
+    )
+    possibly_related: bool = Field(
+        default=True, description="Show readers the possibly_related tier (requests may turn it off)."
+    )
     min_words_for_match: int = 5
     checkworthy_threshold: float | None = None
     # Weigh the sentences of one e-mail block or paragraph together (models/evidence, factcheck/evidence.py):

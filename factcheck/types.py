@@ -15,8 +15,24 @@ RatingLabel = Literal[
 ]
 RATING_LABELS: tuple[str, ...] = get_args(RatingLabel)
 
-ClaimStatus = Literal["debunked", "needs_review", "no_match", "not_checkworthy"]
+# What the best debunk's rating says of a claim it addresses; `factcheck.verdicts.rating_class` maps
+# each RatingLabel to one (refuted: false, mostly_false, misleading; supported: true, mostly_true).
+RatingClass = Literal["refuted", "supported", "mixed", "unproven", "satire", "other"]
+RATING_CLASSES: tuple[str, ...] = get_args(RatingClass)
+
+# debunked          matched a fact-check whose rating is refuted (the only status shown as false)
+# fact_checked      matched a fact-check rated otherwise (supported, mixed, unproven, satire, other)
+# possibly_related  under the match threshold, at or above the related one: shown softly to readers
+# needs_review      at or above the editors' suggest threshold: for editors only
+# no_match / not_checkworthy
+ClaimStatus = Literal[
+    "debunked", "fact_checked", "possibly_related", "needs_review", "no_match", "not_checkworthy"
+]
 CLAIM_STATUSES: tuple[str, ...] = get_args(ClaimStatus)
+SHOWN_STATUSES: frozenset[str] = frozenset({"debunked", "fact_checked", "possibly_related"})
+"""Statuses whose first match is shown to readers beside the claim."""
+QUEUED_STATUSES: frozenset[str] = frozenset({"needs_review", "possibly_related"})
+"""Statuses that send a claim to the editors' queue: every candidate under the match threshold."""
 
 
 @dataclass(frozen=True)
@@ -132,6 +148,11 @@ class ClaimVerdict:
     # Calibrated probability that the claim's block (or paragraph), weighed as a whole, restates the
     # first debunk of `matches` (factcheck.evidence); None when the block was not weighed for it.
     block_confidence: float | None = None
+
+    @property
+    def shown(self) -> Match | None:
+        """The fact-check a reader sees beside the claim (debunked, fact_checked, possibly_related)."""
+        return self.matches[0] if self.status in SHOWN_STATUSES and self.matches else None
 
 
 @dataclass(frozen=True)

@@ -208,7 +208,10 @@ def test_report_lists_flagged_claims_per_source_as_html_csv_and_jsonl(
     assert [(s.source, s.articles, s.debunked) for s in data.sources] == [
         ("Riverside <Gazette>", 3, summary.debunked)
     ]
-    assert len(data.claims) == summary.debunked + summary.needs_review
+    assert (
+        len(data.claims)
+        == summary.debunked + summary.fact_checked + summary.possibly_related + summary.needs_review
+    )
     assert report_data(runner.store, since=utcnow() + timedelta(minutes=1)).claims == ()
 
     page = StringIO()

@@ -69,15 +69,15 @@ REPORT = Report(
 SUMMARY = {
     "id": 7, "claim_reviewed": "Vaccines contain microchips.", "label": "false", "rating_text": "False",
     "reviewer_name": "Snopes", "reviewer_site": "snopes.com", "review_url": "https://www.snopes.com/x",
-    "review_date": "2021-05-04", "title": "Microchips?", "explanation": "No.",
+    "review_date": "2021-05-04", "title": "Microchips?", "explanation": "No.", "rating_class": "refuted",
 }  # fmt: skip
 GATES_SPAN = {
     "text": "Bill Gates put microchips in the vaccine.", "normalized": "bill gates put microchips in the vaccine",
     "start": 10, "end": 51, "prefix": "FORWARD! ", "suffix": " Share", "checkworthiness": 0.9123,
 }  # fmt: skip
 # What `report_to_dict` printed before the report shape became one pydantic model (the CLI's --json),
-# plus the fields added since, each after the old ones (e-mail blocks: `blocks`, `reader_note`, `block`,
-# `block_confidence`).
+# plus the fields added since, each after the old ones: rating_class, fact_checked, possibly_related,
+# and the e-mail blocks (`blocks`, `reader_note`, `block`, `block_confidence`).
 EXPECTED = {
     "document": {
         "title": "T",
@@ -92,7 +92,15 @@ EXPECTED = {
         "blocks": [],
         "reader_note": "",
     },
-    "summary": {"claims": 2, "debunked": 1, "needs_review": 0, "no_match": 1, "not_checkworthy": 0},
+    "summary": {
+        "claims": 2,
+        "debunked": 1,
+        "needs_review": 0,
+        "no_match": 1,
+        "not_checkworthy": 0,
+        "fact_checked": 0,
+        "possibly_related": 0,
+    },
     "claims": [
         {
             **GATES_SPAN,

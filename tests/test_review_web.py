@@ -443,3 +443,25 @@ def test_every_review_status_has_an_editor_label() -> None:
     from factcheck.review import REVIEW_STATUSES
 
     assert set(STATUS_LABELS) == set(REVIEW_STATUSES)
+
+
+@pytest.mark.parametrize(
+    ("label", "outcome"),
+    [("mostly_true", "fact-checked, rated true"), ("false", "debunked"), ("satire", "fact-checked, satire")],
+)
+def test_an_item_says_what_confirming_shows_readers_by_the_debunks_rating(
+    client: TestClient, people: dict[str, str], editor_checker: Checker, label: str, outcome: str
+) -> None:
+    debunk = next(d for d in editor_checker.store.iter_debunks() if d.label == label)
+    text = unique_claim()
+    claim = Claim(text=text, normalized=text, start=0, end=len(text), checkworthiness=0.9)
+    report = Report(
+        document=Document(text=text),
+        claims=(ClaimVerdict(claim=claim, status="possibly_related", matches=(Match(debunk, 2.0, 0.8),)),),
+    )
+    [item] = ReviewQueue(editor_checker.store).flag_report(report, origin="api")
+    login(client, people["editor"])
+    page = client.get(f"/editor/items/{item.id}")
+    assert f"from now on readers see them as {outcome}." in page.text
+    [candidate] = client.get(f"/editor/items/{item.id}.json").json()["candidates"]
+    assert candidate["reader_outcome"] == outcome

@@ -1,6 +1,7 @@
 /**
- * The small card beside a highlighted claim: rating, reviewer, one line of explanation,
- * and the link to the fact-check.
+ * The small card beside a highlighted claim: what the fact-check says of it (debunked,
+ * fact-checked with its rating, or possibly related), rating, reviewer, one line of
+ * explanation, and the link to the fact-check. Tones and words come from verdict.js.
  *
  * It lives in a shadow root on a zero-size, absolutely positioned host at the end of
  * <html>, so the page's CSS cannot reach it and its CSS cannot reach the page, and
@@ -12,17 +13,6 @@
   }
 
   const HOST_TAG = "factcheck-card";
-  const LABELS = {
-    false: "False",
-    mostly_false: "Mostly false",
-    mixed: "Mixed",
-    misleading: "Misleading",
-    unproven: "Unproven",
-    mostly_true: "Mostly true",
-    true: "True",
-    satire: "Satire",
-    other: "Disputed",
-  };
   const CSS = `
     :host { all: initial; }
     .card {
@@ -39,8 +29,17 @@
       font-size: 12px; letter-spacing: .02em; text-transform: uppercase;
       background: #fde2e1; color: #a40e26;
     }
-    .rating[data-label="misleading"], .rating[data-label="mixed"], .rating[data-label="unproven"],
-    .rating[data-label="other"], .rating[data-label="satire"] { background: #fff1c2; color: #7a4d00; }
+    /* Red only for a debunked claim (tone "false"); see verdict.js. */
+    .card[data-tone="supported"] .rating { background: #dafbe1; color: #116329; }
+    .card[data-tone="neutral"] .rating { background: #fff1c2; color: #7a4d00; }
+    .card[data-tone="satire"] .rating { background: #fbefff; color: #6639ba; }
+    .card[data-tone="related"] { border: 1px dashed #54aeff; box-shadow: 0 4px 16px rgba(0, 0, 0, .10); }
+    .card[data-tone="related"] .rating { background: #ddf4ff; color: #0a3069; text-transform: none; }
+    .headline { margin: 0 0 4px; font-weight: 700; }
+    .card[data-tone="false"] .headline { color: #a40e26; }
+    .card[data-tone="related"] .headline { color: #0a3069; font-weight: 600; }
+    .caution { margin: 0 0 6px; color: #57606a; font-size: 12px; }
+    .caution:empty { display: none; }
     .reviewer { color: #57606a; font-size: 12px; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
     .claim { margin: 0 0 4px; font-weight: 600; }
     .explanation { margin: 0 0 8px; color: #3d444d; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
@@ -101,8 +100,18 @@
     const link = element("a", "link", "Read the fact-check");
     link.target = "_blank";
     link.rel = "noopener noreferrer";
-    card.append(top, element("p", "claim"), element("p", "explanation"), link, element("p", "note"));
+    card.append(
+      top,
+      element("p", "headline"),
+      element("p", "claim"),
+      element("p", "caution"),
+      element("p", "explanation"),
+      link,
+      element("p", "note"),
+    );
     fields = {
+      headline: card.querySelector(".headline"),
+      caution: card.querySelector(".caution"),
       rating: card.querySelector(".rating"),
       reviewer: card.querySelector(".reviewer"),
       claim: card.querySelector(".claim"),
@@ -151,9 +160,14 @@
     return flat.length > limit ? `${flat.slice(0, limit - 1).trimEnd()}\u2026` : flat;
   }
 
-  function fill(claim) {
-    const { debunk, confidence } = claim.matches[0];
-    fields.rating.textContent = debunk.rating_text || LABELS[debunk.label] || debunk.label;
+  function fill(shown) {
+    const { debunk, confidence } = shown;
+    card.dataset.tone = shown.tone;
+    card.dataset.status = shown.status;
+    fields.headline.textContent = shown.headline;
+    fields.caution.textContent = shown.caution;
+    // A possibly related fact-check's rating is the fact-check's, said as such.
+    fields.rating.textContent = shown.status === "possibly_related" ? `Rated ${shown.rating}` : shown.rating;
     fields.rating.dataset.label = debunk.label;
     fields.reviewer.textContent = [debunk.reviewer_name, debunk.review_date ? `(${debunk.review_date})` : ""]
       .filter(Boolean)
@@ -165,8 +179,14 @@
     fields.link.hidden = !url;
     fields.link.href = url || "about:blank";
     fields.link.textContent = `Read the fact-check${debunk.reviewer_site ? ` on ${debunk.reviewer_site}` : ""}`;
-    fields.note.textContent =
-      typeof confidence === "number" ? `Matched by factcheck, ${Math.round(confidence * 100)}% confident.` : "";
+    const percent = typeof confidence === "number" ? Math.round(confidence * 100) : null;
+    if (percent === null) {
+      fields.note.textContent = "";
+    } else if (shown.status === "possibly_related") {
+      fields.note.textContent = `Suggested by factcheck, ${percent}% confident it is the same claim.`;
+    } else {
+      fields.note.textContent = `Matched by factcheck, ${percent}% confident.`;
+    }
   }
 
   function place(target) {
@@ -183,14 +203,15 @@
     card.style.top = `${top + view.scrollY}px`;
   }
 
-  function show(target, claim) {
+  /** Show the card for `shown`, what FactcheckVerdict.present(claim) says a reader sees. */
+  function show(target, shown) {
     ensureHost();
     clearTimeout(hideTimer);
     if (anchor && anchor !== target) {
       anchor.setAttribute("aria-expanded", "false");
     }
     anchor = target;
-    fill(claim);
+    fill(shown);
     place(target);
     target.setAttribute("aria-expanded", "true");
   }

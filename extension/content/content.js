@@ -4,7 +4,8 @@
  *
  * The service worker drives it through `globalThis.__factcheck` (scripting.executeScript):
  * extract() -> the text to check; highlight(claims) -> marks; clear(); selection().
- * Only debunked claims are ever highlighted.
+ * Only claims a fact-check is shown for are highlighted (debunked, fact_checked,
+ * possibly_related), each in its tone from verdict.js: red only for debunked.
  */
 (() => {
   if (globalThis.__factcheck) {
@@ -13,6 +14,7 @@
   const { buildIndex, findQuote, fold, unwrap, wrap, MARK_TAG } = globalThis.FactcheckAnchor;
   const Card = globalThis.FactcheckCard;
   const Extract = globalThis.FactcheckExtract;
+  const Verdict = globalThis.FactcheckVerdict;
 
   const MARK_CLASS = "factcheck-highlight";
   const REAPPLY_DELAY_MS = 300;
@@ -20,10 +22,23 @@
   const MAX_REAPPLIES_PER_10S = 20;
 
   // Inline !important: page rules cannot restyle the mark, and nothing here changes a box size.
+  // Per tone (verdict.js): the fill and the underline. Red is only for debunked claims; a possibly
+  // related fact-check gets a faint fill and a dotted underline.
+  const TONE_STYLE = {
+    false: [["background-color", "rgba(255, 153, 145, 0.42)"], ["box-shadow", "inset 0 -2px 0 #d1242f"]],
+    supported: [["background-color", "rgba(74, 194, 107, 0.25)"], ["box-shadow", "inset 0 -2px 0 #1a7f37"]],
+    neutral: [["background-color", "rgba(255, 212, 59, 0.30)"], ["box-shadow", "inset 0 -2px 0 #9a6700"]],
+    satire: [["background-color", "rgba(194, 151, 255, 0.25)"], ["box-shadow", "inset 0 -2px 0 #8250df"]],
+    related: [
+      ["background-color", "rgba(84, 174, 255, 0.10)"],
+      ["box-shadow", "none"],
+      ["text-decoration", "underline dotted #0969da"],
+      ["text-decoration-thickness", "2px"],
+      ["text-underline-offset", "3px"],
+    ],
+  };
   const MARK_STYLE = [
     ["display", "inline"],
-    ["background-color", "rgba(255, 153, 145, 0.42)"],
-    ["box-shadow", "inset 0 -2px 0 #d1242f"],
     ["color", "inherit"],
     ["font", "inherit"],
     ["margin", "0"],
@@ -51,12 +66,13 @@
   }
 
   function decorate(entry) {
-    const { debunk } = entry.claim.matches[0];
+    const { shown } = entry;
     return (mark, i) => {
       mark.className = MARK_CLASS;
       mark.dataset.factcheckId = String(entry.id);
-      mark.dataset.factcheckStatus = "debunked";
-      for (const [property, value] of MARK_STYLE) {
+      mark.dataset.factcheckStatus = shown.status;
+      mark.dataset.factcheckTone = shown.tone;
+      for (const [property, value] of [...MARK_STYLE, ...TONE_STYLE[shown.tone]]) {
         mark.style.setProperty(property, value, "important");
       }
       if (i === 0) {
@@ -64,9 +80,12 @@
         mark.setAttribute("role", "button");
         mark.setAttribute("aria-haspopup", "dialog");
         mark.setAttribute("aria-expanded", "false");
-        const rating = debunk.rating_text || debunk.label;
-        const by = debunk.reviewer_name ? ` by ${debunk.reviewer_name}` : "";
-        mark.setAttribute("aria-label", `Fact-checked claim, rated ${rating}${by}: ${entry.claim.text}`);
+        const by = shown.debunk.reviewer_name ? ` by ${shown.debunk.reviewer_name}` : "";
+        const what =
+          shown.status === "possibly_related"
+            ? `May be related to a fact-check rated ${shown.rating}${by}`
+            : `Fact-checked claim, rated ${shown.rating}${by}`;
+        mark.setAttribute("aria-label", `${what}: ${entry.claim.text}`);
       }
     };
   }
@@ -170,7 +189,7 @@
   function showFor(mark) {
     const entry = entryOf(mark);
     if (entry) {
-      Card.show(mark, entry.claim);
+      Card.show(mark, entry.shown);
     }
   }
 
@@ -238,8 +257,9 @@
   }
 
   /**
-   * Highlight these claims (debunked ones only; anything else is ignored). Each claim is
-   * {text, prefix, suffix, position, matches}. Returns how many were found in the page.
+   * Highlight these claims (those a fact-check is shown for; anything else is ignored). Each
+   * claim is {text, prefix, suffix, position, status, matches}. Returns how many were found in
+   * the page.
    */
   function highlight(claims) {
     clear();
@@ -247,8 +267,9 @@
       extract();
     }
     entries = claims
-      .filter((claim) => claim.status === "debunked" && claim.matches?.length)
-      .map((claim, id) => ({ id, claim, marks: [] }));
+      .map((claim) => ({ claim, shown: Verdict.present(claim) }))
+      .filter((entry) => entry.shown)
+      .map((entry, id) => ({ ...entry, id, marks: [] }));
     withoutObserver(() => entries.forEach(anchorEntry));
     listen();
     observe();

@@ -11,6 +11,7 @@ from factcheck.cli import (  # noqa: F401  (importing registers the commands)
     feeds_commands,
     liar_commands,
     matcher_commands,
+    related_commands,
     review_commands,
     serve_commands,
     users_commands,

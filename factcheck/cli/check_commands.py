@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated, cast
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
@@ -20,16 +21,21 @@ from factcheck.mailboxes import REPORT_FORMATS, ReportFormat, check_mailbox, ope
 from factcheck.serialize import MatchOut, ReportOut
 from factcheck.settings import Settings
 from factcheck.types import Report
+from factcheck.verdicts import describe_status, rating_class
 
 if TYPE_CHECKING:
     from factcheck.pipeline import Checker
 
+# Red only for debunked; a fact-check that supports the claim is green, the other ratings neutral.
 _STATUS_STYLE = {
     "debunked": "bold red",
+    "fact_checked": "bold blue",
+    "possibly_related": "cyan",
     "needs_review": "yellow",
     "no_match": "dim",
     "not_checkworthy": "dim",
 }
+_SUPPORTED_STYLE = "bold green"
 
 
 def _checker() -> Checker:
@@ -124,7 +130,7 @@ def _check_mailbox(checker: Checker, mailbox: Path, output: Path | None, report_
             progress.update(task, advance=result.message.size, messages=messages, flagged=flagged)
         writer.close()
     for line in skipped:
-        console.print(f"skipped {line}", highlight=False, soft_wrap=True)
+        console.print(f"skipped {line}", highlight=False, soft_wrap=True, markup=False)
     console.print(
         f"{messages:,} messages, {flagged:,} with a debunked claim, {len(skipped):,} skipped"
         + (f"; reports in {output}" if output else ""),
@@ -139,11 +145,11 @@ def _print_report(report: Report) -> None:
     console.print(f"[bold]{document.title or '(untitled)'}[/bold] {document.source_url}".rstrip())
     for index, block in enumerate(document.blocks):
         origin = f"block {index}: quote depth {block.quote_depth}, {block.forwards} forward(s)"
-        console.print(
-            origin + (f", from {block.sender}" if block.sender else ""), style="dim", highlight=False
-        )
+        sender = f", from {block.sender}" if block.sender else ""
+        console.print(origin + sender, style="dim", highlight=False, markup=False)
     if document.reader_note:
-        console.print(f"forwarder's note (not checked): {document.reader_note}", style="dim", highlight=False)
+        note = f"forwarder's note (not checked): {document.reader_note}"
+        console.print(note, style="dim", highlight=False, markup=False)
     table = Table(show_lines=True)
     for column in ("span", "claim", "status", "worthy", "best debunk", "conf."):
         table.add_column(column, overflow="fold")
@@ -157,10 +163,15 @@ def _print_report(report: Report) -> None:
         )
         if verdict.signal is not None:
             debunk = f"weak signal: {verdict.signal.label} (p_false {verdict.signal.false_probability:.2f})"
+        shown = verdict.shown
+        style = _STATUS_STYLE[verdict.status]
+        if verdict.status == "fact_checked" and shown and rating_class(shown.debunk.label) == "supported":
+            style = _SUPPORTED_STYLE
+        label = describe_status(verdict.status, shown.debunk.label if shown else None)
         table.add_row(
             f"{verdict.claim.start}-{verdict.claim.end}",
             verdict.claim.text,
-            f"[{_STATUS_STYLE[verdict.status]}]{verdict.status}[/]",
+            f"[{style}]{escape(label)}[/]",
             f"{verdict.claim.checkworthiness:.2f}",
             debunk,
             (f"{best.probability:.2f}" if best else "")
@@ -169,7 +180,7 @@ def _print_report(report: Report) -> None:
     console.print(table)
     counts = {status: sum(v.status == status for v in report.claims) for status in _STATUS_STYLE}
     console.print(
-        ", ".join(f"{n} {status}" for status, n in counts.items() if n) or "no claims",
+        ", ".join(f"{n} {status.replace('_', ' ')}" for status, n in counts.items() if n) or "no claims",
         f"({report.timings_ms.get('total', 0):.0f} ms)",
     )
 

@@ -24,6 +24,7 @@ from factcheck.types import Report
 
 __all__ = [
     "SHOWN_TIERS",
+    "TIERS",
     "ChainEmail",
     "MessageOutcome",
     "load_chain_emails",
@@ -32,8 +33,13 @@ __all__ = [
     "summarize",
 ]
 
-SHOWN_TIERS = ("debunked", "possibly_related")
-"""Claim statuses a reader sees with a fact-check, strongest first (the second one once it exists)."""
+TIERS: dict[str, tuple[str, ...]] = {
+    "match": ("debunked", "fact_checked"),
+    "possibly_related": ("possibly_related",),
+    "needs_review": ("needs_review",),
+}
+"""The claim statuses behind each tier, strongest first; readers see the first two, editors the third."""
+SHOWN_TIERS = ("match", "possibly_related")
 
 _FORWARDER = "Carol Jenkins <carol.jenkins@example.net>"
 _MIDDLE = "Linda Park <lpark@example.org>"
@@ -164,7 +170,7 @@ class MessageOutcome:
     split: str
     gold_url: str
     tier: str  # the strongest status among the message's claims
-    shown: dict[str, tuple[str, ...]]  # tier -> review URLs of the fact-checks shown at that tier
+    shown: dict[str, tuple[str, ...]]  # tier (see TIERS) -> review URLs of the fact-checks at that tier
     best_probability: float
     error: str = ""
 
@@ -177,7 +183,15 @@ class MessageOutcome:
         )
 
 
-_STATUS_ORDER = ("debunked", "possibly_related", "needs_review", "no_match", "not_checkworthy")
+_STATUS_ORDER = (
+    "debunked",
+    "fact_checked",
+    "possibly_related",
+    "needs_review",
+    "no_match",
+    "not_checkworthy",
+)
+_TIER_OF = {status: tier for tier, statuses in TIERS.items() for status in statuses}
 
 
 def message_outcome(email: ChainEmail, report: Report | None, *, error: str = "") -> MessageOutcome:
@@ -188,7 +202,8 @@ def message_outcome(email: ChainEmail, report: Report | None, *, error: str = ""
         statuses.add(verdict.status)
         if verdict.matches:
             best = max(best, verdict.matches[0].probability)
-            urls = shown.setdefault(verdict.status, [])
+        if verdict.matches and verdict.status in _TIER_OF:
+            urls = shown.setdefault(_TIER_OF[verdict.status], [])
             if verdict.matches[0].debunk.review_url not in urls:
                 urls.append(verdict.matches[0].debunk.review_url)
     tier = next((status for status in _STATUS_ORDER if status in statuses), "no_claims")
@@ -207,6 +222,9 @@ def message_outcome(email: ChainEmail, report: Report | None, *, error: str = ""
 def summarize(outcomes: Iterable[MessageOutcome]) -> dict[str, object]:
     """Message-level figures: recall at match, right fact-check shown, precision per tier, false flags.
 
+    "At match" is `debunked` or `fact_checked` (the status follows the fact-check's rating; every hoax
+    here has a refuting one). A false flag is an ordinary e-mail with a claim at match.
+
     Precision of a tier counts (message, fact-check shown at that tier) pairs: right when the
     fact-check is the message's own, wrong otherwise (every pair from an ordinary e-mail is wrong).
     """
@@ -216,18 +234,19 @@ def summarize(outcomes: Iterable[MessageOutcome]) -> dict[str, object]:
     figures: dict[str, object] = {
         "hoax_emails": len(hoaxes),
         "ordinary_emails": len(ordinary),
-        "recall_at_match": _share(sum(o.right_at == "debunked" for o in hoaxes), len(hoaxes)),
+        "recall_at_match": _share(sum(o.right_at == "match" for o in hoaxes), len(hoaxes)),
         "right_fact_check_shown": _share(sum(o.right_at is not None for o in hoaxes), len(hoaxes)),
-        "flagged_any_debunk": _share(sum("debunked" in o.shown for o in hoaxes), len(hoaxes)),
+        "matched_any_fact_check": _share(sum("match" in o.shown for o in hoaxes), len(hoaxes)),
         "right_at_needs_review": _share(
             sum(o.gold_url in o.shown.get("needs_review", ()) for o in hoaxes), len(hoaxes)
         ),
-        "ordinary_flagged": sum("debunked" in o.shown for o in ordinary),
+        "ordinary_flagged": sum("match" in o.shown for o in ordinary),
         "false_flags_per_ordinary_email": _share(
-            sum(len(o.shown.get("debunked", ())) for o in ordinary), len(ordinary)
+            sum(len(o.shown.get("match", ())) for o in ordinary), len(ordinary)
         ),
+        "ordinary_possibly_related": sum("possibly_related" in o.shown for o in ordinary),
     }
-    for tier in (*SHOWN_TIERS, "needs_review"):
+    for tier in TIERS:
         pairs = [(o, url) for o in outcomes for url in o.shown.get(tier, ())]
         right = sum(url == o.gold_url for o, url in pairs)
         figures[f"precision_{tier}"] = _share(right, len(pairs))
@@ -235,9 +254,9 @@ def summarize(outcomes: Iterable[MessageOutcome]) -> dict[str, object]:
     figures["missed_at_match"] = [
         {"id": o.id, "tier": o.tier, "best_probability": round(o.best_probability, 3), "error": o.error}
         for o in hoaxes
-        if o.right_at != "debunked"
+        if o.right_at != "match"
     ]
-    figures["ordinary_flagged_ids"] = [o.id for o in ordinary if "debunked" in o.shown]
+    figures["ordinary_flagged_ids"] = [o.id for o in ordinary if "match" in o.shown]
     return figures
 
 

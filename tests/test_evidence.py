@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -86,6 +87,11 @@ def test_with_evidence_raises_the_claims_that_point_at_the_weighed_debunk_and_lo
     assert weighed[0].matches[0].debunk.id == 1  # the weighed debunk comes first
     assert [v.block for v in weighed] == [0, 0, 0]
     assert weighed[1].block_confidence == pytest.approx(always.probability((0.0,) * 6))
+    supported = [
+        replace(v, matches=tuple(replace(m, debunk=replace(m.debunk, label="true")) for m in v.matches))
+        for v in verdicts
+    ]
+    assert with_evidence(supported, evidence, always, blocks=True, min_words=5)[1].status == "fact_checked"
     never = EvidenceModel(coefficients=(0.0,) * 6, intercept=-5.0, threshold=0.9)
     unchanged = with_evidence(verdicts, evidence, never, blocks=False, min_words=5)
     assert [v.status for v in unchanged] == ["needs_review"] * 3 and unchanged[0].block is None

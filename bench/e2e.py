@@ -362,8 +362,14 @@ def status_under(thresholds: Thresholds) -> StatusOf:
             checkworthiness=claim["checkworthiness"],
         )
         matches = [
-            Match(debunk=Debunk(claim_reviewed="", label="other", id=i), score=0.0, probability=p)
-            for i, p in candidates(claim)
+            Match(
+                debunk=Debunk(
+                    claim_reviewed="", label=m["debunk"].get("label", "other"), id=m["debunk"]["id"]
+                ),
+                score=0.0,
+                probability=m["confidence"],
+            )
+            for m in claim["matches"]
         ]
         return claim_status(as_claim, matches, thresholds)
 

@@ -83,11 +83,19 @@ def test_status_under_other_thresholds_follows_claim_status() -> None:
         "end": 49,
         "checkworthiness": 0.9,
         "status": "needs_review",
+        "matches": [
+            {"debunk": {"id": 7, "claim_reviewed": "5G spreads COVID", "label": "false"}, "confidence": 0.6}
+        ],
+    }
+    unrated = {
+        **claim,
         "matches": [{"debunk": {"id": 7, "claim_reviewed": "5G spreads COVID"}, "confidence": 0.6}],
     }
     loose = e2e.status_under(e2e.Thresholds(match=0.5, suggest=0.2, checkworthy=0.5))
     strict = e2e.status_under(e2e.Thresholds(match=0.9, suggest=0.7, checkworthy=0.5))
     assert loose(claim) == "debunked"
+    assert loose(unrated) == "fact_checked"  # a match all the same: CheckThat!'s Snopes claims have no rating
+    assert e2e.is_hit([unrated], {7}, "match", loose)
     assert strict(claim) == "no_match"
     assert e2e.is_hit([claim], {7}, "match", loose)
     assert not e2e.is_hit([claim], {7}, "suggest", strict)

@@ -71,8 +71,10 @@ __all__ = [
     "MIN_CLAIM_WORDS",
     "CheckworthinessScorer",
     "ClaimCandidate",
+    "ClaimWindow",
     "SentenceSpan",
     "candidate_spans",
+    "claim_windows",
     "extract_claims",
     "normalize_claim_text",
     "sentence_pipeline",
@@ -93,6 +95,9 @@ MAX_JOINED_CHARS = 600
 MAX_TEXT_CHARS = 20_000_000
 # spaCy keeps every string it has seen; a long-running server rebuilds the shared pipeline past this.
 MAX_VOCAB_STRINGS = 1_000_000
+# A paragraph or post this short (first claim's start to last claim's end) is also matched in windows.
+MAX_WINDOW_PARAGRAPH_CHARS = 400
+WINDOW_SIZES = (2, 3)
 
 
 class CheckworthinessScorer(Protocol):
@@ -408,27 +413,87 @@ def extract_claims(
     >>> [claim.text for claim in extract_claims(doc, scorer=model, min_checkworthiness=model.threshold)]
     ['The unemployment rate fell to 3.5 percent in 2019.']
     """
-    text = document.text
-    candidates = candidate_spans(text, nlp=nlp)
-    if not candidates:
-        return []
-    scores = np.asarray(
-        scorer.score([candidate.normalized for candidate in candidates], normalized=True), dtype=np.float64
+    candidates = candidate_spans(document.text, nlp=nlp)
+    scores = _scores(scorer, [candidate.normalized for candidate in candidates])
+    return [
+        _claim(document.text, candidate.span, candidate.normalized, score)
+        for candidate, score in zip(candidates, scores, strict=True)
+        if min_checkworthiness is None or score >= min_checkworthiness
+    ]
+
+
+def _scores(scorer: CheckworthinessScorer, normalized: Sequence[str]) -> np.ndarray:
+    if not normalized:
+        return np.zeros(0, dtype=np.float64)
+    return np.asarray(scorer.score(normalized, normalized=True), dtype=np.float64)
+
+
+def _claim(text: str, span: SentenceSpan, normalized: str, score: float) -> Claim:
+    start, end = span.start, span.end
+    return Claim(
+        text=text[start:end],
+        normalized=normalized,
+        start=start,
+        end=end,
+        checkworthiness=float(score),
+        prefix=text[max(0, start - CONTEXT_CHARS) : start],
+        suffix=text[end : end + CONTEXT_CHARS],
     )
-    claims = []
-    for candidate, score in zip(candidates, scores, strict=True):
-        if min_checkworthiness is not None and score < min_checkworthiness:
+
+
+# --------------------------------------------------------------------------------------------- windows
+
+_PARAGRAPH_BREAK = re.compile(r"\n[^\S\n]*\n")
+
+
+@dataclass(frozen=True)
+class ClaimWindow:
+    """Consecutive claims of one short paragraph or post, to be matched as one text.
+
+    A hoax told in two or three sentences ("The CDC admits it. Vaccines cause autism.") can match its
+    debunk as a whole better than any of its sentences does. `claim` is the window as a Claim (its span
+    runs from the first member's start to the last one's end); `members` are the indices, in the list
+    the window was built from, of the claims it spans: a verdict for the window belongs to them.
+    """
+
+    claim: Claim
+    members: tuple[int, ...]
+
+
+def claim_windows(
+    document: Document,
+    claims: Sequence[Claim],
+    *,
+    scorer: CheckworthinessScorer,
+    sizes: Sequence[int] = WINDOW_SIZES,
+    max_paragraph_chars: int = MAX_WINDOW_PARAGRAPH_CHARS,
+) -> list[ClaimWindow]:
+    """Every run of `sizes` consecutive claims inside one paragraph of at most `max_paragraph_chars`.
+
+    `claims` are those of `document`, in document order (as extract_claims returns them). A paragraph
+    ends at a blank line; the lines of a post without blank lines between them are one paragraph.
+    """
+    text = document.text
+    paragraphs: list[list[int]] = []
+    for index, claim in enumerate(claims):
+        if paragraphs and not _PARAGRAPH_BREAK.search(text, claims[index - 1].end, claim.start):
+            paragraphs[-1].append(index)
+        else:
+            paragraphs.append([index])
+    spans: list[tuple[int, ...]] = []
+    for paragraph in paragraphs:
+        if len(paragraph) < 2 or claims[paragraph[-1]].end - claims[paragraph[0]].start > max_paragraph_chars:
             continue
-        start, end = candidate.span.start, candidate.span.end
-        claims.append(
-            Claim(
-                text=text[start:end],
-                normalized=candidate.normalized,
-                start=start,
-                end=end,
-                checkworthiness=float(score),
-                prefix=text[max(0, start - CONTEXT_CHARS) : start],
-                suffix=text[end : end + CONTEXT_CHARS],
-            )
+        for size in sizes:
+            spans.extend(tuple(paragraph[i : i + size]) for i in range(len(paragraph) - size + 1))
+    normalized = [" ".join(claims[i].normalized for i in members) for members in spans]
+    scores = _scores(scorer, normalized)
+    return [
+        ClaimWindow(
+            claim=_claim(
+                text, SentenceSpan(claims[members[0]].start, claims[members[-1]].end), joined, score
+            ),
+            members=members,
         )
-    return claims
+        for members, joined, score in zip(spans, normalized, scores, strict=True)
+    ]

@@ -15,6 +15,7 @@ from factcheck.checkworthiness import CheckworthinessModel
 from factcheck.claims import (
     CONTEXT_CHARS,
     candidate_spans,
+    claim_windows,
     extract_claims,
     normalize_claim_text,
     sentence_pipeline,
@@ -358,3 +359,25 @@ def test_extract_claims_keep_exact_spans_of_posts_and_headlines(model: Checkwort
     ]
     for claim in claims:
         assert text[claim.start : claim.end] == claim.text
+
+
+def test_claim_windows_cover_consecutive_claims_of_a_short_post_only(model: CheckworthinessModel) -> None:
+    post = "The CDC admits it now. Vaccines cause autism in boys.\nThey hid the study for years."
+    article = "Officials met on Tuesday to talk. " * 15
+    text = f"{post}\n\nA lone one-line paragraph of news here.\n\n{article.strip()}"
+    document = Document(text=text)
+    claims = extract_claims(document, scorer=model)
+    windows = claim_windows(document, claims, scorer=model)
+    assert [window.members for window in windows] == [(0, 1), (1, 2), (0, 1, 2)]
+    for window in windows:
+        first, last = claims[window.members[0]], claims[window.members[-1]]
+        assert (window.claim.start, window.claim.end) == (first.start, last.end)
+        assert text[window.claim.start : window.claim.end] == window.claim.text
+        assert window.claim.normalized == " ".join(claims[i].normalized for i in window.members)
+        assert 0.0 <= window.claim.checkworthiness <= 1.0
+    assert windows[-1].claim.text == post
+
+
+def test_claim_windows_are_empty_for_single_sentence_paragraphs(model: CheckworthinessModel) -> None:
+    document = Document(text="Masks reduce transmission by half.\n\nSchools closed for three months.")
+    assert claim_windows(document, extract_claims(document, scorer=model), scorer=model) == []

@@ -1,13 +1,10 @@
-"""Batch checks over RSS and Atom feeds: polling, de-duplication, per-article runs, reports.
+"""FeedRunner: polls the feeds and checks the articles they link to, here or on Celery workers.
 
-    add_feed / list_feeds / remove_feed     the feeds table
     FeedRunner                              one per process, like the Checker it holds:
     ├── poll()                              conditional GET of each feed, feedparser, new articles -> pending
     ├── check_article(id)                   fetch, check, store the results: idempotent, resumable
     ├── run(processes=N)                    the local engine: every pending article, here or in a pool
-    ├── dispatch(send) / wait()             the Celery engine's halves (factcheck.tasks sends)
-    report_data(store, since)               flagged claims per source, for `factcheck report`
-    write_report(report, format, stream)    html (inline SVG chart, self-contained), csv or jsonl
+    └── dispatch(send) / wait()             the Celery engine's halves (factcheck.tasks sends)
 
 Every article is one row per canonical URL with a status (see factcheck.store.feed_models):
 `check_article` reads a pending row, fetches and checks the page, then in ONE transaction marks it
@@ -16,34 +13,25 @@ review queue. A crash before that commit leaves the row pending, so a rerun redo
 it leaves the row done, so a rerun skips it. Nothing is lost and nothing is stored twice.
 
 Feed and article URLs are user-supplied: they go through the SSRF-safe fetcher, with a per-host
-politeness delay (`Throttle`) shared by every process (LocalThrottle) or every worker (RedisThrottle).
+politeness delay (factcheck.feeds.throttle) shared by every process or every worker.
 """
 
 from __future__ import annotations
 
-import calendar
-import csv
-import dataclasses
 import hashlib
-import html
-import io
-import json
 import logging
 import multiprocessing
-import re
 import threading
 import time
-import zlib
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
-from typing import IO, TYPE_CHECKING, Any, Literal, Protocol, cast, get_args
-from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+from dataclasses import replace
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
-from sqlalchemy import CursorResult, Result, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -60,431 +48,35 @@ from factcheck.errors import (
     TooManyRedirectsError,
     UnsupportedSchemeError,
 )
+from factcheck.feeds._sql import insert_ignoring_duplicates, rowcount
+from factcheck.feeds.parsing import FEED_TYPES, MIN_WORDS_FOR_HASH, canonical_url, feed_item_hash, parse_feed
+from factcheck.feeds.records import (
+    ArticleOutcome,
+    DocumentChecker,
+    FeedFetcher,
+    FeedItem,
+    OutcomeStatus,
+    PollResult,
+    RunProgress,
+    RunSummary,
+)
+from factcheck.feeds.throttle import LocalThrottle, NoThrottle, Throttle
 from factcheck.ingest import FetchResult, SafeFetcher, document_from_url
-from factcheck.ingest.html import html_to_text
 from factcheck.review import ReviewQueue
 from factcheck.store import Store
 from factcheck.store.feed_models import ArticleResultRow, ArticleRow, FeedRow
-from factcheck.store.models import DebunkRow, utcnow
+from factcheck.store.models import utcnow
 from factcheck.types import ClaimVerdict, Report
 
 if TYPE_CHECKING:
     from factcheck.settings import Settings
 
-__all__ = [
-    "FEED_TYPES",
-    "REPORT_FORMATS",
-    "ArticleOutcome",
-    "Feed",
-    "FeedFetcher",
-    "FeedItem",
-    "FeedRunner",
-    "FlaggedClaim",
-    "FlaggedReport",
-    "LocalThrottle",
-    "NoThrottle",
-    "PollResult",
-    "RedisThrottle",
-    "RunProgress",
-    "RunSummary",
-    "SourceSummary",
-    "Throttle",
-    "add_feed",
-    "canonical_url",
-    "is_retryable",
-    "list_feeds",
-    "parse_duration",
-    "parse_feed",
-    "parse_since",
-    "remove_feed",
-    "report_data",
-    "write_report",
-]
-
 log = logging.getLogger(__name__)
 
-FEED_TYPES = frozenset(
-    {
-        "application/rss+xml",
-        "application/atom+xml",
-        "application/rdf+xml",
-        "application/x-rss+xml",
-        "application/x-atom+xml",
-        "application/xml",
-        "text/xml",
-        "text/plain",
-        "text/html",  # some servers send feeds as web pages; feedparser decides
-        "application/octet-stream",
-    }
-)
-"""Media types a feed URL may answer with; anything else is refused before its body is read."""
-
-ReportFormat = Literal["html", "csv", "jsonl"]
-REPORT_FORMATS: tuple[str, ...] = get_args(ReportFormat)
-OutcomeStatus = Literal["done", "duplicate", "failed", "skipped"]
 FEED_ORIGIN = "feed"
 """The review queue's `origin` for claims that came from feeds."""
-
-# Query parameters that only track the click; removing them makes one article one URL.
-_TRACKING_PARAMS = frozenset(
-    {
-        "fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "yclid", "igshid", "mc_cid", "mc_eid",
-        "_hsenc", "_hsmi", "mkt_tok", "ref_src", "ref_url", "cmpid", "icid", "ocid", "__twitter_impression",
-    }
-)  # fmt: skip
-_TRACKING_PREFIXES = ("utm_", "pk_", "mtm_")
-_DEFAULT_PORTS = {"http": 80, "https": 443}
-_MIN_WORDS_FOR_HASH = 8
 _CONTEXT_CHARS = 300
 _MAX_BACKOFF_S = 300.0
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*$", re.IGNORECASE)
-_DURATION_UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
-
-
-# --- records -------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Feed:
-    """A feed in the database, with how its last poll went and how many of its articles are in each state."""
-
-    id: int
-    url: str
-    name: str
-    created_at: datetime
-    last_polled_at: datetime | None = None
-    last_status: str = ""
-    last_error: str = ""
-    etag: str = ""
-    last_modified: str = ""
-    articles: Mapping[str, int] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class FeedItem:
-    """One entry of a parsed feed: an absolute article link and what the feed says about it."""
-
-    url: str
-    title: str = ""
-    summary: str = ""
-    published: datetime | None = None
-    guid: str = ""
-
-
-@dataclass(frozen=True)
-class PollResult:
-    """What one poll of one feed found: `new` articles queued, the rest already known or duplicates."""
-
-    feed_id: int
-    url: str
-    status: Literal["ok", "not_modified", "failed"]
-    items: int = 0
-    new: int = 0
-    known: int = 0
-    duplicates: int = 0
-    error: str = ""
-
-
-@dataclass(frozen=True)
-class ArticleOutcome:
-    """How one article ended; `skipped` means it had already ended before (a rerun, a redelivered task)."""
-
-    article_id: int
-    url: str
-    status: OutcomeStatus
-    claims: int = 0
-    debunked: int = 0
-    needs_review: int = 0
-    queued: int = 0
-    error: str = ""
-
-    def to_json(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> ArticleOutcome:
-        return cls(**{f.name: data[f.name] for f in dataclasses.fields(cls) if f.name in data})
-
-
-@dataclass
-class RunSummary:
-    """Totals of one run, for the line the CLI prints at the end and for the benchmark."""
-
-    feeds: int = 0
-    feeds_unchanged: int = 0
-    feeds_failed: int = 0
-    new_articles: int = 0
-    duplicate_items: int = 0
-    articles: int = 0
-    done: int = 0
-    duplicates: int = 0
-    failed: int = 0
-    skipped: int = 0
-    claims: int = 0
-    debunked: int = 0
-    needs_review: int = 0
-    queued: int = 0
-    elapsed_s: float = 0.0
-    failures: list[tuple[str, str]] = field(default_factory=list)
-    feed_errors: list[tuple[str, str]] = field(default_factory=list)
-
-    def add_poll(self, result: PollResult) -> None:
-        self.feeds += 1
-        self.new_articles += result.new
-        self.duplicate_items += result.duplicates
-        if result.status == "not_modified":
-            self.feeds_unchanged += 1
-        elif result.status == "failed":
-            self.feeds_failed += 1
-            self.feed_errors.append((result.url, result.error))
-
-    def add(self, outcome: ArticleOutcome) -> None:
-        self.articles += 1
-        if outcome.status == "done":
-            self.done += 1
-        elif outcome.status == "duplicate":
-            self.duplicates += 1
-        elif outcome.status == "failed":
-            self.failed += 1
-            self.failures.append((outcome.url, outcome.error))
-        else:
-            self.skipped += 1
-        self.claims += outcome.claims
-        self.debunked += outcome.debunked
-        self.needs_review += outcome.needs_review
-        self.queued += outcome.queued
-
-    @property
-    def articles_per_minute(self) -> float:
-        return 60.0 * self.articles / self.elapsed_s if self.elapsed_s > 0 else 0.0
-
-    def to_json(self) -> dict[str, Any]:
-        return {**dataclasses.asdict(self), "articles_per_minute": round(self.articles_per_minute, 1)}
-
-
-class RunProgress(Protocol):
-    """Told how many articles a run will check, then about each one as it ends (the CLI's progress bar)."""
-
-    def started(self, total: int) -> None: ...
-
-    def finished(self, outcome: ArticleOutcome) -> None: ...
-
-
-class DocumentChecker(Protocol):
-    """What the runner needs of `factcheck.pipeline.Checker`."""
-
-    def check_document(self, document: Any) -> Report: ...
-
-
-class FeedFetcher(Protocol):
-    """What the runner needs of `SafeFetcher`: extra request headers (conditional GET) and the 304."""
-
-    def fetch(
-        self, url: str, *, accept: Collection[str] = ..., headers: Mapping[str, str] | None = None
-    ) -> FetchResult: ...
-
-
-# --- politeness ----------------------------------------------------------------------------------
-
-
-class Throttle(Protocol):
-    """Spaces fetches from one host: `wait(host)` returns once this process may fetch from it."""
-
-    def wait(self, host: str) -> float: ...
-
-
-class NoThrottle:
-    """No delay at all (a politeness delay of 0)."""
-
-    def wait(self, host: str) -> float:
-        return 0.0
-
-
-class LocalThrottle:
-    """A minimum delay between fetches from one host, shared by this process and its pool children.
-
-    Hosts hash into `slots` shared-memory slots holding the earliest time of the next fetch; two
-    hosts that share a slot are only spaced more than needed. Pass the instance to child processes
-    at their creation (pool initializer); it pickles for that only.
-
-    Example:
-        >>> throttle = LocalThrottle(1.0)
-        >>> throttle.wait("example.org")  # first call: no wait
-        0.0
-    """
-
-    def __init__(self, delay_s: float, *, slots: int = 4096) -> None:
-        self.delay_s = delay_s
-        # Made in the forkserver context, the pool's: shared memory that children can be handed.
-        self._next = multiprocessing.get_context("forkserver").Array("d", slots, lock=True)
-
-    def wait(self, host: str) -> float:
-        slot = zlib.crc32(host.lower().encode("utf-8")) % len(self._next)
-        waited = 0.0
-        while True:
-            with self._next.get_lock():
-                now = time.monotonic()  # CLOCK_MONOTONIC: one clock for every process on the machine
-                ready = self._next[slot]
-                if now >= ready:
-                    self._next[slot] = now + self.delay_s
-                    return waited
-            pause = ready - now
-            time.sleep(pause)
-            waited += pause
-
-
-class RedisThrottle:
-    """A minimum delay between fetches from one host across every worker, on Redis.
-
-    Each fetch takes the key `{prefix}{host}` with SET NX PX: whoever sets it may fetch, and the
-    key's expiry is the delay. `client` is a `redis.Redis`.
-    """
-
-    def __init__(self, client: Any, delay_s: float, *, prefix: str = "factcheck:politeness:") -> None:
-        self.client = client
-        self.delay_s = delay_s
-        self.prefix = prefix
-
-    def wait(self, host: str) -> float:
-        key = f"{self.prefix}{host.lower()}"
-        delay_ms = max(int(self.delay_s * 1000), 1)
-        waited = 0.0
-        while not self.client.set(key, b"1", nx=True, px=delay_ms):
-            pause = max(int(self.client.pttl(key) or 0), 5) / 1000
-            time.sleep(pause)
-            waited += pause
-        return waited
-
-
-# --- URLs and feeds ------------------------------------------------------------------------------
-
-
-def canonical_url(url: str) -> str:
-    """One spelling per article: no tracking parameters, fragment, default port or trailing slash.
-
-    Scheme and host are lowercased, the remaining query parameters sorted. Two links to the
-    same article from two feeds (or two campaigns) give the same string.
-
-    Example:
-        >>> canonical_url("HTTPS://Example.org:443/news/story/?utm_source=rss&id=7#comments")
-        'https://example.org/news/story?id=7'
-    """
-    parts = urlsplit(url.strip())
-    scheme = parts.scheme.lower()
-    host = (parts.hostname or "").lower().rstrip(".")
-    if ":" in host:
-        host = f"[{host}]"
-    try:
-        port = parts.port
-    except ValueError:
-        port = None
-    netloc = host if port is None or _DEFAULT_PORTS.get(scheme) == port else f"{host}:{port}"
-    query = sorted(
-        (key, value)
-        for key, value in parse_qsl(parts.query, keep_blank_values=True)
-        if key.lower() not in _TRACKING_PARAMS and not key.lower().startswith(_TRACKING_PREFIXES)
-    )
-    path = parts.path.rstrip("/")
-    return urlunsplit((scheme, netloc, path, urlencode(query), ""))
-
-
-def url_key(url: str) -> str:
-    """The database identity of a URL: sha256 of its canonical form."""
-    return hashlib.sha256(canonical_url(url).encode("utf-8")).hexdigest()
-
-
-def parse_feed(data: bytes | str, *, url: str = "", content_type: str = "") -> list[FeedItem]:
-    """The entries of an RSS (0.9x, 1.0, 2.0) or Atom feed, with absolute http(s) links.
-
-    A feed with recoverable errors gives what feedparser could read; one with no entries and a
-    parse error raises InputError. `data` is never taken as a URL or file name.
-    """
-    import feedparser  # the feeds need it, the rest of the library does not
-
-    if isinstance(data, str):
-        data, content_type = data.encode("utf-8"), "application/xml; charset=utf-8"
-    headers = {"content-type": content_type or "application/xml"}
-    if url:
-        headers["content-location"] = url
-    # A stream, never a str: feedparser opens a str that looks like a URL or path.
-    parsed = feedparser.parse(io.BytesIO(data), response_headers=headers, sanitize_html=True)
-    if not parsed.entries and (parsed.bozo or not parsed.version):
-        reason = parsed.get("bozo_exception") or "no RSS or Atom elements"
-        where = f"{url} " if url else ""
-        raise InputError(f"{where}is not a readable RSS or Atom feed: {reason}")
-    items = []
-    for entry in parsed.entries:
-        link = _entry_link(entry, base=url)
-        if not link:
-            continue
-        summary = entry.get("summary") or ""
-        items.append(
-            FeedItem(
-                url=link,
-                title=collapse_whitespace(entry.get("title") or "")[:1000],
-                summary=collapse_whitespace(html_to_text(summary) if "<" in summary else summary)[:5000],
-                published=_entry_time(entry),
-                guid=str(entry.get("id") or "")[:1000],
-            )
-        )
-    return items
-
-
-def _entry_link(entry: Mapping[str, Any], *, base: str) -> str:
-    candidates = [entry.get("link")]
-    candidates += [link.get("href") for link in entry.get("links") or () if link.get("rel") == "alternate"]
-    candidates.append(entry.get("id"))
-    for candidate in candidates:
-        if not candidate or not isinstance(candidate, str):
-            continue
-        absolute = urljoin(base, candidate.strip()) if base else candidate.strip()
-        if urlsplit(absolute).scheme in ("http", "https") and urlsplit(absolute).hostname:
-            return absolute[:2048]
-    return ""
-
-
-def _entry_time(entry: Mapping[str, Any]) -> datetime | None:
-    for key in ("published_parsed", "updated_parsed", "created_parsed"):
-        value = entry.get(key)
-        if value:
-            try:
-                return datetime.fromtimestamp(calendar.timegm(value), UTC)
-            except (TypeError, ValueError, OverflowError):
-                continue
-    return None
-
-
-def _item_hash(item: FeedItem) -> str | None:
-    """Same title and summary under another URL is the same story (syndication, URL variants)."""
-    if len(item.summary.split()) < _MIN_WORDS_FOR_HASH:
-        return None
-    return canonical_key(f"{item.title}\n{item.summary}")
-
-
-def parse_duration(text: str) -> timedelta:
-    """'90s', '15m', '24h', '7d', '2w' (or plain seconds) as a timedelta.
-
-    Example:
-        >>> parse_duration("15m")
-        datetime.timedelta(seconds=900)
-    """
-    match = _DURATION.match(text)
-    if not match or float(match.group(1)) <= 0:
-        raise InputError(f"not a duration: {text!r} (expected e.g. 90s, 15m, 24h, 7d)")
-    return timedelta(seconds=float(match.group(1)) * _DURATION_UNITS[match.group(2).lower()])
-
-
-def parse_since(text: str, *, now: datetime | None = None) -> datetime:
-    """A report's start: a duration back from now ('24h', '7d') or an ISO date or time (UTC if naive)."""
-    try:
-        return (now or utcnow()) - parse_duration(text)
-    except InputError:
-        pass
-    try:
-        moment = datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise InputError(f"--since takes a duration (24h, 7d) or an ISO date, not {text!r}") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def is_retryable(error: FactcheckError) -> bool:
@@ -496,106 +88,6 @@ def is_retryable(error: FactcheckError) -> bool:
     if isinstance(error, HTTPStatusError):
         return error.status >= 500 or error.status in (408, 425, 429)
     return isinstance(error, FetchError)
-
-
-# --- the feeds table -----------------------------------------------------------------------------
-
-
-def add_feed(store: Store, url: str, *, name: str = "") -> Feed:
-    """Add a feed to poll; adding the same URL again (in any spelling) returns the existing one."""
-    cleaned = url.strip()
-    parts = urlsplit(cleaned)
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-        raise InputError(f"a feed URL must be an absolute http(s) URL, got {url!r}")
-    if len(cleaned) > 2048:
-        raise InputError("the feed URL is longer than 2,048 characters")
-    key = url_key(cleaned)
-    with store.session() as session:
-        _insert_ignoring_duplicates(
-            session,
-            FeedRow,
-            [
-                {
-                    "url": cleaned,
-                    "url_key": key,
-                    "name": (name.strip() or parts.hostname)[:200],
-                    "etag": "",
-                    "last_modified": "",
-                    "last_status": "",
-                    "last_error": "",
-                    "created_at": utcnow(),
-                }
-            ],
-        )
-        row = session.scalars(select(FeedRow).where(FeedRow.url_key == key)).one()
-        return _feed_from_row(row, {})
-
-
-def list_feeds(store: Store) -> list[Feed]:
-    with store.session() as session:
-        counts: dict[int, dict[str, int]] = {}
-        for feed_id, status, count in session.execute(
-            select(ArticleRow.feed_id, ArticleRow.status, func.count())
-            .where(ArticleRow.feed_id.is_not(None))
-            .group_by(ArticleRow.feed_id, ArticleRow.status)
-        ):
-            counts.setdefault(feed_id or 0, {})[status] = count
-        rows = session.scalars(select(FeedRow).order_by(FeedRow.id)).all()
-        return [_feed_from_row(row, counts.get(row.id, {})) for row in rows]
-
-
-def remove_feed(store: Store, feed: int | str) -> Feed:
-    """Stop polling a feed (by id or URL); its articles and their results stay."""
-    with store.session() as session:
-        query = select(FeedRow)
-        if isinstance(feed, int) or (isinstance(feed, str) and feed.isdigit()):
-            query = query.where(FeedRow.id == int(feed))
-        else:
-            query = query.where(FeedRow.url_key == url_key(feed))
-        row = session.scalars(query).first()
-        if row is None:
-            raise NotFoundError(f"no feed {feed!r}; `factcheck feeds list` shows them")
-        removed = _feed_from_row(row, {})
-        session.delete(row)
-        return removed
-
-
-def _feed_from_row(row: FeedRow, counts: Mapping[str, int]) -> Feed:
-    return Feed(
-        id=row.id,
-        url=row.url,
-        name=row.name,
-        created_at=row.created_at,
-        last_polled_at=row.last_polled_at,
-        last_status=row.last_status,
-        last_error=row.last_error,
-        etag=row.etag,
-        last_modified=row.last_modified,
-        articles=dict(counts),
-    )
-
-
-def _insert_ignoring_duplicates(session: Session, model: type[Any], rows: list[dict[str, Any]]) -> int:
-    """INSERT ... ON CONFLICT DO NOTHING (PostgreSQL and SQLite); returns how many rows went in."""
-    if not rows:
-        return 0
-    dialect = session.get_bind().dialect.name
-    module = {"postgresql": postgresql, "sqlite": sqlite}.get(dialect)
-    if module is None:
-        raise NotImplementedError(f"feeds need PostgreSQL or SQLite, not {dialect}")
-    inserted = 0
-    for start in range(0, len(rows), 500):  # SQLite limits the number of bound parameters
-        statement = (
-            module.insert(model)
-            .values(rows[start : start + 500])
-            .on_conflict_do_nothing()
-            .returning(model.id)
-        )
-        inserted += len(session.execute(statement).all())  # only the rows that went in come back
-    return inserted
-
-
-# --- the runner ----------------------------------------------------------------------------------
 
 
 class FeedRunner:
@@ -664,7 +156,9 @@ class FeedRunner:
         def build_checker() -> DocumentChecker:
             from factcheck.pipeline import Checker
 
-            return Checker.from_settings(settings)
+            return Checker.from_settings(
+                settings, rejections=lambda store: ReviewQueue(store).rejection_check()
+            )
 
         if throttle is None:
             delay = settings.feed_politeness_delay_s
@@ -760,7 +254,7 @@ class FeedRunner:
 
     def _add_items(self, feed_id: int, items: Sequence[FeedItem]) -> tuple[int, int, int]:
         """Insert the articles not known by canonical URL nor by content; (new, known, duplicates)."""
-        prepared = [(item, canonical_url(item.url), _item_hash(item)) for item in items]
+        prepared = [(item, canonical_url(item.url), feed_item_hash(item)) for item in items]
         keys = {hashlib.sha256(canonical.encode()).hexdigest() for _, canonical, _ in prepared}
         hashes = {item_hash for _, _, item_hash in prepared if item_hash}
         now = utcnow()
@@ -803,7 +297,7 @@ class FeedRunner:
                         "discovered_at": now,
                     }
                 )
-            new = _insert_ignoring_duplicates(session, ArticleRow, rows)
+            new = insert_ignoring_duplicates(session, ArticleRow, rows)
         return new, known + len(rows) - new, duplicates
 
     # --- one article -----------------------------------------------------------------------------
@@ -818,7 +312,7 @@ class FeedRunner:
     def retry_failed(self) -> int:
         """Put failed articles back to pending, with fresh retries; returns how many."""
         with self.store.session() as session:
-            return _rowcount(
+            return rowcount(
                 session.execute(
                     update(ArticleRow)
                     .where(ArticleRow.status == "failed")
@@ -853,7 +347,7 @@ class FeedRunner:
             return self._fail(article_id, url, error)
         document = replace(document, kind="feed_item", title=document.title or title)
         content_hash = (
-            canonical_key(document.text) if len(document.text.split()) >= _MIN_WORDS_FOR_HASH else None
+            canonical_key(document.text) if len(document.text.split()) >= MIN_WORDS_FOR_HASH else None
         )
         if content_hash is not None:
             original = self._done_with_content(content_hash, article_id)
@@ -1265,12 +759,7 @@ def _settle(session: Session, article_id: int, status: str, **values: Any) -> bo
         .values(status=status, attempts=ArticleRow.attempts + 1, finished_at=utcnow(), **values)
         .execution_options(synchronize_session=False)
     )
-    return _rowcount(result) > 0
-
-
-def _rowcount(result: Result[Any]) -> int:
-    """The rows an UPDATE matched (Session.execute is typed as returning a plain Result)."""
-    return int(cast("CursorResult[Any]", result).rowcount or 0)
+    return rowcount(result) > 0
 
 
 def _finite(value: float) -> float | None:
@@ -1310,244 +799,3 @@ def _feed_content_type(result: FetchResult) -> str:
     # The text was decoded already (by the fetcher, from the HTTP charset or detection); say so, so
     # feedparser does not apply the XML declaration's encoding a second time.
     return f"{result.content_type or 'application/xml'}; charset=utf-8"
-
-
-# --- reports -------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class FlaggedClaim:
-    """A claim from a feed article that was found debunked or was sent to the editors."""
-
-    source: str
-    feed_url: str
-    article_url: str
-    article_title: str
-    checked_at: datetime | None
-    claim: str
-    status: str
-    checkworthiness: float
-    probability: float | None
-    debunk_id: int | None
-    debunk_claim: str
-    debunk_label: str
-    debunk_url: str
-    reviewer: str
-
-
-@dataclass(frozen=True)
-class SourceSummary:
-    """Per source (feed): articles checked in the period and what was found in them."""
-
-    source: str
-    feed_url: str
-    articles: int
-    failed: int
-    claims: int
-    debunked: int
-    needs_review: int
-
-    @property
-    def flagged(self) -> int:
-        return self.debunked + self.needs_review
-
-
-@dataclass(frozen=True)
-class FlaggedReport:
-    since: datetime
-    until: datetime
-    sources: tuple[SourceSummary, ...]
-    claims: tuple[FlaggedClaim, ...]
-
-
-def report_data(store: Store, *, since: datetime, until: datetime | None = None) -> FlaggedReport:
-    """Flagged claims (debunked or needs review) of the articles checked in [since, until), per source."""
-    until = until or utcnow()
-    window = (ArticleRow.finished_at >= since, ArticleRow.finished_at < until)
-    with store.session() as session:
-        feeds = {row.id: (row.name, row.url) for row in session.scalars(select(FeedRow))}
-
-        def source_of(feed_id: int | None, url: str) -> tuple[str, str]:
-            if feed_id in feeds:
-                return feeds[feed_id]
-            return urlsplit(url).hostname or "unknown", ""
-
-        totals: dict[tuple[str, str], list[int]] = {}
-        for feed_id, url, status, claim_count, debunked, needs_review in session.execute(
-            select(
-                ArticleRow.feed_id,
-                ArticleRow.url,
-                ArticleRow.status,
-                ArticleRow.claim_count,
-                ArticleRow.debunked_count,
-                ArticleRow.needs_review_count,
-            ).where(*window, ArticleRow.status.in_(("done", "failed")))
-        ):
-            counts = totals.setdefault(source_of(feed_id, url), [0, 0, 0, 0, 0])
-            counts[0] += status == "done"
-            counts[1] += status == "failed"
-            counts[2] += claim_count
-            counts[3] += debunked
-            counts[4] += needs_review
-        flagged = session.execute(
-            select(ArticleResultRow, ArticleRow, DebunkRow)
-            .join(ArticleRow, ArticleRow.id == ArticleResultRow.article_id)
-            .outerjoin(DebunkRow, DebunkRow.id == ArticleResultRow.debunk_id)
-            .where(*window, ArticleResultRow.status.in_(("debunked", "needs_review")))
-            .order_by(ArticleRow.feed_id, ArticleRow.finished_at, ArticleResultRow.position)
-        ).all()
-        claims = []
-        for result, article, debunk in flagged:
-            name, feed_url = source_of(article.feed_id, article.url)
-            claims.append(
-                FlaggedClaim(
-                    source=name,
-                    feed_url=feed_url,
-                    article_url=article.final_url or article.url,
-                    article_title=article.title,
-                    checked_at=article.finished_at,
-                    claim=result.text,
-                    status=result.status,
-                    checkworthiness=result.checkworthiness,
-                    probability=result.probability,
-                    debunk_id=result.debunk_id,
-                    debunk_claim=debunk.claim_reviewed if debunk is not None else "",
-                    debunk_label=debunk.label if debunk is not None else "",
-                    debunk_url=debunk.review_url if debunk is not None else "",
-                    reviewer=debunk.reviewer_name if debunk is not None else "",
-                )
-            )
-    sources = sorted(
-        (SourceSummary(name, feed_url, *counts) for (name, feed_url), counts in totals.items()),
-        key=lambda s: (-s.flagged, s.source),
-    )
-    return FlaggedReport(since=since, until=until, sources=tuple(sources), claims=tuple(claims))
-
-
-def write_report(report: FlaggedReport, format: str, stream: IO[str]) -> None:
-    """Write the report as `html` (one self-contained page with an SVG chart), `csv` or `jsonl`."""
-    if format == "jsonl":
-        for claim in report.claims:
-            stream.write(json.dumps(_claim_json(claim), ensure_ascii=False) + "\n")
-    elif format == "csv":
-        names = [f.name for f in dataclasses.fields(FlaggedClaim)]
-        writer = csv.DictWriter(stream, fieldnames=names, lineterminator="\n")
-        writer.writeheader()
-        for claim in report.claims:
-            writer.writerow(_claim_json(claim))
-    elif format == "html":
-        stream.write(_report_html(report))
-    else:
-        raise InputError(f"unknown report format {format!r}; expected one of {', '.join(REPORT_FORMATS)}")
-
-
-def _claim_json(claim: FlaggedClaim) -> dict[str, Any]:
-    data = dataclasses.asdict(claim)
-    data["checked_at"] = claim.checked_at.isoformat() if claim.checked_at else None
-    return data
-
-
-_DEBUNKED_COLOUR = "#c0392b"
-_REVIEW_COLOUR = "#e6a23c"
-_REPORT_CSS = """
-body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:2rem auto;max-width:60rem;color:#222;padding:0 1rem}
-h1{font-size:1.5rem}h2{font-size:1.2rem;margin-top:2rem}table{border-collapse:collapse;width:100%}
-th,td{text-align:left;padding:.35rem .5rem;border-bottom:1px solid #ddd;vertical-align:top}
-td.n,th.n{text-align:right}.muted{color:#666}.tag{display:inline-block;white-space:nowrap;padding:0 .4rem;border-radius:.3rem;color:#fff;font-size:.8rem}
-.debunked{background:#c0392b}.needs_review{background:#b7791f}
-"""
-
-
-def _report_html(report: FlaggedReport) -> str:
-    e = html.escape
-    period = f"{report.since:%Y-%m-%d %H:%M} – {report.until:%Y-%m-%d %H:%M} UTC"
-    parts = [
-        "<!doctype html>",
-        '<html lang="en"><head><meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        "<title>Flagged claims per source</title>",
-        f"<style>{_REPORT_CSS}</style></head><body>",
-        "<h1>Flagged claims per source</h1>",
-        f'<p class="muted">Articles checked {e(period)}: '
-        f"{sum(s.articles for s in report.sources)} articles, {len(report.claims)} flagged claims.</p>",
-        _report_chart(report.sources),
-        "<h2>Sources</h2>",
-        '<table><thead><tr><th>Source</th><th class="n">Articles</th><th class="n">Failed</th>'
-        '<th class="n">Claims</th><th class="n">Debunked</th><th class="n">Needs review</th></tr></thead><tbody>',
-    ]
-    for source in report.sources:
-        parts.append(
-            f"<tr><td>{_link(source.feed_url, source.source)}</td><td class='n'>{source.articles}</td>"
-            f"<td class='n'>{source.failed}</td><td class='n'>{source.claims}</td>"
-            f"<td class='n'>{source.debunked}</td><td class='n'>{source.needs_review}</td></tr>"
-        )
-    parts.append("</tbody></table>")
-    by_source: dict[str, list[FlaggedClaim]] = {}
-    for claim in report.claims:
-        by_source.setdefault(claim.source, []).append(claim)
-    for name, claims in by_source.items():
-        parts.append(f"<h2>{e(name)}</h2>")
-        parts.append(
-            "<table><thead><tr><th>Claim</th><th>Status</th><th>Known debunk</th><th>Article</th></tr>"
-            "</thead><tbody>"
-        )
-        for claim in claims:
-            debunk = ""
-            if claim.debunk_id is not None:
-                label = f" ({e(claim.debunk_label)}, {e(claim.reviewer)})" if claim.debunk_label else ""
-                debunk = _link(claim.debunk_url, claim.debunk_claim) + label
-                if claim.probability is not None:
-                    debunk += f' <span class="muted">p={claim.probability:.2f}</span>'
-            status = claim.status.replace("_", " ")
-            parts.append(
-                f"<tr><td>{e(claim.claim)}</td>"
-                f'<td><span class="tag {e(claim.status)}">{e(status)}</span></td>'
-                f"<td>{debunk}</td><td>{_link(claim.article_url, claim.article_title or claim.article_url)}</td></tr>"
-            )
-        parts.append("</tbody></table>")
-    if not report.claims:
-        parts.append('<p class="muted">No flagged claims in this period.</p>')
-    parts.append("</body></html>\n")
-    return "\n".join(parts)
-
-
-def _report_chart(sources: Sequence[SourceSummary], *, width: int = 720, bar: int = 22) -> str:
-    """A horizontal stacked bar chart (debunked, needs review) per source, as inline SVG."""
-    e = html.escape
-    shown = [s for s in sources if s.flagged][:20]
-    if not shown:
-        return ""
-    label_w, gap, top = 220, 8, 30
-    scale = (width - label_w - 60) / max(s.flagged for s in shown)
-    height = top + len(shown) * (bar + gap) + 10
-    out = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" font-family="system-ui, sans-serif" font-size="12">',
-        "<title>Flagged claims per source</title>",
-        f'<rect x="{label_w}" y="6" width="12" height="12" fill="{_DEBUNKED_COLOUR}"/>'
-        f'<text x="{label_w + 16}" y="16">debunked</text>'
-        f'<rect x="{label_w + 90}" y="6" width="12" height="12" fill="{_REVIEW_COLOUR}"/>'
-        f'<text x="{label_w + 106}" y="16">needs review</text>',
-    ]
-    for row, source in enumerate(shown):
-        y = top + row * (bar + gap)
-        debunked_w = source.debunked * scale
-        review_w = source.needs_review * scale
-        name = source.source if len(source.source) <= 32 else source.source[:31] + "…"
-        out.append(
-            f'<text x="{label_w - 8}" y="{y + bar * 0.7:.1f}" text-anchor="end">{e(name)}</text>'
-            f'<rect x="{label_w}" y="{y}" width="{debunked_w:.1f}" height="{bar}" fill="{_DEBUNKED_COLOUR}">'
-            f"<title>{e(source.source)}: {source.debunked} debunked</title></rect>"
-            f'<rect x="{label_w + debunked_w:.1f}" y="{y}" width="{review_w:.1f}" height="{bar}" '
-            f'fill="{_REVIEW_COLOUR}"><title>{e(source.source)}: {source.needs_review} need review</title></rect>'
-            f'<text x="{label_w + debunked_w + review_w + 6:.1f}" y="{y + bar * 0.7:.1f}">{source.flagged}</text>'
-        )
-    out.append("</svg>")
-    return "".join(out)
-
-
-def _link(url: str, text: str) -> str:
-    """A link only for http(s) URLs: a feed could carry javascript: ones."""
-    if urlsplit(url).scheme in ("http", "https"):
-        return f'<a href="{html.escape(url, quote=True)}">{html.escape(text)}</a>'
-    return html.escape(text)

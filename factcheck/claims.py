@@ -96,7 +96,7 @@ MAX_TEXT_CHARS = 20_000_000
 # spaCy keeps every string it has seen; a long-running server rebuilds the shared pipeline past this.
 MAX_VOCAB_STRINGS = 1_000_000
 # A paragraph or post this short (first claim's start to last claim's end) is also matched in windows.
-MAX_WINDOW_PARAGRAPH_CHARS = 400
+MAX_WINDOW_PARAGRAPH_CHARS = 320
 WINDOW_SIZES = (2, 3)
 
 

@@ -5,22 +5,23 @@
     CheckworthinessModel        the shipped artifact: a fitted classifier, its dev-chosen thresholds
                                 and metadata; `load`, `save`, `score`
 
-Texts are normalised with `claims.normalize_claim_text` before featurising, so training data and the
+Texts are normalised with `normalize_claim_text` (`factcheck/_normalize.py`) before featurising, so training data and the
 claims of a document are seen the same way. The domain says which label scheme a text was judged under:
 
     general      ClaimBuster: is this a check-worthy factual claim? (the default: articles, e-mail, posts)
     social       CheckThat! 2020 task 1: is this tweet worth a fact-checker's time? (COVID-19 tweets)
     transcript   CheckThat! 2020 task 5: was this debate/speech sentence fact-checked? (~1% are)
 
-The domain shifts the prior (a debate sentence is far less often check-worthy than a ClaimBuster one), and
+The domain shifts the prior (a debate sentence is far less often check-worthy than a ClaimBuster one), a
+domain listed in `domain_specific` also gets its own n-gram weights on top of the shared ones, and
 a per-domain Platt scaling, fitted on out-of-fold training predictions, turns the strongly regularised
 log-odds into calibrated probabilities within each domain; `thresholds` holds the F1-best cut per domain.
 
 The artifact holds no pickle and no code: `weights.npz` (IDF vectors, coefficients; read with
 allow_pickle=False), `vocabulary.json` (the n-grams in column order) and `metadata.json` (thresholds,
 feature configuration, data, dev figures, library versions and a SHA-256 of each file, so a truncated or
-altered file is refused before it is parsed). It loads in well under a second, where a skops file of
-the same estimator took 9 s: skops audits every one of the ~116k vocabulary entries as its own node.
+altered file is refused before it is parsed). Plain arrays load quickly, where skops audits every one of
+the vocabulary entries as its own node (see the card for the figures).
 """
 
 from __future__ import annotations
@@ -42,8 +43,8 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.utils.validation import check_is_fitted
 
+from factcheck._normalize import normalize_claim_text
 from factcheck._tfidf import tfidf_from_counts
-from factcheck.claims import normalize_claim_text
 from factcheck.errors import ModelArtifactError
 
 __all__ = [
@@ -261,8 +262,8 @@ class CheckworthinessClassifier(ClassifierMixin, BaseEstimator):
         """What `char_vectorizer_.transform(texts)` gives, counted one distinct word at a time.
 
         `char_wb` n-grams never cross a word boundary, so a text's counts are the sum of its
-        words' counts. Remembering each word's columns makes this about four times faster than
-        scikit-learn's per-text analyzer, which was two thirds of the claims stage's scoring time.
+        words' counts. Remembering each word's columns is much faster than scikit-learn's per-text
+        analyzer, which dominated the claims stage's scoring time (figures in the card).
         """
         vectorizer = self.char_vectorizer_
         columns: list[np.ndarray] = []

@@ -12,7 +12,6 @@ import json
 import threading
 import time
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -53,12 +52,6 @@ RSS = "application/rss+xml; charset=utf-8"
 ATOM = "application/atom+xml; charset=utf-8"
 
 
-@pytest.fixture
-def server() -> Iterator[FeedServer]:
-    with FeedServer() as running:
-        yield running
-
-
 def _runner(store: Store, **fetch_options: float) -> FeedRunner:
     # The test server is on 127.0.0.1: allowed here, and only here.
     return FeedRunner(store, fetcher=SafeFetcher(allowlist=["127.0.0.1"], **fetch_options))
@@ -67,7 +60,7 @@ def _runner(store: Store, **fetch_options: float) -> FeedRunner:
 def _articles(store: Store) -> list[ArticleRow]:
     from sqlalchemy import select
 
-    with store.session() as session:
+    with store.transaction() as session:
         return list(session.scalars(select(ArticleRow).order_by(ArticleRow.id)))
 
 

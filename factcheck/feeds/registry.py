@@ -25,7 +25,7 @@ def add_feed(store: Store, url: str, *, name: str = "") -> Feed:
     if len(cleaned) > 2048:
         raise InputError("the feed URL is longer than 2,048 characters")
     key = url_key(cleaned)
-    with store.session() as session:
+    with store.transaction() as session:
         insert_ignoring_duplicates(
             session,
             FeedRow,
@@ -47,7 +47,7 @@ def add_feed(store: Store, url: str, *, name: str = "") -> Feed:
 
 
 def list_feeds(store: Store) -> list[Feed]:
-    with store.session() as session:
+    with store.transaction() as session:
         counts: dict[int, dict[str, int]] = {}
         for feed_id, status, count in session.execute(
             select(ArticleRow.feed_id, ArticleRow.status, func.count())
@@ -61,7 +61,7 @@ def list_feeds(store: Store) -> list[Feed]:
 
 def remove_feed(store: Store, feed: int | str) -> Feed:
     """Stop polling a feed (by id or URL); its articles and their results stay."""
-    with store.session() as session:
+    with store.transaction() as session:
         query = select(FeedRow)
         if isinstance(feed, int) or (isinstance(feed, str) and feed.isdigit()):
             query = query.where(FeedRow.id == int(feed))

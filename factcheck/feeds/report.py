@@ -80,7 +80,7 @@ def report_data(store: Store, *, since: datetime, until: datetime | None = None)
     """Flagged claims (debunked or needs review) of the articles checked in [since, until), per source."""
     until = until or utcnow()
     window = (ArticleRow.finished_at >= since, ArticleRow.finished_at < until)
-    with store.session() as session:
+    with store.transaction() as session:
         feeds = {row.id: (row.name, row.url) for row in session.scalars(select(FeedRow))}
 
         def source_of(feed_id: int | None, url: str) -> tuple[str, str]:

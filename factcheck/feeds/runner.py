@@ -23,9 +23,8 @@ import logging
 import multiprocessing
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from contextlib import contextmanager
 from dataclasses import replace
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -194,14 +193,14 @@ class FeedRunner:
 
     def poll(self, feed_ids: Iterable[int] | None = None) -> list[PollResult]:
         """Poll every feed (or the given ones) once; a feed that fails does not stop the others."""
-        with self.store.session() as session:
+        with self.store.transaction() as session:
             query = select(FeedRow.id).order_by(FeedRow.id)
             ids = list(session.scalars(query)) if feed_ids is None else list(feed_ids)
         return [self.poll_feed(feed_id) for feed_id in ids]
 
     def poll_feed(self, feed_id: int) -> PollResult:
         """Fetch one feed with its last ETag / Last-Modified and queue the articles not seen before."""
-        with self.store.session() as session:
+        with self.store.transaction() as session:
             feed = session.get(FeedRow, feed_id)
             if feed is None:
                 raise NotFoundError(f"no feed with id {feed_id}")
@@ -244,7 +243,7 @@ class FeedRunner:
         }
         if status == "ok":  # validators only from a feed we could read, so a broken one is fetched again
             values.update(etag=etag[:500], last_modified=modified[:100])
-        with self.store.session() as session:
+        with self.store.transaction() as session:
             session.execute(
                 update(FeedRow)
                 .where(FeedRow.id == feed_id)
@@ -258,7 +257,7 @@ class FeedRunner:
         keys = {hashlib.sha256(canonical.encode()).hexdigest() for _, canonical, _ in prepared}
         hashes = {item_hash for _, _, item_hash in prepared if item_hash}
         now = utcnow()
-        with self.store.session() as session:
+        with self.store.transaction() as session:
             known_keys = set(session.scalars(select(ArticleRow.url_key).where(ArticleRow.url_key.in_(keys))))
             known_hashes = set(
                 session.scalars(select(ArticleRow.item_hash).where(ArticleRow.item_hash.in_(hashes)))
@@ -304,14 +303,14 @@ class FeedRunner:
 
     def pending(self, *, limit: int | None = None) -> list[int]:
         """Ids of the articles still to check, interleaved by host so one site is not hit in a burst."""
-        with self.store.session() as session:
+        with self.store.transaction() as session:
             query = select(ArticleRow.id, ArticleRow.url).where(ArticleRow.status == "pending")
             rows = session.execute(query.order_by(ArticleRow.id).limit(limit)).all()
         return _interleave_by_host([(article_id, url) for article_id, url in rows])
 
     def retry_failed(self) -> int:
         """Put failed articles back to pending, with fresh retries; returns how many."""
-        with self.store.session() as session:
+        with self.store.transaction() as session:
             return rowcount(
                 session.execute(
                     update(ArticleRow)
@@ -328,7 +327,7 @@ class FeedRunner:
         caller can retry after `backoff(attempt)`; once `retries` retries are used up, or for any
         other failure, the article is stored as failed and the outcome says why.
         """
-        with self.store.session() as session:
+        with self.store.transaction() as session:
             row = session.get(ArticleRow, article_id)
             if row is None:
                 raise NotFoundError(f"no feed article with id {article_id}")
@@ -389,7 +388,7 @@ class FeedRunner:
                 sleep(self.backoff(database_errors - 1))
 
     def _done_with_content(self, content_hash: str, article_id: int) -> int | None:
-        with self.store.session() as session:
+        with self.store.transaction() as session:
             return session.scalar(
                 select(ArticleRow.id)
                 .where(
@@ -402,7 +401,7 @@ class FeedRunner:
             )
 
     def _record_attempt(self, article_id: int, error: BaseException) -> None:
-        with self.store.session() as session:
+        with self.store.transaction() as session:
             session.execute(
                 update(ArticleRow)
                 .where(ArticleRow.id == article_id, ArticleRow.status == "pending")
@@ -412,14 +411,14 @@ class FeedRunner:
 
     def _fail(self, article_id: int, url: str, error: BaseException) -> ArticleOutcome:
         message = _error_text(error)
-        with self.store.session() as session:
+        with self.store.transaction() as session:
             claimed = _settle(session, article_id, "failed", error=message)
         return ArticleOutcome(article_id, url, "failed" if claimed else "skipped", error=message)
 
     def _finish_duplicate(
         self, article_id: int, url: str, original: int, content_hash: str, final_url: str
     ) -> ArticleOutcome:
-        with self.store.session() as session:
+        with self.store.transaction() as session:
             claimed = _settle(
                 session,
                 article_id,
@@ -436,7 +435,7 @@ class FeedRunner:
         debunked = sum(1 for v in verdicts if v.status == "debunked")
         needs_review = sum(1 for v in verdicts if v.status == "needs_review")
         source_url = report.document.source_url or url
-        with self.store.session() as session:
+        with self.store.transaction() as session:
             # The compare-and-set comes first: on PostgreSQL it locks the row, so a second worker on the
             # same article waits here, then finds it done and writes nothing.
             claimed = _settle(
@@ -453,7 +452,7 @@ class FeedRunner:
                 return ArticleOutcome(article_id, url, "skipped")
             session.add_all(_result_row(article_id, position, v) for position, v in enumerate(verdicts))
             session.flush()
-            queue = ReviewQueue(_StoreInTransaction(self.store, session))
+            queue = ReviewQueue(self.store)  # joins this transaction (Store.transaction)
             queued = len(queue.flag_report(report, origin=FEED_ORIGIN, source_url=source_url))
             for verdict in verdicts:
                 claim = verdict.claim
@@ -589,7 +588,7 @@ class FeedRunner:
         so sending one twice costs work, never correctness.
         """
         stale = utcnow() - timedelta(seconds=redispatch_after_s)
-        with self.store.session() as session:
+        with self.store.transaction() as session:
             rows = session.execute(
                 select(ArticleRow.id, ArticleRow.url)
                 .where(
@@ -604,7 +603,7 @@ class FeedRunner:
             for article_id in batch:
                 send(article_id)
             # Marked after sending: a crash in between sends these again next time, never zero times.
-            with self.store.session() as session:
+            with self.store.transaction() as session:
                 session.execute(
                     update(ArticleRow)
                     .where(ArticleRow.id.in_(batch))
@@ -631,7 +630,7 @@ class FeedRunner:
         started = time.perf_counter()
         summary = summary or RunSummary()
         if article_ids is None:
-            with self.store.session() as session:
+            with self.store.transaction() as session:
                 article_ids = list(
                     session.scalars(
                         select(ArticleRow.id).where(
@@ -644,7 +643,7 @@ class FeedRunner:
             progress.started(len(waiting))
         deadline = None if timeout_s is None else time.monotonic() + timeout_s
         while waiting:
-            with self.store.session() as session:
+            with self.store.transaction() as session:
                 finished = session.scalars(
                     select(ArticleRow).where(
                         ArticleRow.id.in_(sorted(waiting)[:1000]), ArticleRow.status != "pending"
@@ -666,23 +665,6 @@ class FeedRunner:
             time.sleep(poll_interval_s)
         summary.elapsed_s += time.perf_counter() - started
         return summary
-
-
-class _StoreInTransaction(Store):
-    """The same database, with `session()` joining the caller's open transaction.
-
-    The review queue writes through `store.session()`; handing it this view puts its writes in the
-    transaction that marks the article done, so they commit, or roll back, together.
-    """
-
-    def __init__(self, store: Store, session: Session) -> None:  # shares the engine; no new pool
-        self.url = store.url
-        self.engine = store.engine
-        self._session = session
-
-    @contextmanager
-    def session(self) -> Iterator[Session]:
-        yield self._session
 
 
 # One runner per pool process, built by the initializer and reused for every article it is given.

@@ -210,7 +210,7 @@ def _item_context(
         results = [_candidate_view(d, None) for d in found if d.id not in candidate_ids]
         if results:
             results[0].show_help = True
-    following = [other.id for other in queue.list(status="open", limit=2).items if other.id != item.id]
+    following = [other.id for other in queue.page(status="open", limit=2).items if other.id != item.id]
     return ItemContext(
         title=f"Item {item.id}",
         user=UserView.of(user),

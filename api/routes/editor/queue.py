@@ -92,7 +92,7 @@ def queue_page(
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> Response:
     status = status if status in (*REVIEW_STATUSES, "all") else "open"
-    result = queue.list(
+    result = queue.page(
         status=None if status == "all" else status,
         origin=origin or None,
         text=q,

@@ -40,6 +40,10 @@ RejectionCheck = Callable[[str, int], bool]
 
 CANDIDATES_PER_CLAIM = 5
 EXACT_MATCH_PROBABILITY = 1.0
+# A window is matched only when one of its sentences already has a candidate this likely: a post is a
+# hoax told in pieces, each near its debunk, while most sentences of a clean page are near none, and
+# matching all their windows would add a fifth to a check's matching work.
+WINDOW_MIN_SENTENCE_PROBABILITY = 0.05
 # Each sync looks this far back again: a change committed late (a long import) with an earlier
 # timestamp, or written by a machine whose clock is a little behind, is still seen.
 INDEX_SYNC_OVERLAP = timedelta(minutes=1)
@@ -252,14 +256,23 @@ class Checker:
                 claim_windows(document, claims, scorer=self.checkworthiness) if self.match_windows else []
             )
         with _timed(timings, "match"):
-            matches = self.match_claims(
-                [*claims, *(window.claim for window in windows)], suggest=thresholds.suggest
+            matches = self.match_claims(claims, suggest=thresholds.suggest)
+            windows = [
+                window
+                for window in windows
+                if any(
+                    matches[i] and matches[i][0].probability >= WINDOW_MIN_SENTENCE_PROBABILITY
+                    for i in window.members
+                )
+            ]
+            window_matches = self.match_claims(
+                [window.claim for window in windows], suggest=thresholds.suggest
             )
         verdicts = [
             ClaimVerdict(claim=claim, status=claim_status(claim, found, thresholds), matches=tuple(found))
-            for claim, found in zip(claims, matches[: len(claims)], strict=True)
+            for claim, found in zip(claims, matches, strict=True)
         ]
-        verdicts = _prefer_windows(verdicts, windows, matches[len(claims) :], thresholds)
+        verdicts = _prefer_windows(verdicts, windows, window_matches, thresholds)
         with _timed(timings, "classify"):
             verdicts = self._add_signals(verdicts)
         if not include_all:

@@ -4,9 +4,11 @@
       │  segment      spaCy blank English: tokenizer + `factcheck_line_breaks` + rule-based `sentencizer`
       ▼
     sentence spans    whitespace and list bullets trimmed; `text[start:end]` is the sentence exactly
+      │  attach       a same-line tail of tags ("#Masks4All", "via @site", "— Name (@handle) Date") joins
+      │               the sentence before it
       │  join         "X. Because Y." / "X. That's why Y." / "X:" + next sentence become one claim
       ▼
-    candidates        fragments (< 3 words once normalised), bare URLs and verbless headings dropped
+    candidates        fragments (< 3 words once normalised), bare URLs and short verbless headings dropped
       │  score        CheckworthinessScorer.score(normalized texts) -> probability in [0, 1]
       ▼
     list[Claim]       every candidate with its score; the caller applies the threshold
@@ -14,9 +16,13 @@
 Segmenting. The rule-based sentencizer splits after sentence-final punctuation. On its own it ignores line
 breaks, so a heading and the paragraph under it, or the lines of a tweet, would fuse into one "sentence". The
 `factcheck_line_breaks` component runs first and marks a sentence start after every *hard* break: a blank
-line, a line shorter than 60 characters (a heading, a list item, a line of a social post), or a line that
-ends in sentence-final punctuation, or before a list bullet. A single line break after a long line that
+line, a line shorter than 60 characters (a heading, a list item, a line of a social post), a title-case line
+(a headline), or a line that ends in sentence-final punctuation, or before a list bullet. A single line break after a long line that
 ends mid-sentence is taken as a soft wrap (plain-text email at 72 columns) and does not split.
+
+Attaching. A sentence start never falls between '#' or '@' and its word. A span on the same line as the
+sentence before it that holds only tags, handles, links, emoji, a "via @site" or an embedded tweet's
+signature is part of that sentence (the post it ends), not a claim of its own.
 
 Joining. Two sentences are joined into one claim when the second only makes sense with the first:
 it opens with a causal connective ("Because ...", "That's why ...", "This is why ...", "Which means ...",
@@ -24,15 +30,16 @@ it opens with a causal connective ("Because ...", "That's why ...", "This is why
 sentences (and 600 characters) are joined. The joined claim's span runs from the first sentence's start to
 the last one's end, so its `text` holds the original spacing between them.
 
-Dropping. A candidate is not a claim when, after normalisation, it has fewer than 3 words (letters or
-digits), which also removes bare URLs, emoji runs and "Share if you agree!"; or when it reads like a
-heading: no sentence-final punctuation, no digit and no verb-like word ("Health and Science News").
+Dropping. Every other sentence-like unit is a claim: one-line paragraphs, headlines, list items,
+hashtag-led lines, posts. A candidate is not a claim only when, after normalisation, it has fewer than 3
+words (letters or digits), which also removes bare URLs, emoji runs and "Share if you agree!"; or when it
+is a short heading: under 6 words, no sentence-final punctuation, no digit, no verb-like word and no tag
+("Health and Science News"). A title-case headline of 6 words or more ("Pope Francis Shocks World,
+Endorses Donald Trump For President") is a claim: headlines are how satire and hoax sites state theirs.
 
-Normalising (`Claim.normalized`, used for matching and scoring; `Claim.text` keeps the original):
-"RT @user:", reply-chain @handles at the start and end, attention markers ("BREAKING:", "JUST IN:",
-"URGENT:", ...), calls to share ("Share if you agree", "Please forward", "Pass it on", ...), URLs, emoji
-runs and the '#' of hashtags are removed; an @ inside a sentence is dropped and the name kept; runs of
-!/? become one mark and longer dot runs an ellipsis; whitespace is collapsed.
+Normalising (`Claim.normalized`, used for scoring and matching; `Claim.text` keeps the original) is
+`factcheck._normalize.normalize_claim_text`, the one normaliser of the social-media register (handles,
+hashtags, shouting, emoji, "via @x", URLs, tweet signatures, "BREAKING:", calls to share).
 
 Spans index `Document.text` in Python characters (code points). `prefix`/`suffix` carry 32 characters of
 raw context on each side, as a W3C TextQuoteSelector does, so a browser can find the passage again even
@@ -56,6 +63,7 @@ from spacy.pipeline import Sentencizer
 from spacy.tokens import Doc
 from spacy.vocab import Vocab
 
+from factcheck._normalize import normalize_claim_text
 from factcheck.types import Claim, Document
 
 __all__ = [
@@ -63,8 +71,10 @@ __all__ = [
     "MIN_CLAIM_WORDS",
     "CheckworthinessScorer",
     "ClaimCandidate",
+    "ClaimWindow",
     "SentenceSpan",
     "candidate_spans",
+    "claim_windows",
     "extract_claims",
     "normalize_claim_text",
     "sentence_pipeline",
@@ -75,12 +85,19 @@ CONTEXT_CHARS = 32
 MIN_CLAIM_WORDS = 3
 # A single line break after a line at least this long that ends mid-sentence is a soft wrap, not a break.
 SOFT_WRAP_MIN_CHARS = 60
+# ... unless it is a headline: this share of its words of 4+ letters are capitalised.
+TITLE_CASE_SHARE = 0.8
+# A verbless line this short is a heading ("Health and Science News"), not a claim.
+MAX_HEADING_WORDS = 5
 MAX_JOINED_SENTENCES = 3
 MAX_JOINED_CHARS = 600
 # Well above the 5 MB fetch limit; the blank pipeline has no parser, so long texts cost only tokens.
 MAX_TEXT_CHARS = 20_000_000
 # spaCy keeps every string it has seen; a long-running server rebuilds the shared pipeline past this.
 MAX_VOCAB_STRINGS = 1_000_000
+# A paragraph or post this short (first claim's start to last claim's end) is also matched in windows.
+MAX_WINDOW_PARAGRAPH_CHARS = 320
+WINDOW_SIZES = (2, 3)
 
 
 class CheckworthinessScorer(Protocol):
@@ -97,11 +114,17 @@ _TERMINAL = ".!?…:;\"'”’)»"
 _BULLET = re.compile(r"[-*•·▪‣◦►▶✓✔➢–—]\s|\d{1,3}[.)]\s")
 
 
+def _is_title_case(line: str) -> bool:
+    """A headline ("Pope Francis Shocks World, Endorses Donald Trump For President"), not wrapped prose."""
+    words = [word for word in line.split() if len(word) > 3]
+    return len(words) >= 3 and sum(word[0].isupper() for word in words) >= TITLE_CASE_SHARE * len(words)
+
+
 def _is_hard_break(text: str, index: int, space: str) -> bool:
     if space.count("\n") >= 2:
         return True
     line = text[text.rfind("\n", 0, index) + 1 : index].strip()
-    if not line or len(line) < SOFT_WRAP_MIN_CHARS or line[-1] in _TERMINAL:
+    if not line or len(line) < SOFT_WRAP_MIN_CHARS or line[-1] in _TERMINAL or _is_title_case(line):
         return True
     following = text[index + len(space) : index + len(space) + 5]
     return bool(_BULLET.match(following))
@@ -123,7 +146,7 @@ def mark_line_breaks(doc: Doc) -> Doc:
     ]
     if breaks:
         # Set all starts in one array write: `Token.is_sent_start = True` scans the whole doc on each
-        # call, which made a 5 MB text with 45k paragraphs take minutes.
+        # call, so a long text with many paragraphs would take quadratic time.
         positions = np.asarray(breaks)
         token_starts = doc.to_array(IDX)
         tokens = np.searchsorted(token_starts, positions)
@@ -142,11 +165,11 @@ def _terminal_hashes(vocab: Vocab) -> np.ndarray:
 
 @Language.component("factcheck_sentencizer")
 def split_sentences(doc: Doc) -> Doc:
-    """spaCy's rule-based `Sentencizer`, computed on token arrays: the same boundaries, 4x faster.
+    """spaCy's rule-based `Sentencizer`, computed on token arrays: the same boundaries, faster.
 
     The rule: a sentence starts at the first token that is neither punctuation nor a sentence-final
     character after a sentence-final character ("." "!" "?" and the other scripts' ones). spaCy's
-    component builds a Python object per token to apply it, a fifth of the claims stage's time.
+    component builds a Python object per token to apply it, a large share of the claims stage's time.
     Like it, starts already set (hard line breaks) are kept.
     """
     if not len(doc):
@@ -215,7 +238,12 @@ def sentence_spans(text: str, *, nlp: Language | None = None) -> list[SentenceSp
         raise ValueError("the spaCy pipeline sets no sentence boundaries; add a 'sentencizer' to it")
     token_starts = doc.to_array(IDX)
     first_tokens = np.flatnonzero(sent_starts == 1)
-    bounds = [*token_starts[first_tokens].tolist(), len(text)]
+    # The tokenizer splits "#Masks4All" into "#" and "Masks4All": keep the mark with its word.
+    bounds = [
+        start - 1 if start and text[start - 1] in "#@" else start
+        for start in token_starts[first_tokens].tolist()
+    ]
+    bounds.append(len(text))
     if bounds[0] != 0:
         bounds.insert(0, 0)
     spans = []
@@ -224,6 +252,31 @@ def sentence_spans(text: str, *, nlp: Language | None = None) -> list[SentenceSp
         if start < end:
             spans.append(SentenceSpan(start, end))
     return spans
+
+
+# --------------------------------------------------------------------------------------------- attaching
+
+_URL_TAIL = r"(?:https?://|www\.|pic\.twitter\.com/)\S+"
+_MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
+_TAIL = re.compile(
+    rf"(?:[#@]\w+|{_URL_TAIL}|(?:via|h/t|cc)\s+@\w+|[^\w\s]|\s)+"  # tags, links, emoji, marks
+    rf"|[—–-]*\s*[^\n]{{0,80}}?\(@\w{{1,30}}\)\s*(?:{_MONTH}\s+\d{{1,2}},?\s+\d{{4}})?",  # a signature
+    re.I,
+)
+
+
+def _attach_tails(text: str, spans: Sequence[SentenceSpan]) -> list[SentenceSpan]:
+    attached: list[SentenceSpan] = []
+    for span in spans:
+        if (
+            attached
+            and "\n" not in text[attached[-1].end : span.start]
+            and _TAIL.fullmatch(text, span.start, span.end)
+        ):
+            attached[-1] = SentenceSpan(attached[-1].start, span.end)
+        else:
+            attached.append(span)
+    return attached
 
 
 # --------------------------------------------------------------------------------------------- joining
@@ -259,98 +312,6 @@ def _join_spans(text: str, spans: Sequence[SentenceSpan]) -> list[SentenceSpan]:
     return joined
 
 
-# --------------------------------------------------------------------------------------------- normalising
-
-_EMOJI = (
-    "\U0001f000-\U0001faff"  # pictographs, emoticons, symbols, flags' regional indicators, ...
-    "\u2600-\u27bf"  # misc symbols and dingbats
-    "\u2b00-\u2bff"  # arrows and stars used as emoji
-    "\u203c\u2049\u2122\u2139\u2194-\u21aa\u231a-\u23ff\u25aa-\u25fe\u2934\u2935\u3030\u303d\u3297\u3299"
-    "\ufe0e\ufe0f\u200d\u20e3"  # variation selectors, zero-width joiner, keycap
-    "\U000e0020-\U000e007f"  # tag characters (subdivision flags)
-)
-_EMOJI_RUN = re.compile(f"[{_EMOJI}]+")
-_URL = re.compile(r"(?:https?://|www\.)\S+|\b[\w-]+(?:\.[\w-]+)*\.(?:com|org|net|gov|edu|ly|co|io)/\S*", re.I)
-_RETWEET = re.compile(r"^\s*RT\s+@\w+\s*:?\s*", re.I)
-_HANDLE_RUN_START = re.compile(r"^\s*(?:[.]?@\w+[,:]?\s*)+")
-_HANDLE_RUN_END = re.compile(r"(?:\s+@\w+[.,]?){2,}\s*$")
-_HANDLE = re.compile(r"(?<![\w@])@(\w+)")
-_HASHTAG = re.compile(r"(?<![\w#&])#(\w)")
-_MARKERS = (
-    r"breaking(?:\s+news)?|just\s+in|urgent|alert|developing|update[d]?|news\s+flash|flash"
-    r"|watch|must\s+read|read\s+this|important|attention|warning|fyi|psa|new"
-)
-_LEADING_MARKER = re.compile(rf"^\s*[\W_]*\b(?:{_MARKERS})\b\s*[!]*\s*[:\-–—|!]+\s*", re.I)
-# "ALERT The virus ..." once the emoji after the marker are gone: an all-caps marker before a capital.
-_LEADING_CAPS_MARKER = re.compile(
-    r"^(?:BREAKING(?: NEWS)?|JUST IN|URGENT|ALERT|DEVELOPING|UPDATE|NEWS FLASH|WARNING|ATTENTION|FYI|PSA)"
-    r"\s+(?=[A-Z0-9\"'“‘])"
-)
-_LINE_BULLET = re.compile(r"(?m)^[ \t]*(?:[-*•·▪‣◦►▶✓✔➢–—]|\d{1,3}[.)])[ \t]+")
-_CALL_TO_SHARE = re.compile(
-    r"(?:"
-    r"\b(?:please\s+|pls\s+|plz\s+)(?:share|forward|repost|retweet|rt|pass\s+(?:it|this)\s+on|spread\s+the\s+word"
-    r"|copy\s+and\s+paste)\b[^.!?:\n]*"
-    r"|\b(?:share|forward|retweet|repost|rt|like)\s+(?:this\s+|it\s+)?if\s+you\s+(?:agree|care|believe)[^.!?\n]*"
-    r"|\b(?:share|forward|send|pass)\s+(?:this|it)\s+(?:on\s+|along\s+)?(?:to|with)\s+(?:everyone|all|every"
-    r"|your\s+(?:friends|family|contacts))[^.!?\n]*"
-    r"|\bpass\s+(?:it|this)\s+on\b"
-    r"|\bcopy\s+and\s+paste\b[^.!?\n]*"
-    r"|\bspread\s+the\s+word\b"
-    r")[.!?]*",
-    re.I,
-)
-# Every alternative of _CALL_TO_SHARE contains one of these (or the word "rt").
-_CALL_TO_SHARE_HINTS = ("share", "forward", "repost", "retweet", "pass ", "copy", "spread", "send", "if you")
-_RT_WORD = re.compile(r"\brt\b", re.I)
-_REPEATED_MARKS = re.compile(r"[!?]{2,}")
-_DOT_RUN = re.compile(r"\.{4,}|…{2,}")
-_COMMA_RUN = re.compile(r",{2,}")
-_SPACE_BEFORE_MARK = re.compile(r"\s+([,.!?;:])(?=\s|$)")
-_EDGE_CHARS = " \t\r\n\f\v\u00a0\u2028\u2029-–—|:;,~*>"
-
-
-def normalize_claim_text(text: str) -> str:
-    """The wording of a claim without the packaging it circulates in (see the module docstring).
-
-    Each pattern runs only when a cheap test says it can match: this runs on every sentence of every
-    document, and the URL and call-to-share patterns alone would otherwise halve the throughput.
-
-    >>> normalize_claim_text("BREAKING: 5G towers spread the virus!!! https://t.co/x Share if you agree")
-    '5G towers spread the virus!'
-    """
-    lowered = text.lower()
-    if "/" in text or "www." in lowered:
-        text = _URL.sub(" ", text)
-    text = _LINE_BULLET.sub(" ", text)
-    if not text.isascii():
-        text = _EMOJI_RUN.sub(" ", text)
-    if any(hint in lowered for hint in _CALL_TO_SHARE_HINTS) or _RT_WORD.search(text):
-        text = _CALL_TO_SHARE.sub(" ", text)
-    previous = None
-    while previous != text:
-        previous = text
-        if "@" in text:
-            text = _RETWEET.sub("", text)
-            text = _HANDLE_RUN_START.sub("", text)
-        text = _LEADING_MARKER.sub("", text)
-        text = _LEADING_CAPS_MARKER.sub("", text)
-        text = text.strip(_EDGE_CHARS)
-    if "@" in text:
-        text = _HANDLE_RUN_END.sub("", text)
-        text = _HANDLE.sub(r"\1", text)
-    if "#" in text:
-        text = _HASHTAG.sub(r"\1", text)
-    text = _REPEATED_MARKS.sub(lambda match: "?" if "?" in match.group(0) else "!", text)
-    if ".." in text or "……" in text:
-        text = _DOT_RUN.sub("...", text)
-    if ",," in text:
-        text = _COMMA_RUN.sub(",", text)
-    text = " ".join(text.split())
-    text = _SPACE_BEFORE_MARK.sub(r"\1", text)
-    return text.strip(_EDGE_CHARS)
-
-
 # --------------------------------------------------------------------------------------------- dropping
 
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
@@ -382,7 +343,7 @@ _VERBS = frozenset(_VERB_STEMS.split())
 
 
 def _looks_like_heading(text: str, words: Sequence[str]) -> bool:
-    if _SENTENCE_END.search(text) or _DIGIT.search(text):
+    if len(words) > MAX_HEADING_WORDS or _SENTENCE_END.search(text) or _DIGIT.search(text):
         return False
     for word in words:
         lowered = word.lower()
@@ -391,11 +352,12 @@ def _looks_like_heading(text: str, words: Sequence[str]) -> bool:
     return True
 
 
-def _is_claim_like(normalized: str) -> bool:
+def _is_claim_like(raw: str, normalized: str) -> bool:
     words = _WORD.findall(normalized)
     if len(words) < MIN_CLAIM_WORDS:
         return False
-    return not _looks_like_heading(normalized, words)
+    is_post = "#" in raw or "@" in raw
+    return is_post or not _looks_like_heading(normalized, words)
 
 
 # --------------------------------------------------------------------------------------------- extracting
@@ -412,9 +374,10 @@ class ClaimCandidate:
 def candidate_spans(text: str, *, nlp: Language | None = None) -> list[ClaimCandidate]:
     """Segment, join and filter: every stretch of `text` that could be a claim, unscored."""
     candidates = []
-    for span in _join_spans(text, sentence_spans(text, nlp=nlp)):
-        normalized = normalize_claim_text(text[span.start : span.end])
-        if _is_claim_like(normalized):
+    for span in _join_spans(text, _attach_tails(text, sentence_spans(text, nlp=nlp))):
+        raw = text[span.start : span.end]
+        normalized = normalize_claim_text(raw)
+        if _is_claim_like(raw, normalized):
             candidates.append(ClaimCandidate(span, normalized))
     return candidates
 
@@ -450,27 +413,87 @@ def extract_claims(
     >>> [claim.text for claim in extract_claims(doc, scorer=model, min_checkworthiness=model.threshold)]
     ['The unemployment rate fell to 3.5 percent in 2019.']
     """
-    text = document.text
-    candidates = candidate_spans(text, nlp=nlp)
-    if not candidates:
-        return []
-    scores = np.asarray(
-        scorer.score([candidate.normalized for candidate in candidates], normalized=True), dtype=np.float64
+    candidates = candidate_spans(document.text, nlp=nlp)
+    scores = _scores(scorer, [candidate.normalized for candidate in candidates])
+    return [
+        _claim(document.text, candidate.span, candidate.normalized, score)
+        for candidate, score in zip(candidates, scores, strict=True)
+        if min_checkworthiness is None or score >= min_checkworthiness
+    ]
+
+
+def _scores(scorer: CheckworthinessScorer, normalized: Sequence[str]) -> np.ndarray:
+    if not normalized:
+        return np.zeros(0, dtype=np.float64)
+    return np.asarray(scorer.score(normalized, normalized=True), dtype=np.float64)
+
+
+def _claim(text: str, span: SentenceSpan, normalized: str, score: float) -> Claim:
+    start, end = span.start, span.end
+    return Claim(
+        text=text[start:end],
+        normalized=normalized,
+        start=start,
+        end=end,
+        checkworthiness=float(score),
+        prefix=text[max(0, start - CONTEXT_CHARS) : start],
+        suffix=text[end : end + CONTEXT_CHARS],
     )
-    claims = []
-    for candidate, score in zip(candidates, scores, strict=True):
-        if min_checkworthiness is not None and score < min_checkworthiness:
+
+
+# --------------------------------------------------------------------------------------------- windows
+
+_PARAGRAPH_BREAK = re.compile(r"\n[^\S\n]*\n")
+
+
+@dataclass(frozen=True)
+class ClaimWindow:
+    """Consecutive claims of one short paragraph or post, to be matched as one text.
+
+    A hoax told in two or three sentences ("The CDC admits it. Vaccines cause autism.") can match its
+    debunk as a whole better than any of its sentences does. `claim` is the window as a Claim (its span
+    runs from the first member's start to the last one's end); `members` are the indices, in the list
+    the window was built from, of the claims it spans: a verdict for the window belongs to them.
+    """
+
+    claim: Claim
+    members: tuple[int, ...]
+
+
+def claim_windows(
+    document: Document,
+    claims: Sequence[Claim],
+    *,
+    scorer: CheckworthinessScorer,
+    sizes: Sequence[int] = WINDOW_SIZES,
+    max_paragraph_chars: int = MAX_WINDOW_PARAGRAPH_CHARS,
+) -> list[ClaimWindow]:
+    """Every run of `sizes` consecutive claims inside one paragraph of at most `max_paragraph_chars`.
+
+    `claims` are those of `document`, in document order (as extract_claims returns them). A paragraph
+    ends at a blank line; the lines of a post without blank lines between them are one paragraph.
+    """
+    text = document.text
+    paragraphs: list[list[int]] = []
+    for index, claim in enumerate(claims):
+        if paragraphs and not _PARAGRAPH_BREAK.search(text, claims[index - 1].end, claim.start):
+            paragraphs[-1].append(index)
+        else:
+            paragraphs.append([index])
+    spans: list[tuple[int, ...]] = []
+    for paragraph in paragraphs:
+        if len(paragraph) < 2 or claims[paragraph[-1]].end - claims[paragraph[0]].start > max_paragraph_chars:
             continue
-        start, end = candidate.span.start, candidate.span.end
-        claims.append(
-            Claim(
-                text=text[start:end],
-                normalized=candidate.normalized,
-                start=start,
-                end=end,
-                checkworthiness=float(score),
-                prefix=text[max(0, start - CONTEXT_CHARS) : start],
-                suffix=text[end : end + CONTEXT_CHARS],
-            )
+        for size in sizes:
+            spans.extend(tuple(paragraph[i : i + size]) for i in range(len(paragraph) - size + 1))
+    normalized = [" ".join(claims[i].normalized for i in members) for members in spans]
+    scores = _scores(scorer, normalized)
+    return [
+        ClaimWindow(
+            claim=_claim(
+                text, SentenceSpan(claims[members[0]].start, claims[members[-1]].end), joined, score
+            ),
+            members=members,
         )
-    return claims
+        for members, joined, score in zip(spans, normalized, scores, strict=True)
+    ]

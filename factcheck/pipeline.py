@@ -21,7 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from factcheck._text import canonical_key
 from factcheck.checkworthiness import CheckworthinessModel
-from factcheck.claims import candidate_spans, extract_claims
+from factcheck.claims import ClaimWindow, candidate_spans, claim_windows, extract_claims
 from factcheck.corpus import ensure_initialised
 from factcheck.cpu import limit_cpu_threads
 from factcheck.errors import InputError
@@ -42,6 +42,10 @@ RejectionCheck = Callable[[str, int], bool]
 
 CANDIDATES_PER_CLAIM = 5
 EXACT_MATCH_PROBABILITY = 1.0
+# A window is matched only when one of its sentences already has a candidate this likely: a post is a
+# hoax told in pieces, each near its debunk, while most sentences of a clean page are near none, and
+# matching all their windows would add a fifth to a check's matching work.
+WINDOW_MIN_SENTENCE_PROBABILITY = 0.05
 # Each sync looks this far back again: a change committed late (a long import) with an earlier
 # timestamp, or written by a machine whose clock is a little behind, is still seen.
 INDEX_SYNC_OVERLAP = timedelta(minutes=1)
@@ -73,6 +77,7 @@ class Checker:
         is_rejected: RejectionCheck | None = None,
         index_sync_seconds: float | None = None,
         evidence: EvidenceModel | None = None,
+        match_windows: bool = True,
     ) -> None:
         self.store = store
         self.matcher = matcher
@@ -82,6 +87,8 @@ class Checker:
         self.fetcher = fetcher or SafeFetcher()
         self.is_rejected = is_rejected
         self.evidence = evidence  # message-level evidence (factcheck.evidence); None: sentences alone
+        # Also match runs of 2-3 sentences of a short paragraph or post as one text (claims.claim_windows).
+        self.match_windows = match_windows
         self._known = _Known()
         # One lock, and checks never take it. A check reads the matcher, which guards its own arrays
         # (it must, for every other user of a Matcher), and `self._known`, which is swapped whole by one
@@ -247,14 +254,31 @@ class Checker:
         self._sync_index_when_due()
         with _timed(timings, "claims"):
             claims = extract_claims(document, scorer=self.checkworthiness)
-        if max_sentences is not None and len(claims) > max_sentences:
-            raise InputError(f"the document has {len(claims):,} sentences; the limit is {max_sentences:,}")
+            if max_sentences is not None and len(claims) > max_sentences:
+                raise InputError(
+                    f"the document has {len(claims):,} sentences; the limit is {max_sentences:,}"
+                )
+            windows = (
+                claim_windows(document, claims, scorer=self.checkworthiness) if self.match_windows else []
+            )
         with _timed(timings, "match"):
             matches = self.match_claims(claims, suggest=thresholds.suggest)
+            windows = [
+                window
+                for window in windows
+                if any(
+                    matches[i] and matches[i][0].probability >= WINDOW_MIN_SENTENCE_PROBABILITY
+                    for i in window.members
+                )
+            ]
+            window_matches = self.match_claims(
+                [window.claim for window in windows], suggest=thresholds.suggest
+            )
         verdicts = [
             ClaimVerdict(claim=claim, status=claim_status(claim, found, thresholds), matches=tuple(found))
             for claim, found in zip(claims, matches, strict=True)
         ]
+        verdicts = _prefer_windows(verdicts, windows, window_matches, thresholds)
         with _timed(timings, "evidence"):
             evidence = weigh_units(
                 document,
@@ -376,6 +400,40 @@ def _sentences_of_a_phrasing(text: str, min_words: int) -> list[str]:
     if len(candidates) < 2:
         return []
     return [c.normalized for c in candidates if len(c.normalized.split()) >= min_words]
+
+
+def _prefer_windows(
+    verdicts: list[ClaimVerdict],
+    windows: list[ClaimWindow],
+    window_matches: list[list[Match]],
+    thresholds: Thresholds,
+) -> list[ClaimVerdict]:
+    """Give a window's verdict to the sentences it spans when it matches better than any of them.
+
+    A window counts when its best debunk reaches the suggest threshold with at least the confidence of
+    each of its sentences' best (a tie goes to the window: the post was matched as one); a sentence
+    covered by several such windows takes the most confident one.
+    The report keeps one verdict per sentence: the window itself is never reported.
+    """
+    chosen: dict[int, ClaimVerdict] = {}
+    for window, found in zip(windows, window_matches, strict=True):
+        status = claim_status(window.claim, found, thresholds)
+        if status not in ("debunked", "needs_review"):
+            continue
+        confidence = found[0].probability
+        if confidence < max(_confidence(verdicts[i]) for i in window.members):
+            continue
+        for member in window.members:
+            held = chosen.get(member)
+            if held is None or confidence > _confidence(held):
+                chosen[member] = ClaimVerdict(
+                    claim=verdicts[member].claim, status=status, matches=tuple(found)
+                )
+    return [chosen.get(position, verdict) for position, verdict in enumerate(verdicts)]
+
+
+def _confidence(verdict: ClaimVerdict) -> float:
+    return verdict.matches[0].probability if verdict.matches else 0.0
 
 
 @contextmanager

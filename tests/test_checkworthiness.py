@@ -210,6 +210,21 @@ def test_classifier_state_rebuilds_the_same_model() -> None:
     np.testing.assert_allclose(rebuilt.predict_proba(_TEXTS), classifier.predict_proba(_TEXTS))
 
 
+def test_classifier_with_domain_specific_weights_scores_as_its_augmented_regression() -> None:
+    domains = ["general", "social"] * 6
+    classifier = CheckworthinessClassifier(word_min_df=1, char_min_df=1, domain_specific=("general",))
+    classifier.fit(_TEXTS, _LABELS, domains=domains)
+    ngrams = classifier._ngram_features(_TEXTS, normalized=False)
+    general = np.asarray([[d == "general"] for d in domains], dtype=np.float32)
+    one_hot = np.asarray([[d == name for name in DOMAINS] for d in domains], dtype=np.float32)
+    augmented = np.hstack([ngrams.toarray(), ngrams.toarray() * general, one_hot])
+    expected = classifier.classifier_.decision_function(augmented)
+    np.testing.assert_allclose(classifier.decision_function(_TEXTS, domains=domains), expected, rtol=1e-5)
+    vocabularies, arrays = classifier.to_state()
+    rebuilt = CheckworthinessClassifier.from_state(classifier.get_params(), vocabularies, arrays)
+    np.testing.assert_allclose(rebuilt.decision_function(_TEXTS, domains=domains), expected, rtol=1e-5)
+
+
 # --- metrics ---------------------------------------------------------------------------------------
 
 

@@ -15,6 +15,7 @@ from factcheck.checkworthiness import CheckworthinessModel
 from factcheck.claims import (
     CONTEXT_CHARS,
     candidate_spans,
+    claim_windows,
     extract_claims,
     normalize_claim_text,
     sentence_pipeline,
@@ -200,7 +201,7 @@ def test_extract_claims_passes_normalized_text_to_the_scorer() -> None:
     text = "JUST IN: The mayor stole $5 million!!! https://t.co/x"
     [claim] = extract_claims(Document(text=text), scorer=RecordingScorer())
     assert seen == ["The mayor stole $5 million!"] == [claim.normalized]
-    assert claim.text == "JUST IN: The mayor stole $5 million!!!"  # the URL after it is a sentence of its own
+    assert claim.text == text  # the link on the same line ends the post, so it is part of the claim
 
 
 def test_sentence_pipeline_is_built_once_and_needs_no_download() -> None:
@@ -256,3 +257,127 @@ def test_claims_command_prints_a_table_and_only_checkworthy_on_request(tmp_path:
     assert result.exit_code == 0, result.output
     assert "unemployment" in result.output
     assert "Thank you" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("raw", "normalized"),
+    [
+        (
+            "@realDonaldTrump wins Indiana primary in a landslide",
+            "real Donald Trump wins Indiana primary in a landslide",
+        ),
+        ("#BREAKING Pope Francis endorses Donald Trump", "Pope Francis endorses Donald Trump"),
+        ("Hillary Clinton sold weapons to ISIS via @WorldNewsDaily", "Hillary Clinton sold weapons to ISIS"),
+        ("Masks do not work (h/t @ann)", "Masks do not work"),
+        (
+            "THE CDC ADMITS VACCINES CAUSE AUTISM!!! #VaccinesKill",
+            "THE CDC admits vaccines cause autism! Vaccines Kill",
+        ),
+        (
+            "Coronavirus was made in a lab 😱😱 — John Smith (@jsmith) March 3, 2020",
+            "Coronavirus was made in a lab",
+        ),
+        ("Wombats are heroes #AustralianFires pic.twitter.com/x", "Wombats are heroes Australian Fires"),
+        ("Update the software now, it blocks 5G", "Update the software now, it blocks 5G"),
+        ("NASA says the WHO and CDC lied", "NASA says the WHO and CDC lied"),
+        ("Trump &amp; Putin met in secret", "Trump & Putin met in secret"),
+    ],
+)
+def test_normalize_claim_text_rewrites_the_social_media_register(raw: str, normalized: str) -> None:
+    assert normalize_claim_text(raw) == normalized
+    assert normalize_claim_text(normalized) == normalized
+
+
+def test_matcher_query_cleaning_is_the_claim_normaliser() -> None:
+    from factcheck.matching import clean_query
+
+    tweet = "Coronavirus was made in a lab #COVID19 — John Smith (@jsmith) March 3, 2020"
+    assert clean_query(tweet) == normalize_claim_text(tweet) == "Coronavirus was made in a lab COVID19"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # one-line paragraphs of tweet-like text between article paragraphs
+        (
+            "The council met on Tuesday to discuss the budget.\n\n"
+            "#Obamagate Obama Administration Spied On Trump Campaign\n\n"
+            "The meeting ended at noon.",
+            [
+                "The council met on Tuesday to discuss the budget.",
+                "#Obamagate Obama Administration Spied On Trump Campaign",
+                "The meeting ended at noon.",
+            ],
+        ),
+        # a satire site's title-case headline
+        (
+            "Pope Francis Shocks World, Endorses Donald Trump For President\nBy Staff Writer",
+            ["Pope Francis Shocks World, Endorses Donald Trump For President"],
+        ),
+        # a post ending in its source, its tags and its link
+        (
+            "Hillary Clinton Sold Weapons To ISIS. via @WorldNewsDaily",
+            ["Hillary Clinton Sold Weapons To ISIS. via @WorldNewsDaily"],
+        ),
+        (
+            "THE CDC ADMITS VACCINES CAUSE AUTISM!!! #VaccinesKill #Truth https://t.co/x",
+            ["THE CDC ADMITS VACCINES CAUSE AUTISM!!! #VaccinesKill #Truth https://t.co/x"],
+        ),
+        # an embedded tweet: the signature belongs to the tweet
+        (
+            "Wombats are heroes. — Bio Div (@BioDiv) January 14, 2020",
+            ["Wombats are heroes. — Bio Div (@BioDiv) January 14, 2020"],
+        ),
+        # list items and a hashtag-led next sentence on the same line
+        (
+            "- Masks reduce transmission by 50%\n- Schools closed for 3 months\nMasks work well. #Masks4All save lives.",
+            [
+                "Masks reduce transmission by 50%",
+                "Schools closed for 3 months",
+                "Masks work well.",
+                "#Masks4All save lives.",
+            ],
+        ),
+        # a handle-led headline about a primary win
+        ("@realDonaldTrump wins Indiana primary", ["@realDonaldTrump wins Indiana primary"]),
+    ],
+)
+def test_candidate_spans_make_every_sentence_like_unit_a_claim(text: str, expected: list[str]) -> None:
+    assert _texts(text) == expected
+
+
+def test_extract_claims_keep_exact_spans_of_posts_and_headlines(model: CheckworthinessModel) -> None:
+    text = (
+        "Officials said nothing.\n\n#BREAKING Pope Francis endorses Donald Trump 😱 via @wtoe5news\n\n"
+        "Pope Francis Shocks World, Endorses Donald Trump For President"
+    )
+    claims = extract_claims(Document(text=text), scorer=model)
+    assert [c.normalized for c in claims] == [
+        "Officials said nothing.",
+        "Pope Francis endorses Donald Trump",
+        "Pope Francis Shocks World, Endorses Donald Trump For President",
+    ]
+    for claim in claims:
+        assert text[claim.start : claim.end] == claim.text
+
+
+def test_claim_windows_cover_consecutive_claims_of_a_short_post_only(model: CheckworthinessModel) -> None:
+    post = "The CDC admits it now. Vaccines cause autism in boys.\nThey hid the study for years."
+    article = "Officials met on Tuesday to talk. " * 15
+    text = f"{post}\n\nA lone one-line paragraph of news here.\n\n{article.strip()}"
+    document = Document(text=text)
+    claims = extract_claims(document, scorer=model)
+    windows = claim_windows(document, claims, scorer=model)
+    assert [window.members for window in windows] == [(0, 1), (1, 2), (0, 1, 2)]
+    for window in windows:
+        first, last = claims[window.members[0]], claims[window.members[-1]]
+        assert (window.claim.start, window.claim.end) == (first.start, last.end)
+        assert text[window.claim.start : window.claim.end] == window.claim.text
+        assert window.claim.normalized == " ".join(claims[i].normalized for i in window.members)
+        assert 0.0 <= window.claim.checkworthiness <= 1.0
+    assert windows[-1].claim.text == post
+
+
+def test_claim_windows_are_empty_for_single_sentence_paragraphs(model: CheckworthinessModel) -> None:
+    document = Document(text="Masks reduce transmission by half.\n\nSchools closed for three months.")
+    assert claim_windows(document, extract_claims(document, scorer=model), scorer=model) == []

@@ -240,12 +240,12 @@ def test_load_raises_model_artifact_error_when_the_static_model_is_missing(tmp_p
         Matcher.load(tmp_path, profile="fast")
 
 
-def test_clean_query_drops_links_mentions_and_the_tweet_signature() -> None:
+def test_clean_query_drops_links_and_the_tweet_signature_and_keeps_names() -> None:
     tweet = (
         "Wow @someone look #AustralianFires https://t.co/abc pic.twitter.com/xyz "
         "— Center for Bio Div (@CenterForBioDiv) January 14, 2020"
     )
-    assert clean_query(tweet) == "Wow look Australian Fires"
+    assert clean_query(tweet) == "Wow someone look Australian Fires"
 
 
 def test_profile_reads_numbers_dates_and_capitalised_runs() -> None:

@@ -8,7 +8,6 @@ token carry the signal.
 
 from __future__ import annotations
 
-import html
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -17,42 +16,27 @@ from typing import TYPE_CHECKING
 import Stemmer
 from bm25s.stopwords import STOPWORDS_EN
 
+from factcheck._normalize import normalize_claim_text
+
 if TYPE_CHECKING:
     from spacy.language import Language
 
 __all__ = ["TextProfile", "bm25_tokens", "clean_query", "profile"]
 
-# --- query cleaning (the same rules as the baselines in shared/BASELINES.md) ------------------------
-
-_SIGNATURE = re.compile(
-    r"\s*[—–-]{1,2}\s*[^—–\n]{0,80}?\(@\w{1,30}\)\s*"
-    r"(?:(?:January|February|March|April|May|June|July|August|September|October|November|December)"
-    r"\s+\d{1,2},\s+\d{4})?\s*$"
-)
-_URL = re.compile(r"(?:https?://|www\.)\S+|pic\.twitter\.com/\S+|\bt\.co/\S+", re.IGNORECASE)
-_MENTION = re.compile(r"(?<!\w)@\w+")
-_HASHTAG = re.compile(r"#(\w+)")
-_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
-_SPACES = re.compile(r"\s+")
-
-
-def _split_hashtag(match: re.Match[str]) -> str:
-    return _CAMEL.sub(" ", match.group(1))
+# --- query cleaning ------------------------------------------------------------------------------
 
 
 def clean_query(text: str) -> str:
-    """Drop what a tweet carries besides its claim: signature, links, @mentions; split #CamelCase tags.
+    """What a query says once its social-media packaging is gone (`normalize_claim_text`), unquoted.
+
+    Claims arrive already normalised (`Claim.normalized`); the same function, applied again, changes
+    nothing, and raw tweets in training and evaluation data get the same treatment.
 
     >>> clean_query("Wombats are heroes #AustralianFires pic.twitter.com/x — Bio Div (@BioDiv) January 14, 2020")
     'Wombats are heroes Australian Fires'
     """
-    text = html.unescape(text).strip().strip('"')
-    text = _SIGNATURE.sub("", text)
-    text = _URL.sub(" ", text)
-    text = _MENTION.sub(" ", text)
-    text = _HASHTAG.sub(_split_hashtag, text)
-    text = text.replace('""', '"')
-    return _SPACES.sub(" ", text).strip(" \"'")
+    text = normalize_claim_text(text.strip().strip('"')).replace('""', '"')
+    return text.strip(" \"'")
 
 
 # --- BM25 tokens ---------------------------------------------------------------------------------

@@ -14,8 +14,9 @@ any dataset is dropped from training, so dev figures are not inflated by duplica
 (ClaimBuster and task 5 share the 2016 debates); shorter formulas ("Thank you very much.") stay.
 
 Each dataset gets the same total sample weight, so 39k debate sentences do not drown 700 tweets. The
-regularisation C is chosen on dev by the mean of each dataset's official measure (task 1 MAP, task 5 MAP
-over transcripts, ClaimBuster F1). The chosen model's log-odds are then calibrated per domain (Platt
+regularisation C, and whether ClaimBuster gets n-gram weights of its own on top of the shared ones, are
+chosen on dev by the mean of each dataset's official measure (task 1 MAP, task 5 MAP over transcripts,
+ClaimBuster F1), so no one dev split decides. The chosen model's log-odds are then calibrated per domain (Platt
 scaling on 3-fold out-of-fold predictions over the training set, so dev stays unseen), and the check-worthy
 threshold of each domain is the F1-best one on its dev.
 The shipped model is the one trained on train only, so `factcheck eval checkworthiness --split dev`
@@ -58,7 +59,14 @@ __all__ = [
     "train_checkworthiness",
 ]
 
-DEFAULT_C_GRID = (0.1, 0.25, 0.5, 1.0)
+# (C, domains with their own n-gram weights): the shared model, and one where ClaimBuster's labels get
+# their own weights on top of the shared ones.
+DEFAULT_GRID: tuple[tuple[float, tuple[str, ...]], ...] = (
+    (0.1, ()),
+    (0.25, ()),
+    (0.1, ("general",)),
+    (0.2, ("general",)),
+)
 DEFAULT_SEED = 2026
 CALIBRATION_FOLDS = 3
 TASK5_DEV_TRANSCRIPTS = 10
@@ -155,7 +163,7 @@ def load_splits(data_dir: str | Path, *, seed: int = DEFAULT_SEED) -> Splits:
 class TrainingResult:
     model: CheckworthinessModel
     dev_reports: dict[str, EvaluationReport]
-    search: list[dict[str, float]]
+    search: list[dict[str, object]]
     splits: Splits
     seconds: float = 0.0
 
@@ -197,9 +205,17 @@ class _TrainingSet:
             weights.append(np.full(len(data.items), total / (len(splits.train) * len(data.items))))
         return cls(texts, np.concatenate(labels), domains, np.concatenate(weights))
 
-    def fit(self, c: float, random_state: int, rows: np.ndarray | None = None) -> CheckworthinessClassifier:
+    def fit(
+        self,
+        c: float,
+        domain_specific: tuple[str, ...],
+        random_state: int,
+        rows: np.ndarray | None = None,
+    ) -> CheckworthinessClassifier:
         rows = np.arange(len(self.texts)) if rows is None else rows
-        classifier = CheckworthinessClassifier(C=c, random_state=random_state)
+        classifier = CheckworthinessClassifier(
+            C=c, domain_specific=domain_specific, random_state=random_state
+        )
         return classifier.fit(
             [self.texts[i] for i in rows],
             self.labels[rows],
@@ -208,12 +224,14 @@ class _TrainingSet:
         )
 
 
-def _calibrate(training: _TrainingSet, c: float, random_state: int) -> dict[str, tuple[float, float]]:
+def _calibrate(
+    training: _TrainingSet, c: float, domain_specific: tuple[str, ...], random_state: int
+) -> dict[str, tuple[float, float]]:
     """Platt scaling per domain, fitted on out-of-fold log-odds of the training set."""
     log_odds = np.zeros(len(training.texts))
     splitter = StratifiedKFold(n_splits=CALIBRATION_FOLDS, shuffle=True, random_state=random_state)
     for fit_rows, held_out in splitter.split(np.zeros(len(training.labels)), training.labels):
-        classifier = training.fit(c, random_state, fit_rows)
+        classifier = training.fit(c, domain_specific, random_state, fit_rows)
         log_odds[held_out] = classifier.decision_function(
             [training.texts[i] for i in held_out], domains=[training.domains[i] for i in held_out]
         )
@@ -245,14 +263,14 @@ def _reports(
 def train_checkworthiness(
     data_dir: str | Path,
     *,
-    c_grid: Sequence[float] = DEFAULT_C_GRID,
+    grid: Sequence[tuple[float, tuple[str, ...]]] = DEFAULT_GRID,
     random_state: int = DEFAULT_SEED,
     log: Callable[[str], None] | None = None,
 ) -> TrainingResult:
-    """Fit one classifier per C on the train splits, keep the best on dev, calibrate, pick thresholds.
+    """Fit one classifier per grid point on the train splits, keep the best on dev, calibrate, pick thresholds.
 
-    Calibration is monotone within a domain, so it changes no ranking and no best-threshold F1: C is
-    chosen on the raw model, then the chosen one is calibrated and its per-domain thresholds picked.
+    Calibration is monotone within a domain, so it changes no ranking and no best-threshold F1: the grid
+    point is chosen on the raw model, then the chosen one is calibrated and its per-domain thresholds picked.
     Deterministic for a given `random_state` (which also seeds the ClaimBuster dev split).
     """
     say = log or (lambda message: None)
@@ -262,34 +280,35 @@ def train_checkworthiness(
         say(f"train {name}: {len(data.items):,} texts, {int(data.labels.sum()):,} check-worthy")
     say(f"dropped {splits.dropped_duplicates} training texts that duplicate a dev text")
     training = _TrainingSet.from_splits(splits)
-    best: tuple[float, float, CheckworthinessClassifier] | None = None
-    search = []
-    for c in c_grid:
+    best: tuple[float, float, tuple[str, ...], CheckworthinessClassifier] | None = None
+    search: list[dict[str, object]] = []
+    for c, domain_specific in grid:
         fit_started = time.perf_counter()
-        classifier = training.fit(c, random_state)
+        classifier = training.fit(c, domain_specific, random_state)
         uncalibrated = CheckworthinessModel(classifier, thresholds={"general": 0.5})
         reports, _ = _reports(splits, _dev_scores(uncalibrated, splits))
         score = _selection_score(reports)
         search.append(
             {
                 "C": c,
+                "domain_specific": list(domain_specific),
                 "selection_score": score,
                 **{f"{name} map": report.map for name, report in reports.items()},
                 **{f"{name} f1": report.f1_positive for name, report in reports.items()},
             }
         )
         say(
-            f"C={c}: selection {score:.4f} ("
+            f"C={c} domain-specific {domain_specific}: selection {score:.4f} ("
             + ", ".join(f"{n} MAP {r.map:.3f} F1 {r.f1_positive:.3f}" for n, r in reports.items())
             + f") in {time.perf_counter() - fit_started:.0f} s"
         )
         if best is None or score > best[0]:
-            best = (score, c, classifier)
+            best = (score, c, domain_specific, classifier)
     if best is None:
-        raise ValueError("c_grid is empty")
-    _, best_c, classifier = best
+        raise ValueError("grid is empty")
+    _, best_c, best_domain_specific, classifier = best
     say(f"calibrating C={best_c} on {CALIBRATION_FOLDS}-fold out-of-fold predictions")
-    calibration = _calibrate(training, best_c, random_state)
+    calibration = _calibrate(training, best_c, best_domain_specific, random_state)
     reports, thresholds = _reports(
         splits,
         _dev_scores(

@@ -1,0 +1,58 @@
+"""A post of two or three sentences is also matched as one window; its verdict goes to its sentences."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from factcheck.pipeline import Checker
+from factcheck.types import Document
+
+# The corpus debunk: "Bill Gates and Microsoft will pay people thousands of dollars for forwarding or
+# sharing a message." Neither sentence alone says the whole hoax; the post does.
+POST = (
+    "Microsoft is beta-testing an email tracking program. "
+    "Bill Gates will pay $245 to every person who forwards this message."
+)
+
+
+@pytest.fixture
+def without_windows(checker: Checker) -> Iterator[Checker]:
+    checker.match_windows = False
+    try:
+        yield checker
+    finally:
+        checker.match_windows = True
+
+
+def _gates_debunk(verdict) -> bool:  # type: ignore[no-untyped-def]
+    return bool(verdict.matches) and "Bill Gates and Microsoft" in verdict.matches[0].debunk.claim_reviewed
+
+
+def test_check_gives_a_windows_debunk_to_every_sentence_of_a_short_post(checker: Checker) -> None:
+    report = checker.check_document(Document(text=POST), include_all=True)
+    assert [POST[v.claim.start : v.claim.end] for v in report.claims] == [
+        "Microsoft is beta-testing an email tracking program.",
+        "Bill Gates will pay $245 to every person who forwards this message.",
+    ]
+    assert all(_gates_debunk(v) for v in report.claims)
+    assert [v.status for v in report.claims] == ["debunked", "debunked"]
+    assert report.claims[0].matches == report.claims[1].matches
+
+
+def test_check_without_windows_leaves_each_sentence_its_own_weaker_verdict(without_windows: Checker) -> None:
+    report = without_windows.check_document(Document(text=POST), include_all=True)
+    assert report.claims[0].status != "debunked"
+    assert report.claims[1].status != "debunked"
+
+
+def test_check_keeps_each_sentences_own_verdict_when_no_window_does_better(checker: Checker) -> None:
+    # The first sentence is a known phrasing (certainty); the window holding it and a news sentence is not.
+    text = "Scientists say we only use 10% of our brain. The council met on Tuesday to discuss the budget."
+    report = checker.check_document(Document(text=text), include_all=True)
+    first, second = report.claims
+    assert first.status == "debunked"
+    assert first.matches[0].probability == 1.0
+    assert second.claim.text == "The council met on Tuesday to discuss the budget."
+    assert second.status in ("no_match", "not_checkworthy")

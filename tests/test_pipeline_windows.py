@@ -18,12 +18,13 @@ POST = (
 
 
 @pytest.fixture
-def without_windows(checker: Checker) -> Iterator[Checker]:
-    checker.match_windows = False
+def sentences_alone(checker: Checker) -> Iterator[Checker]:
+    """Neither windows nor message evidence (which also joins a post's sentences: factcheck.evidence)."""
+    evidence, checker.evidence, checker.match_windows = checker.evidence, None, False
     try:
         yield checker
     finally:
-        checker.match_windows = True
+        checker.evidence, checker.match_windows = evidence, True
 
 
 def _gates_debunk(verdict) -> bool:  # type: ignore[no-untyped-def]
@@ -41,8 +42,10 @@ def test_check_gives_a_windows_debunk_to_every_sentence_of_a_short_post(checker:
     assert report.claims[0].matches == report.claims[1].matches
 
 
-def test_check_without_windows_leaves_each_sentence_its_own_weaker_verdict(without_windows: Checker) -> None:
-    report = without_windows.check_document(Document(text=POST), include_all=True)
+def test_check_of_sentences_alone_leaves_each_sentence_its_own_weaker_verdict(
+    sentences_alone: Checker,
+) -> None:
+    report = sentences_alone.check_document(Document(text=POST), include_all=True)
     assert report.claims[0].status != "debunked"
     assert report.claims[1].status != "debunked"
 

@@ -17,9 +17,9 @@ The `test` half gives the figures; the `train` half is what `factcheck train evi
 `news` counts the claims at match (and possibly related) on the clean news pages of the matcher's dev
 part of ../shared/data/article_extraction, with and without message-level evidence: none repeats a hoax.
 
-    .venv/bin/python bench/email.py                 # test half
-    .venv/bin/python bench/email.py --split all --json
-    .venv/bin/python bench/email.py --write-eml /tmp/eml   # the rendered .eml files, to look at
+    .venv/bin/python bench/email_chains.py                 # test half
+    .venv/bin/python bench/email_chains.py --split all --json
+    .venv/bin/python bench/email_chains.py --write-eml /tmp/eml   # the rendered .eml files, to look at
 """
 
 from __future__ import annotations

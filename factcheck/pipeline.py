@@ -28,6 +28,7 @@ from factcheck.cpu import limit_cpu_threads
 from factcheck.errors import InputError
 from factcheck.ingest import Fetcher, SafeFetcher, Source, SourceKind, ingest
 from factcheck.matching import Candidate, Matcher, entries_from_debunks
+from factcheck.reported import reported_clause
 from factcheck.settings import Settings
 from factcheck.store import Store, open_store
 from factcheck.store.models import utcnow
@@ -148,8 +149,8 @@ class Checker:
         fresh = self.store.get_many(debunk_ids)
         with self._write_lock:
             old = self._known
-            retired = [i for i, d in fresh.items() if d.retired]
-            changed = [d for d in fresh.values() if not d.retired]
+            retired = [i for i, d in fresh.items() if d.retired or d.draft]  # neither is matched
+            changed = [d for d in fresh.values() if not (d.retired or d.draft)]
             known = [d.id for d in changed if d.id in old.debunks]
             self.matcher.remove([*retired, *known])
             self.matcher.add(entries_from_debunks(changed))
@@ -246,7 +247,12 @@ class Checker:
         with _timed(timings, "match"):
             matches = self.match_claims(claims, suggest=thresholds.suggest)
         verdicts = [
-            ClaimVerdict(claim=claim, status=claim_status(claim, found, thresholds), matches=tuple(found))
+            ClaimVerdict(
+                claim=claim,
+                status=claim_status(claim, found, thresholds),
+                matches=tuple(found),
+                reported=reported_clause(claim.text) if found else None,
+            )
             for claim, found in zip(claims, matches, strict=True)
         ]
         with _timed(timings, "classify"):
@@ -268,7 +274,8 @@ class Checker:
 
         So does one sentence of a known phrasing of several (a chain letter cut into sentences, as every
         page is) when the matcher agrees: its debunk comes first, at the `suggest` threshold (the
-        check's, else the Checker's) or above.
+        check's, else the Checker's) or above. A sentence reporting a known phrasing ("someone told me
+        that …", factcheck.reported) matches it with certainty too.
         """
         if not claims:
             return []
@@ -276,7 +283,10 @@ class Checker:
         known = self._known
         found = self.matcher.search([claim.normalized or claim.text for claim in claims], k=k, gated=gated)
         keys = [canonical_key(claim.normalized or claim.text) for claim in claims]
-        exact = [known.exact.get(key) for key in keys]
+        exact = [
+            known.exact.get(key) or _reported_known(known, claim.normalized or claim.text)
+            for key, claim in zip(keys, claims, strict=True)
+        ]
         sentence_of = [known.sentences.get(key) for key in keys]
         debunks = known.debunks
         results = []
@@ -327,6 +337,12 @@ class Checker:
         for position, signal in zip(unmatched, signals, strict=True):
             verdicts[position] = replace(verdicts[position], signal=signal)
         return verdicts
+
+
+def _reported_known(known: _Known, text: str) -> int | None:
+    """The debunk whose known phrasing this sentence reports, if it reports one."""
+    clause = reported_clause(text)
+    return known.exact.get(canonical_key(clause.text)) if clause else None
 
 
 # a sentence end followed by more text: the phrasing may hold several sentences

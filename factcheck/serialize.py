@@ -110,12 +110,31 @@ def _span_fields(claim: Claim) -> dict[str, object]:
     }
 
 
+class ReportedOut(BaseModel):
+    """The claim a sentence reports ("X said that …"): the sentence mentions it rather than makes it."""
+
+    text: str
+    start: int = Field(description="Character offset in the extracted document text.")
+    end: int
+
+    @classmethod
+    def of_verdict(cls, verdict: ClaimVerdict) -> ReportedOut | None:
+        clause = verdict.reported
+        if clause is None:
+            return None
+        start = verdict.claim.start + clause.start
+        return cls(text=clause.text, start=start, end=start + len(clause.text))
+
+
 class ClaimOut(ClaimSpan):
     """A claim with its status, the debunks beside it and (when none addresses it) the weak signal."""
 
     status: ClaimStatus
     matches: list[MatchOut]
     signal: SignalOut | None = None
+    reported: ReportedOut | None = Field(
+        default=None, description="Set when the sentence reports the claim rather than making it."
+    )
 
     @classmethod
     def of_verdict(cls, verdict: ClaimVerdict) -> ClaimOut:
@@ -124,6 +143,7 @@ class ClaimOut(ClaimSpan):
             status=verdict.status,
             matches=[MatchOut.of(match) for match in verdict.matches],
             signal=None if verdict.signal is None else SignalOut.of(verdict.signal),
+            reported=ReportedOut.of_verdict(verdict),
         )
 
 

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Literal, get_args
 
+from factcheck.reported import ReportedClause
+
 RatingLabel = Literal[
     "false", "mostly_false", "mixed", "misleading", "unproven", "mostly_true", "true", "satire", "other"
 ]
@@ -48,6 +50,12 @@ class Debunk:
     updated_at: datetime | None = None
     version: int = 1
     retired: bool = False
+    draft: bool = False  # not published: see `has_source`; drafts are never matched
+
+    @property
+    def has_source(self) -> bool:
+        """Who says so: a reviewer or a fact-check URL. A debunk without one is kept as a draft."""
+        return bool(self.reviewer_name.strip() or self.review_url.strip())
 
 
 @dataclass(frozen=True)
@@ -109,6 +117,9 @@ class ClaimVerdict:
     status: ClaimStatus
     matches: tuple[Match, ...] = ()
     signal: ClassifierSignal | None = None
+    # Set when the sentence reports the claim ("X said that …"): where, inside `claim.text`, the
+    # reported clause is, so a reader is told the sentence mentions the claim rather than makes it.
+    reported: ReportedClause | None = None
 
 
 @dataclass(frozen=True)

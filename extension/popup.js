@@ -78,10 +78,24 @@ function showError(error) {
   $("error-detail").hidden = detail.length === 0;
 }
 
+/** A claim in curly quotes, without doubling the quotation marks it already has. */
+function quoted(text) {
+  const bare = String(text).trim().replace(/^["'\u201c\u201d\u2018\u2019\u00ab\u00bb]+|["'\u201c\u201d\u2018\u2019\u00ab\u00bb]+$/g, "");
+  return `\u201c${truncate(bare)}\u201d`;
+}
+
 function debunkedItem(claim, missing) {
   const { debunk } = claim.matches[0];
   const item = element("li");
-  item.append(element("span", { className: "claim-text", text: `\u201c${truncate(claim.text)}\u201d` }));
+  item.append(element("span", { className: "claim-text", text: quoted(claim.reported?.text ?? claim.text) }));
+  if (claim.reported) {
+    item.append(element("span", { className: "detail", text: "Mentioned on the page, not necessarily endorsed." }));
+  }
+  if (!debunk.reviewer_name && !safeUrl(debunk.review_url)) {
+    // Never a bare verdict: without a source the popup says so instead of a rating.
+    item.append(element("span", { className: "detail", text: "Matches a claim in the database, but no source is given." }));
+    return item;
+  }
   const soft = !["false", "mostly_false"].includes(debunk.label);
   item.append(element("span", { className: `rating${soft ? " soft" : ""}`, text: debunk.rating_text || debunk.label }));
   item.append(document.createTextNode(debunk.reviewer_name ? `${debunk.reviewer_name} · ` : ""));
@@ -113,7 +127,7 @@ function showReport(state) {
   $("counts").textContent = parts.join(" · ");
   $("debunked").replaceChildren(...debunked.map((claim) => debunkedItem(claim, missing)));
   $("review").replaceChildren(
-    ...review.map((claim) => element("li", { text: `\u201c${truncate(claim.text)}\u201d (being reviewed)` })),
+    ...review.map((claim) => element("li", { text: `${quoted(claim.text)} (being reviewed)` })),
   );
   $("review-summary").textContent = `Being reviewed (${review.length})`;
   $("review-block").hidden = review.length === 0;
@@ -189,6 +203,7 @@ async function setUpAuto() {
 function setUpReport() {
   $("report-open").addEventListener("click", async () => {
     $("report-status").textContent = "";
+    $("report-sent").textContent = "";
     $("report-form").hidden = false;
     try {
       const picked = await send({ type: "selection", tabId: tab.id });
@@ -215,8 +230,12 @@ function setUpReport() {
         context: reportContext,
         comment: $("report-comment").value,
       });
-      $("report-status").textContent = "Thank you. The editors will look at it.";
+      // Sent: the form closes; the thanks stay beside the button that opens it again.
+      $("report-form").hidden = true;
       $("report-comment").value = "";
+      $("report-text").value = "";
+      $("report-sent").textContent = "Thank you. The editors will look at it.";
+      $("report-open").focus();
     } catch (error) {
       $("report-status").textContent = error.message ?? "The report could not be sent.";
     } finally {

@@ -1,6 +1,8 @@
 /**
- * The small card beside a highlighted claim: rating, reviewer, one line of explanation,
- * and the link to the fact-check.
+ * The small card beside a highlighted claim: rating, reviewer, the explanation with the
+ * fact-check's date and language, and the link to the fact-check. A sentence that only
+ * reports a claim ("He added that …") is said to *mention* it; a debunk with no source is
+ * never shown as a bare verdict.
  *
  * It lives in a shadow root on a zero-size, absolutely positioned host at the end of
  * <html>, so the page's CSS cannot reach it and its CSS cannot reach the page, and
@@ -43,8 +45,14 @@
     .rating[data-label="other"], .rating[data-label="satire"] { background: #fff1c2; color: #7a4d00; }
     .reviewer { color: #57606a; font-size: 12px; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
     .claim { margin: 0 0 4px; font-weight: 600; }
-    .explanation { margin: 0 0 8px; color: #3d444d; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+    .mention { margin: 0 0 6px; color: #7a4d00; font-weight: 600; }
+    .mention:empty, .meta:empty { display: none; }
+    .explanation {
+      margin: 0 0 6px; color: #3d444d; overflow-wrap: anywhere; max-height: 12em; overflow-y: auto;
+    }
     .explanation:empty { display: none; }
+    .meta { margin: 0 0 8px; color: #57606a; font-size: 12px; }
+    .rating[hidden] { display: none; }
     .link { color: #0b57d0; font-weight: 600; text-decoration: underline; }
     .link:focus-visible, .close:focus-visible { outline: 2px solid #0b57d0; outline-offset: 2px; }
     .close {
@@ -101,8 +109,13 @@
     const link = element("a", "link", "Read the fact-check");
     link.target = "_blank";
     link.rel = "noopener noreferrer";
-    card.append(top, element("p", "claim"), element("p", "explanation"), link, element("p", "note"));
+    card.append(
+      element("p", "mention"), top, element("p", "claim"), element("p", "explanation"), element("p", "meta"),
+      link, element("p", "note"),
+    );
     fields = {
+      mention: card.querySelector(".mention"),
+      meta: card.querySelector(".meta"),
       rating: card.querySelector(".rating"),
       reviewer: card.querySelector(".reviewer"),
       claim: card.querySelector(".claim"),
@@ -151,16 +164,63 @@
     return flat.length > limit ? `${flat.slice(0, limit - 1).trimEnd()}\u2026` : flat;
   }
 
+  function hasSource(debunk) {
+    return Boolean(String(debunk.reviewer_name ?? "").trim() || safeUrl(debunk.review_url));
+  }
+
+  function ratingOf(debunk) {
+    return debunk.rating_text || LABELS[debunk.label] || debunk.label;
+  }
+
+  /** The highlight's screen-reader label: what the card will say, in one sentence. */
+  function describe(claim, markedText) {
+    const { debunk } = claim.matches[0];
+    if (!hasSource(debunk)) {
+      return `Matches a claim in the fact-check database, with no source given: ${markedText}`;
+    }
+    const by = debunk.reviewer_name ? ` by ${debunk.reviewer_name}` : "";
+    const what = claim.reported ? "This sentence mentions a claim" : "Fact-checked claim,";
+    return `${what} rated ${ratingOf(debunk)}${by}: ${markedText}`;
+  }
+
+  const DATES = new Intl.DateTimeFormat(undefined, { year: "numeric", month: "short", day: "numeric", timeZone: "UTC" });
+
+  function languageName(code) {
+    try {
+      return new Intl.DisplayNames(undefined, { type: "language" }).of(code) ?? code;
+    } catch {
+      return code;
+    }
+  }
+
+  function meta(debunk) {
+    const parts = [];
+    const date = debunk.review_date ? new Date(`${debunk.review_date}T00:00:00Z`) : null;
+    if (date && !Number.isNaN(date.getTime())) {
+      parts.push(`Fact-checked ${DATES.format(date)}`);
+    }
+    if (debunk.language) {
+      parts.push(`in ${languageName(debunk.language)}`);
+    }
+    return parts.join(" ");
+  }
+
   function fill(claim) {
     const { debunk, confidence } = claim.matches[0];
-    fields.rating.textContent = debunk.rating_text || LABELS[debunk.label] || debunk.label;
+    const sourced = hasSource(debunk);
+    const rating = ratingOf(debunk);
+    fields.mention.textContent = !sourced
+      ? "This matches a claim in the fact-check database, but no source is given, so no verdict is shown."
+      : claim.reported
+        ? `This sentence mentions a claim rated ${rating}: the highlighted part. The sentence does not necessarily make the claim itself.`
+        : "";
+    fields.rating.hidden = !sourced;
+    fields.rating.textContent = sourced ? rating : "";
     fields.rating.dataset.label = debunk.label;
-    fields.reviewer.textContent = [debunk.reviewer_name, debunk.review_date ? `(${debunk.review_date})` : ""]
-      .filter(Boolean)
-      .join(" ");
-    fields.claim.textContent = oneLine(debunk.claim_reviewed, 200);
-    fields.explanation.textContent = oneLine(debunk.explanation || debunk.title);
-    fields.explanation.title = debunk.explanation || "";
+    fields.reviewer.textContent = debunk.reviewer_name ?? "";
+    fields.claim.textContent = oneLine(debunk.claim_reviewed, 300);
+    fields.explanation.textContent = String(debunk.explanation || debunk.title || "").trim();
+    fields.meta.textContent = meta(debunk);
     const url = safeUrl(debunk.review_url);
     fields.link.hidden = !url;
     fields.link.href = url || "about:blank";
@@ -236,6 +296,6 @@
   }
 
   globalThis.FactcheckCard = Object.freeze({
-    HOST_TAG, contains, focusLink, hide, isOpenFor, remove, scheduleHide, show,
+    HOST_TAG, contains, describe, focusLink, hide, isOpenFor, remove, scheduleHide, show,
   });
 })();

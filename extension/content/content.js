@@ -35,6 +35,13 @@
     ["outline-offset", "1px"],
   ];
 
+  // A sentence that only reports the claim ("He added that …"): the reported clause is marked,
+  // more softly, and the reporter's own words are not.
+  const MENTION_STYLE = [
+    ["background-color", "rgba(255, 214, 102, 0.38)"],
+    ["box-shadow", "inset 0 -2px 0 #b7791f"],
+  ];
+
   let roots = [];
   let entries = [];
   let observer = null;
@@ -50,13 +57,27 @@
     return plain;
   }
 
+  /** What to find and mark in the page: the reported clause of a reporting sentence, else the claim. */
+  function quoteOf(claim) {
+    const reported = claim.reported;
+    if (!reported) {
+      return claim;
+    }
+    return {
+      text: reported.text,
+      prefix: `${claim.prefix ?? ""}${claim.text.slice(0, reported.start)}`.slice(-64),
+      suffix: `${claim.text.slice(reported.end)}${claim.suffix ?? ""}`.slice(0, 64),
+      position: claim.position ?? null,
+    };
+  }
+
   function decorate(entry) {
-    const { debunk } = entry.claim.matches[0];
+    const mentioned = Boolean(entry.claim.reported);
     return (mark, i) => {
       mark.className = MARK_CLASS;
       mark.dataset.factcheckId = String(entry.id);
-      mark.dataset.factcheckStatus = "debunked";
-      for (const [property, value] of MARK_STYLE) {
+      mark.dataset.factcheckStatus = mentioned ? "mentioned" : "debunked";
+      for (const [property, value] of [...MARK_STYLE, ...(mentioned ? MENTION_STYLE : [])]) {
         mark.style.setProperty(property, value, "important");
       }
       if (i === 0) {
@@ -64,9 +85,7 @@
         mark.setAttribute("role", "button");
         mark.setAttribute("aria-haspopup", "dialog");
         mark.setAttribute("aria-expanded", "false");
-        const rating = debunk.rating_text || debunk.label;
-        const by = debunk.reviewer_name ? ` by ${debunk.reviewer_name}` : "";
-        mark.setAttribute("aria-label", `Fact-checked claim, rated ${rating}${by}: ${entry.claim.text}`);
+        mark.setAttribute("aria-label", Card.describe(entry.claim, entry.quote.text));
       }
     };
   }
@@ -75,7 +94,7 @@
     const scopes = [...roots.filter((root) => root.isConnected), document.body].filter(Boolean);
     for (const scope of scopes) {
       const index = buildIndex(scope);
-      const found = findQuote(index, entry.claim);
+      const found = findQuote(index, entry.quote);
       if (found) {
         entry.marks = wrap(index, found.start, found.end, decorate(entry));
         return true;
@@ -89,7 +108,7 @@
     return (
       entry.marks.length > 0 &&
       entry.marks.every((mark) => mark.isConnected) &&
-      fold(entry.marks.map((mark) => mark.textContent).join("")) === fold(entry.claim.text)
+      fold(entry.marks.map((mark) => mark.textContent).join("")) === fold(entry.quote.text)
     );
   }
 
@@ -248,7 +267,7 @@
     }
     entries = claims
       .filter((claim) => claim.status === "debunked" && claim.matches?.length)
-      .map((claim, id) => ({ id, claim, marks: [] }));
+      .map((claim, id) => ({ id, claim, quote: quoteOf(claim), marks: [] }));
     withoutObserver(() => entries.forEach(anchorEntry));
     listen();
     observe();

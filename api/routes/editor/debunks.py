@@ -82,7 +82,7 @@ def _parse_debunk_form(form: dict[str, str], *, publish: bool) -> tuple[dict[str
                 parsed[name] = date.fromisoformat(raw) if raw else None
             except ValueError:
                 parsed[name] = None
-                errors[name] = f"Give a date like 2024-05-31, not {raw!r}."
+                errors[name] = f"The {name.replace('_', ' ')} must be a date like 2024-05-31, not {raw!r}."
         else:
             parsed[name] = raw
     if parsed["label"] not in RATING_LABELS:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-MIN_CLAUSE_WORDS = 3
+MIN_CLAUSE_WORDS = 4  # shorter is no claim to match ("it was fine")
 MAX_SUBJECT_WORDS = (
     4  # "someone", "my neighbour", "a man at the pub": a frame without "that" starts the sentence
 )

@@ -307,7 +307,7 @@ def test_csrf_refusal_leads_back_to_the_item_and_the_dashboard_names_its_units(
     back = page.get_by_role("link", name=f"Back to item {item.id}")
     assert back.get_attribute("href") == f"/editor/items/{item.id}"
     page.goto(f"{base_url}/editor/dashboard")
-    tiles = page.locator("ul.tiles").inner_text()
+    tiles = page.locator("ul.tiles").first.inner_text()
     assert "items open" in tiles and "sightings flagged" in tiles and "suggestions rejected" in tiles
     assert page.locator("polyline.series-rejected").count() == 1
 

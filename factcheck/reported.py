@@ -36,6 +36,7 @@ _BARE_FRAME = re.compile(
 _CLAUSE_END = re.compile(
     r"(?:,\s*(?:a|an|which|something|according|but|as)\b|\s+[—–-]\s+|[.!?…]+[\"'”’]*\s*$|$)", re.IGNORECASE
 )
+_WORDS = re.compile(r"\w")
 _QUOTED = re.compile(r"[\"“]([^\"“”]{10,})[\"”]|(?<!\w)['‘]([^'‘’]{10,})['’](?!\w)")
 
 
@@ -69,5 +70,7 @@ def _clause(sentence: str, start: int, end: int) -> ReportedClause | None:
     text = sentence[start:end].strip(" ,;:\"'“”‘’")
     if len(text.split()) < MIN_CLAUSE_WORDS:
         return None
+    if not _WORDS.search(sentence[:start] + sentence[end:]):
+        return None  # the whole sentence in quotes: it states the claim, it does not report it
     start = sentence.index(text, start)
     return ReportedClause(start=start, end=start + len(text), text=text)

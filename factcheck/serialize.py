@@ -46,6 +46,7 @@ class DebunkSummary(BaseModel):
     reviewer_site: str
     review_url: str
     review_date: dt.date | None = None
+    language: str = Field(default="en", description="The fact-check's language (BCP 47).")
     title: str = ""
     explanation: str = ""
 

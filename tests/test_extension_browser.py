@@ -427,7 +427,7 @@ def test_card_shows_the_whole_explanation_with_its_date_and_language(
     browser: Browser, site: str, page: Page
 ) -> None:
     claims = _static_claims()
-    debunk = claims[0]["matches"][0]["debunk"]
+    debunk = next(c for c in claims if c.get("matches"))["matches"][0]["debunk"]
     page.goto(f"{site}/article.html")
     browser.in_page(page, "highlight", claims)
     _marks(page).first.hover()
@@ -444,7 +444,9 @@ def test_a_debunk_without_a_source_is_never_shown_as_a_bare_verdict(
     browser: Browser, site: str, page: Page
 ) -> None:
     claims = _static_claims()
-    claims[0]["matches"][0]["debunk"].update(reviewer_name="", reviewer_site="", review_url="")
+    next(c for c in claims if c.get("matches"))["matches"][0]["debunk"].update(
+        reviewer_name="", reviewer_site="", review_url=""
+    )
     page.goto(f"{site}/article.html")
     browser.in_page(page, "highlight", claims)
     first = _marks(page).first
@@ -791,55 +793,6 @@ def test_popup_explains_a_server_that_is_too_slow(
         browser.settings(timeoutMs=60_000)
 
 
-def test_popup_explains_rate_limits_and_a_stopped_server(
-    browser: Browser, site: str, live: ApiServer, page: Page
-) -> None:
-    """Last, as it uses up the rate limit and stops the server."""
-    browser.settings(serverUrl=live.url)
-    for _ in range(200):
-        if _post(live.url, {"text": ""}) == 429:
-            break
-    else:
-        pytest.fail("the server never answered 429")
-
-    page.goto(f"{site}/article.html")
-    popup = _check_from_popup(browser, page)
-    expect(popup.locator("#error")).to_have_attribute("data-code", "rate_limited")
-    expect(popup.locator("#error-message")).to_contain_text(re.compile(r"busy .*Try again in \d+ seconds"))
-    expect(popup.locator("#error-detail")).to_contain_text(re.compile(r"Retry-After: \d+ s"))
-    popup.screenshot(path=OUTPUT / "error-rate-limited.png")
-    popup.close()
-
-    live.stop()
-    other = browser.context.new_page()
-    other.goto(f"{site}/webmail.html")
-    popup = _check_from_popup(browser, other)
-    expect(popup.locator("#error")).to_have_attribute("data-code", "unreachable")
-    expect(popup.locator("#error-message")).to_contain_text(f"Can't reach the factcheck server at {live.url}")
-    popup.screenshot(path=OUTPUT / "error-server-down.png")
-    popup.close()
-    # The page is untouched.
-    assert _marks(other).count() == 0
-    assert "Scientists say" in other.locator(".a3s").inner_text()
-    other.close()
-
-
-def test_chromium_reports_no_manifest_warnings_or_extension_errors(browser: Browser) -> None:
-    """Chromium's own lint of the manifest, and any error the popup or options raised during the tests."""
-    assert browser.errors == []
-    page = browser.context.new_page()
-    page.goto("chrome://extensions")
-    infos = page.evaluate(
-        "() => new Promise((done) => chrome.developerPrivate.getExtensionsInfo({includeDisabled: true}, done))"
-    )
-    page.close()
-    [info] = [info for info in infos if info["id"] == browser.extension_id]
-    assert info["installWarnings"] == []
-    assert info["manifestErrors"] == []
-    hosts = {host["host"] for host in info["permissions"]["runtimeHostPermissions"]["hosts"]}
-    assert hosts == {"http://127.0.0.1/*", "http://localhost/*"}
-
-
 # --- Firefox -------------------------------------------------------------------------------------
 
 
@@ -891,3 +844,52 @@ def test_web_ext_lint_finds_no_errors_in_the_extension() -> None:
         "BACKGROUND_SERVICE_WORKER_IGNORED",
         "MISSING_DATA_COLLECTION_PERMISSIONS",
     }, found["warnings"]
+
+
+def test_popup_explains_rate_limits_and_a_stopped_server(
+    browser: Browser, site: str, live: ApiServer, page: Page
+) -> None:
+    """Last, as it uses up the rate limit and stops the server."""
+    browser.settings(serverUrl=live.url)
+    for _ in range(200):
+        if _post(live.url, {"text": ""}) == 429:
+            break
+    else:
+        pytest.fail("the server never answered 429")
+
+    page.goto(f"{site}/article.html")
+    popup = _check_from_popup(browser, page)
+    expect(popup.locator("#error")).to_have_attribute("data-code", "rate_limited")
+    expect(popup.locator("#error-message")).to_contain_text(re.compile(r"busy .*Try again in \d+ seconds"))
+    expect(popup.locator("#error-detail")).to_contain_text(re.compile(r"Retry-After: \d+ s"))
+    popup.screenshot(path=OUTPUT / "error-rate-limited.png")
+    popup.close()
+
+    live.stop()
+    other = browser.context.new_page()
+    other.goto(f"{site}/webmail.html")
+    popup = _check_from_popup(browser, other)
+    expect(popup.locator("#error")).to_have_attribute("data-code", "unreachable")
+    expect(popup.locator("#error-message")).to_contain_text(f"Can't reach the factcheck server at {live.url}")
+    popup.screenshot(path=OUTPUT / "error-server-down.png")
+    popup.close()
+    # The page is untouched.
+    assert _marks(other).count() == 0
+    assert "Scientists say" in other.locator(".a3s").inner_text()
+    other.close()
+
+
+def test_chromium_reports_no_manifest_warnings_or_extension_errors(browser: Browser) -> None:
+    """Chromium's own lint of the manifest, and any error the popup or options raised during the tests."""
+    assert browser.errors == []
+    page = browser.context.new_page()
+    page.goto("chrome://extensions")
+    infos = page.evaluate(
+        "() => new Promise((done) => chrome.developerPrivate.getExtensionsInfo({includeDisabled: true}, done))"
+    )
+    page.close()
+    [info] = [info for info in infos if info["id"] == browser.extension_id]
+    assert info["installWarnings"] == []
+    assert info["manifestErrors"] == []
+    hosts = {host["host"] for host in info["permissions"]["runtimeHostPermissions"]["hosts"]}
+    assert hosts == {"http://127.0.0.1/*", "http://localhost/*"}

@@ -36,6 +36,7 @@ def test_the_reported_clause_and_its_span(sentence: str, clause: str) -> None:
         "5G towers spread the coronavirus.",
         "Bill Gates is hiding tracking chips inside the covid jab.",
         "He said that it was fine.",  # too short to be a claim of its own
+        '"They are putting microchips in the vaccine to track you."',  # quoted whole: stated
     ],
 )
 def test_a_sentence_that_states_its_claim_reports_nothing(sentence: str) -> None:

@@ -69,7 +69,7 @@ REPORT = Report(
 SUMMARY = {
     "id": 7, "claim_reviewed": "Vaccines contain microchips.", "label": "false", "rating_text": "False",
     "reviewer_name": "Snopes", "reviewer_site": "snopes.com", "review_url": "https://www.snopes.com/x",
-    "review_date": "2021-05-04", "title": "Microchips?", "explanation": "No.",
+    "review_date": "2021-05-04", "language": "en", "title": "Microchips?", "explanation": "No.",
 }  # fmt: skip
 GATES_SPAN = {
     "text": "Bill Gates put microchips in the vaccine.", "normalized": "bill gates put microchips in the vaccine",
@@ -103,6 +103,7 @@ EXPECTED = {
                 {"debunk": SUMMARY, "score": 0.1235, "confidence": 0.4444, "matched_text": ""},
             ],
             "signal": None,
+            "reported": None,
         },
         {
             "text": "The moon is made of cheese.",
@@ -119,6 +120,7 @@ EXPECTED = {
                 "false_probability": 0.6123,
                 "note": "weak signal from a text-only classifier; not a fact-check",
             },
+            "reported": None,
         },
     ],
     "timings_ms": {"ingest": 1.23, "claims": 2.0},

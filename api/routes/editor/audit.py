@@ -114,9 +114,9 @@ _TARGET_PAGES = {"debunk": "/editor/debunks/{}/edit", "review_item": "/editor/it
 
 
 def _shown(value: Any) -> str:
-    return (
-        "—" if value is None else value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-    )
+    if value is None or value == "":
+        return "—"
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
 
 def _row(entry: AuditEntry) -> AuditRowView:

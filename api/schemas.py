@@ -82,6 +82,17 @@ class CheckOptions(BaseModel):
         le=1,
         description="Confidence at or above which a claim goes to editors for review.",
     )
+    related_threshold: float | None = Field(
+        default=None,
+        ge=0,
+        le=1,
+        description="Confidence at or above which a claim under the match threshold is shown to readers as "
+        "possibly related to its best fact-check.",
+    )
+    possibly_related: bool = Field(
+        default=True,
+        description="false: no possibly_related tier (those claims are needs_review, as before it existed).",
+    )
     include_all: bool = Field(default=False, description="Also return sentences that are not check-worthy.")
     include_text: bool = Field(
         default=False, description="Return the extracted document text (spans index it)."

@@ -19,9 +19,11 @@ import { ApiError, buildCheckRequest, buildReportRequest, checkText, describeReq
 import { ext } from "./lib/browser.js";
 import { loadSettings, saveSettings, siteOf, sitePattern } from "./lib/settings.js";
 
-const CONTENT_FILES = ["content/anchor.js", "content/extract.js", "content/card.js", "content/content.js"];
+const CONTENT_FILES = ["content/anchor.js", "content/extract.js", "content/verdict.js", "content/card.js", "content/content.js"];
 const AUTO_SCRIPT_ID = "factcheck-auto";
-const BADGE_COLORS = { debunked: "#c62828", clean: "#2e7d32", error: "#b26a00", busy: "#57606a" };
+const BADGE_COLORS = { debunked: "#c62828", shown: "#0969da", clean: "#2e7d32", error: "#b26a00", busy: "#57606a" };
+// Claims a fact-check is shown for (content/verdict.js); the popup also lists needs_review ones.
+const SHOWN_STATUSES = ["debunked", "fact_checked", "possibly_related"];
 
 const running = new Map();
 
@@ -49,9 +51,12 @@ async function updateBadge(tabId, state) {
     text = "!";
     color = BADGE_COLORS.error;
   } else if (state?.status === "done") {
-    const debunked = state.report.summary.debunked;
-    text = debunked ? String(debunked) : "\u2713";
-    color = debunked ? BADGE_COLORS.debunked : BADGE_COLORS.clean;
+    // Red and a count only for debunked claims; "i" when fact-checks are shown but none says false.
+    const { summary, claims } = state.report;
+    const debunked = summary.debunked;
+    const shown = claims.some((claim) => SHOWN_STATUSES.includes(claim.status));
+    text = debunked ? String(debunked) : shown ? "i" : "\u2713";
+    color = debunked ? BADGE_COLORS.debunked : shown ? BADGE_COLORS.shown : BADGE_COLORS.clean;
   }
   try {
     await ext.action.setBadgeText({ tabId, text });
@@ -109,13 +114,15 @@ function keptReport(report) {
     suffix: claim.suffix,
     status: claim.status,
     position: Math.min(1, Math.max(0, claim.start / length)),
-    matches: claim.status === "debunked" ? claim.matches.slice(0, 1) : [],
+    matches: SHOWN_STATUSES.includes(claim.status) ? claim.matches.slice(0, 1) : [],
     reported: reportedPart(claim),
   });
   return {
     request_id: report.request_id,
     summary: report.summary,
-    claims: report.claims.filter((c) => c.status === "debunked" || c.status === "needs_review").map(keep),
+    claims: report.claims
+      .filter((c) => SHOWN_STATUSES.includes(c.status) || c.status === "needs_review")
+      .map(keep),
   };
 }
 

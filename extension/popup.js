@@ -1,7 +1,9 @@
 /**
  * The toolbar popup. Opening it is the click that checks the page: it asks the service
  * worker to check the active tab (or shows the result it already has), then lists the
- * debunked claims with their fact-checks and the claims still being reviewed.
+ * debunked claims with their fact-checks, the claims fact-checked with another rating, the
+ * fact-checks that may be related, and the claims still being reviewed (words and tones
+ * from content/verdict.js, which popup.html loads first).
  *
  * `popup.html?tab=ID` targets another tab; the tests use it, since they cannot click the
  * toolbar button.
@@ -84,20 +86,25 @@ function quoted(text) {
   return `\u201c${truncate(bare)}\u201d`;
 }
 
-function debunkedItem(claim, missing) {
-  const { debunk } = claim.matches[0];
+const Verdict = globalThis.FactcheckVerdict;
+
+function shownItem(shown, claim, missing) {
+  const { debunk } = shown;
   const item = element("li");
   item.append(element("span", { className: "claim-text", text: quoted(claim.reported?.text ?? claim.text) }));
-  if (claim.reported) {
+  if (shown.mentioned) {
     item.append(element("span", { className: "detail", text: "Mentioned on the page, not necessarily endorsed." }));
   }
-  if (!debunk.reviewer_name && !safeUrl(debunk.review_url)) {
+  if (shown.status === "possibly_related") {
+    item.append(element("span", { className: "related-to", text: `May be related to: ${truncate(debunk.claim_reviewed)}` }));
+  }
+  if (!shown.sourced) {
     // Never a bare verdict: without a source the popup says so instead of a rating.
     item.append(element("span", { className: "detail", text: "Matches a claim in the database, but no source is given." }));
     return item;
   }
-  const soft = !["false", "mostly_false"].includes(debunk.label);
-  item.append(element("span", { className: `rating${soft ? " soft" : ""}`, text: debunk.rating_text || debunk.label }));
+  const rating = shown.status === "possibly_related" ? `Rated ${shown.rating}` : shown.rating;
+  item.append(element("span", { className: `rating tone-${shown.tone}`, text: rating }));
   item.append(document.createTextNode(debunk.reviewer_name ? `${debunk.reviewer_name} · ` : ""));
   const url = safeUrl(debunk.review_url);
   if (url) {
@@ -109,23 +116,50 @@ function debunkedItem(claim, missing) {
   return item;
 }
 
+function statusLine(counts, what) {
+  if (counts.debunked) {
+    return `factcheck found ${counts.debunked === 1 ? "a claim" : "claims"} in ${what} that fact-checkers have rated.`;
+  }
+  if (counts.fact_checked) {
+    return `factcheck found fact-checked claims in ${what}; none is rated false.`;
+  }
+  if (counts.possibly_related) {
+    return `No known debunked claims in ${what}, but a fact-check may be related.`;
+  }
+  return `No known debunked claims in ${what}.`;
+}
+
 function showReport(state) {
   $("error").hidden = true;
   const { summary, claims } = state.report;
-  const debunked = claims.filter((claim) => claim.status === "debunked");
+  const shown = { debunked: [], fact_checked: [], possibly_related: [] };
+  for (const claim of claims) {
+    const presented = Verdict.present(claim);
+    if (presented) {
+      shown[presented.status].push(shownItem(presented, claim, new Set(state.highlight?.missing ?? [])));
+    }
+  }
   const review = claims.filter((claim) => claim.status === "needs_review");
-  const missing = new Set(state.highlight?.missing ?? []);
+  const counts = Object.fromEntries(Object.entries(shown).map(([status, items]) => [status, items.length]));
   const what = state.kind === "selection" ? "your selection" : state.kind === "webmail" ? "this message" : "this page";
   $("status").hidden = false;
-  $("status").textContent = debunked.length
-    ? `factcheck found ${debunked.length === 1 ? "a claim" : "claims"} in ${what} that fact-checkers have rated.`
-    : `No known debunked claims in ${what}.`;
-  const parts = [`${summary.claims} claim${summary.claims === 1 ? "" : "s"} checked`, `${summary.debunked} debunked`];
+  $("status").textContent = statusLine(counts, what);
+  const parts = [`${summary.claims} claim${summary.claims === 1 ? "" : "s"} checked`, `${counts.debunked} debunked`];
+  if (counts.fact_checked) {
+    parts.push(`${counts.fact_checked} fact-checked`);
+  }
+  if (counts.possibly_related) {
+    parts.push(`${counts.possibly_related} possibly related`);
+  }
   if (summary.needs_review) {
     parts.push(`${summary.needs_review} being reviewed`);
   }
   $("counts").textContent = parts.join(" · ");
-  $("debunked").replaceChildren(...debunked.map((claim) => debunkedItem(claim, missing)));
+  $("debunked").replaceChildren(...shown.debunked);
+  $("checked").replaceChildren(...shown.fact_checked);
+  $("checked-block").hidden = counts.fact_checked === 0;
+  $("related").replaceChildren(...shown.possibly_related);
+  $("related-block").hidden = counts.possibly_related === 0;
   $("review").replaceChildren(
     ...review.map((claim) => element("li", { text: `${quoted(claim.text)} (being reviewed)` })),
   );

@@ -22,18 +22,20 @@ from sqlalchemy.exc import SQLAlchemyError
 from factcheck._text import canonical_key
 from factcheck.checkworthiness import CheckworthinessModel
 from factcheck.claims import candidate_spans, extract_claims
-from factcheck.classify import TextClassifier
 from factcheck.corpus import ensure_initialised
 from factcheck.cpu import limit_cpu_threads
 from factcheck.errors import InputError
+from factcheck.evidence import EvidenceModel, weigh_units, with_evidence
 from factcheck.ingest import Fetcher, SafeFetcher, Source, SourceKind, ingest
+from factcheck.liar import TextClassifier
 from factcheck.matching import Candidate, Matcher, entries_from_debunks
+from factcheck.matching.reranker import read_manifest
 from factcheck.reported import reported_clause
 from factcheck.settings import Settings
 from factcheck.store import Store, open_store
 from factcheck.store.models import utcnow
 from factcheck.types import Claim, ClaimVerdict, Debunk, Document, Match, Report
-from factcheck.verdicts import Thresholds, claim_status
+from factcheck.verdicts import Thresholds, claim_status, recorded_related_threshold
 
 # Whether an editor rejected this (claim key, debunk id) pair. The review queue answers it, but the
 # check path does not import the queue: the edges (API, CLI, feeds) hand the Checker this lookup.
@@ -71,6 +73,7 @@ class Checker:
         fetcher: Fetcher | None = None,
         is_rejected: RejectionCheck | None = None,
         index_sync_seconds: float | None = None,
+        evidence: EvidenceModel | None = None,
     ) -> None:
         self.store = store
         self.matcher = matcher
@@ -79,6 +82,7 @@ class Checker:
         self.thresholds = thresholds
         self.fetcher = fetcher or SafeFetcher()
         self.is_rejected = is_rejected
+        self.evidence = evidence  # message-level evidence (factcheck.evidence); None: sentences alone
         self._known = _Known()
         # One lock, and checks never take it. A check reads the matcher, which guards its own arrays
         # (it must, for every other user of a Matcher), and `self._known`, which is swapped whole by one
@@ -120,6 +124,7 @@ class Checker:
             if settings.checkworthy_threshold is not None
             else checkworthiness.threshold,
             min_words_for_match=settings.min_words_for_match,
+            related=_related_threshold(settings, models_dir),
         )
         checker = cls(
             store=store,
@@ -130,6 +135,7 @@ class Checker:
             fetcher=SafeFetcher.from_settings(settings),
             is_rejected=rejections(store) if rejections is not None else None,
             index_sync_seconds=settings.index_sync_seconds,
+            evidence=EvidenceModel.load(models_dir / "evidence") if settings.message_evidence else None,
         )
         checker.rebuild_index()
         return checker
@@ -255,6 +261,21 @@ class Checker:
             )
             for claim, found in zip(claims, matches, strict=True)
         ]
+        with _timed(timings, "evidence"):
+            evidence = weigh_units(
+                document,
+                claims,
+                matches,
+                lambda units: self.match_claims(units, suggest=thresholds.suggest),
+                thresholds.suggest,
+            )
+            verdicts = with_evidence(
+                verdicts,
+                evidence,
+                self.evidence,
+                blocks=bool(document.blocks),
+                min_words=thresholds.min_words_for_match,
+            )
         with _timed(timings, "classify"):
             verdicts = self._add_signals(verdicts)
         if not include_all:
@@ -343,6 +364,22 @@ def _reported_known(known: _Known, text: str) -> int | None:
     """The debunk whose known phrasing this sentence reports, if it reports one."""
     clause = reported_clause(text)
     return known.exact.get(canonical_key(clause.text)) if clause else None
+
+
+def _related_threshold(settings: Settings, models_dir: Path) -> float | None:
+    """The possibly_related threshold: the setting, else the one recorded with the matcher; None (no
+    tier) when it is turned off or none was recorded for this matcher."""
+    if not settings.possibly_related:
+        return None
+    if settings.related_threshold is not None:
+        return settings.related_threshold
+    recorded = recorded_related_threshold(read_manifest(models_dir / "matcher"), settings.matcher_profile)
+    if recorded is None:
+        log.warning(
+            "no possibly_related threshold recorded for this matcher (run `factcheck train "
+            "related-threshold`): the tier is off"
+        )
+    return recorded
 
 
 # a sentence end followed by more text: the phrasing may hold several sentences

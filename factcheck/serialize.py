@@ -10,7 +10,7 @@ import datetime as dt
 import math
 from typing import Self
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 from factcheck.types import (
     CLAIM_STATUSES,
@@ -21,9 +21,11 @@ from factcheck.types import (
     Debunk,
     Document,
     Match,
+    RatingClass,
     RatingLabel,
     Report,
 )
+from factcheck.verdicts import rating_class
 
 # An exact match's score is infinite, which JSON cannot carry: it is shown as this.
 EXACT_MATCH_SCORE = 1e6
@@ -49,6 +51,14 @@ class DebunkSummary(BaseModel):
     language: str = Field(default="en", description="The fact-check's language (BCP 47).")
     title: str = ""
     explanation: str = ""
+
+    @computed_field(  # type: ignore[prop-decorator]
+        description="What the rating says of a claim it addresses: refuted (false, mostly_false, "
+        "misleading), supported (true, mostly_true), mixed, unproven, satire or other."
+    )
+    @property
+    def rating_class(self) -> RatingClass:
+        return rating_class(self.label)
 
     @classmethod
     def of(cls, debunk: Debunk) -> DebunkSummary:
@@ -128,11 +138,28 @@ class ReportedOut(BaseModel):
 
 
 class ClaimOut(ClaimSpan):
-    """A claim with its status, the debunks beside it and (when none addresses it) the weak signal."""
+    """A claim with its status, the debunks beside it and (when none addresses it) the weak signal.
 
-    status: ClaimStatus
+    For `debunked`, `fact_checked` and `possibly_related` the first match is the fact-check shown to
+    readers; its `debunk.rating_class` says which words and colour fit it.
+    """
+
+    status: ClaimStatus = Field(
+        description="debunked: matches a fact-check rated false-like (the only status shown as false); "
+        "fact_checked: matches a fact-check rated otherwise (see the debunk's rating_class); "
+        "possibly_related: under the match threshold but likely the right fact-check, shown softly; "
+        "needs_review: sent to editors only; no_match; not_checkworthy (with include_all)."
+    )
     matches: list[MatchOut]
     signal: SignalOut | None = None
+    block: int | None = Field(
+        default=None, description="Index in `document.blocks` of the quoted block the claim came from."
+    )
+    block_confidence: float | None = Field(
+        default=None,
+        description="Calibrated probability that the claim's block (or paragraph), weighed as a whole, "
+        "restates the first debunk of `matches`; null when it was not weighed.",
+    )
     reported: ReportedOut | None = Field(
         default=None, description="Set when the sentence reports the claim rather than making it."
     )
@@ -144,8 +171,23 @@ class ClaimOut(ClaimSpan):
             status=verdict.status,
             matches=[MatchOut.of(match) for match in verdict.matches],
             signal=None if verdict.signal is None else SignalOut.of(verdict.signal),
+            block=verdict.block,
+            block_confidence=None if verdict.block_confidence is None else _rounded(verdict.block_confidence),
             reported=ReportedOut.of_verdict(verdict),
         )
+
+
+class TextBlockOut(BaseModel):
+    """Where a stretch of the document text came from: in an e-mail, its quoted or forwarded part."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    start: int
+    end: int
+    quote_depth: int = Field(description="`>` quote levels around the block.")
+    forwards: int = Field(description="Forwarded-message blocks above it.")
+    sender: str = ""
+    subject: str = ""
 
 
 class DocumentOut(BaseModel):
@@ -158,6 +200,10 @@ class DocumentOut(BaseModel):
     kind: str
     text_length: int
     text: str | None = None
+    blocks: list[TextBlockOut] = Field(default=[], description="The quoted blocks the text was taken from.")
+    reader_note: str = Field(
+        default="", description="What the forwarder wrote above an e-mail chain: kept apart, never checked."
+    )
 
     @classmethod
     def of(cls, document: Document, *, include_text: bool = False) -> DocumentOut:
@@ -171,15 +217,21 @@ class DocumentOut(BaseModel):
             kind=document.kind,
             text_length=len(document.text),
             text=document.text if include_text else None,
+            blocks=[TextBlockOut.model_validate(block) for block in document.blocks],
+            reader_note=document.reader_note,
         )
 
 
 class ReportSummary(BaseModel):
+    """Claims per status; the statuses added later come last, so older readers see the same order."""
+
     claims: int
     debunked: int
     needs_review: int
     no_match: int
     not_checkworthy: int
+    fact_checked: int = 0
+    possibly_related: int = 0
 
 
 class ReportOut(BaseModel):

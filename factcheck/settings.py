@@ -45,17 +45,27 @@ class Settings(BaseSettings):
     import_max_record_bytes: int = 1024 * 1024
 
     # The matcher's cascade: "full" (BM25 + static + MiniLM, better) or "fast" (no transformer at query time).
-    # Batch work (CLI, feeds, workers) takes `matcher_profile`, the API `api_matcher_profile`. "fast" checks
-    # a 300-word article in about two thirds of the CPU (45 instead of 70 ms on two cores), at 10 points less
-    # MAP@5 and 5 points less auto-match coverage on dev tweets: paraphrased hoaxes go unflagged.
+    # Batch work (CLI, feeds, workers) takes `matcher_profile`, the API `api_matcher_profile`. "fast" costs
+    # less CPU but misses paraphrased hoaxes; the README (The API) gives today's measured trade-off.
     matcher_profile: Literal["full", "fast"] = "full"
     api_matcher_profile: Literal["full", "fast"] = "full"
 
     # Verdict thresholds; None means "use the operating points stored with the trained matcher".
     match_threshold: float | None = None
     suggest_threshold: float | None = None
+    related_threshold: float | None = Field(
+        default=None,
+        description="Confidence at or above which readers see a fact-check as possibly related; None: the one "
+        "recorded with the matcher by `factcheck train related-threshold`.",
+    )
+    possibly_related: bool = Field(
+        default=True, description="Show readers the possibly_related tier (requests may turn it off)."
+    )
     min_words_for_match: int = 5
     checkworthy_threshold: float | None = None
+    # Weigh the sentences of one e-mail block or paragraph together (models/evidence, factcheck/evidence.py):
+    # a chain letter whose sentences each stay under the match threshold can still be `debunked` as a whole.
+    message_evidence: bool = True
 
     # Threads each process gives BLAS, OpenMP and ONNX Runtime; None: the cores shared out among the processes
     # of `serve --workers`, `worker --concurrency` or `feeds run --processes` (see factcheck/cpu.py).

@@ -17,8 +17,24 @@ RatingLabel = Literal[
 ]
 RATING_LABELS: tuple[str, ...] = get_args(RatingLabel)
 
-ClaimStatus = Literal["debunked", "needs_review", "no_match", "not_checkworthy"]
+# What the best debunk's rating says of a claim it addresses; `factcheck.verdicts.rating_class` maps
+# each RatingLabel to one (refuted: false, mostly_false, misleading; supported: true, mostly_true).
+RatingClass = Literal["refuted", "supported", "mixed", "unproven", "satire", "other"]
+RATING_CLASSES: tuple[str, ...] = get_args(RatingClass)
+
+# debunked          matched a fact-check whose rating is refuted (the only status shown as false)
+# fact_checked      matched a fact-check rated otherwise (supported, mixed, unproven, satire, other)
+# possibly_related  under the match threshold, at or above the related one: shown softly to readers
+# needs_review      at or above the editors' suggest threshold: for editors only
+# no_match / not_checkworthy
+ClaimStatus = Literal[
+    "debunked", "fact_checked", "possibly_related", "needs_review", "no_match", "not_checkworthy"
+]
 CLAIM_STATUSES: tuple[str, ...] = get_args(ClaimStatus)
+SHOWN_STATUSES: frozenset[str] = frozenset({"debunked", "fact_checked", "possibly_related"})
+"""Statuses whose first match is shown to readers beside the claim."""
+QUEUED_STATUSES: frozenset[str] = frozenset({"needs_review", "possibly_related"})
+"""Statuses that send a claim to the editors' queue: every candidate under the match threshold."""
 
 
 @dataclass(frozen=True)
@@ -59,6 +75,22 @@ class Debunk:
 
 
 @dataclass(frozen=True)
+class TextBlock:
+    """A stretch of Document.text with its own origin: in an e-mail, the quoted or forwarded part it came from.
+
+    `quote_depth` counts the `>` levels around it; `forwards` the forwarded-message blocks it sits
+    under; `sender` and `subject` are those of the forward it came in, when the chain shows them.
+    """
+
+    start: int
+    end: int
+    quote_depth: int = 0
+    forwards: int = 0
+    sender: str = ""
+    subject: str = ""
+
+
+@dataclass(frozen=True)
 class Document:
     """A source turned into its main text; spans of claims index into `text`."""
 
@@ -71,6 +103,9 @@ class Document:
     source_url: str = ""
     kind: Literal["text", "html", "url", "email", "feed_item"] = "text"
     claim_reviews: tuple[Debunk, ...] = ()
+    blocks: tuple[TextBlock, ...] = ()
+    # What the forwarder wrote above the chain ("I checked and it is true!!!"): kept apart, never checked.
+    reader_note: str = ""
 
 
 @dataclass(frozen=True)
@@ -117,9 +152,18 @@ class ClaimVerdict:
     status: ClaimStatus
     matches: tuple[Match, ...] = ()
     signal: ClassifierSignal | None = None
+    block: int | None = None  # index into Document.blocks of the block the claim sits in
+    # Calibrated probability that the claim's block (or paragraph), weighed as a whole, restates the
+    # first debunk of `matches` (factcheck.evidence); None when the block was not weighed for it.
+    block_confidence: float | None = None
     # Set when the sentence reports the claim ("X said that …"): where, inside `claim.text`, the
     # reported clause is, so a reader is told the sentence mentions the claim rather than makes it.
     reported: ReportedClause | None = None
+
+    @property
+    def shown(self) -> Match | None:
+        """The fact-check a reader sees beside the claim (debunked, fact_checked, possibly_related)."""
+        return self.matches[0] if self.status in SHOWN_STATUSES and self.matches else None
 
 
 @dataclass(frozen=True)

@@ -1,18 +1,68 @@
 """Stage 4: from a claim's candidate debunks to a status. Pure functions, no I/O.
 
-A claim is `debunked` only when the best debunk's calibrated confidence reaches the match threshold
-(chosen on dev for precision >= 0.95) and the claim has enough words to be specific; `needs_review`
-when it reaches the suggest threshold (chosen for recall >= 0.95), which sends it to editors; else
-`not_checkworthy` or `no_match` by its check-worthiness. A strong match wins over a low
-check-worthiness score: chain-email hoaxes rarely read like the political claims the check-worthiness
-model was trained on, and they are exactly what LazyTruth existed to catch.
+A claim reaches its best debunk when the calibrated confidence reaches the match threshold (chosen on
+dev for precision >= 0.95) and the claim has enough words to be specific. What it is then called
+follows that fact-check's rating, because a match is not always a debunk (issue 13): `debunked` only
+when the rating refutes the claim (false, mostly false, misleading), else `fact_checked` (the rating
+says supported, mixed, unproven, satire or other; see `rating_class`).
+
+Under the match threshold, a claim is `possibly_related` when the best debunk reaches the related
+threshold (chosen on dev for precision >= 0.80 in its band; None turns the tier off): readers see the
+fact-check softly, never as a verdict on the text. Then `needs_review` when it reaches the suggest
+threshold (chosen for recall >= 0.95), which sends it to editors only; else `not_checkworthy` or
+`no_match` by its check-worthiness. A strong match wins over a low check-worthiness score: chain-email
+hoaxes rarely read like the political claims the check-worthiness model was trained on, and they are
+exactly what LazyTruth existed to catch.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from factcheck.types import Claim, ClaimStatus, Match
+from factcheck.types import Claim, ClaimStatus, Match, RatingClass, RatingLabel
+
+RATING_CLASS_OF: dict[RatingLabel, RatingClass] = {
+    "false": "refuted",
+    "mostly_false": "refuted",
+    "misleading": "refuted",
+    "true": "supported",
+    "mostly_true": "supported",
+    "mixed": "mixed",
+    "unproven": "unproven",
+    "satire": "satire",
+    "other": "other",
+}
+
+# How every edge (CLI, feed report, editor pages) names a shown fact-check by its rating class; the
+# extension has the same words in extension/content/card.js.
+RATING_CLASS_WORDS: dict[RatingClass, str] = {
+    "refuted": "rated false",
+    "supported": "rated true",
+    "mixed": "rated partly true",
+    "unproven": "rated unproven",
+    "satire": "satire",
+    "other": "fact-checked",
+}
+
+
+def rating_class(label: RatingLabel) -> RatingClass:
+    """What a fact-check's normalised rating says of the claim; an unknown label is `other`."""
+    return RATING_CLASS_OF.get(label, "other")
+
+
+def describe_status(status: ClaimStatus, label: RatingLabel | None = None) -> str:
+    """A status in a few words for people, given the shown fact-check's rating `label`.
+
+    Only `debunked` says the claim is false; a possibly related fact-check is described by its own
+    rating, never as a verdict on the text.
+    """
+    words = RATING_CLASS_WORDS[rating_class(label)] if label is not None else ""
+    if status == "fact_checked":
+        return f"fact-checked, {words}" if label not in (None, "other") else "fact-checked"
+    if status == "possibly_related":
+        return f"possibly related to a fact-check ({words})" if words else "possibly related to a fact-check"
+    return status.replace("_", " ")
 
 
 @dataclass(frozen=True)
@@ -21,18 +71,44 @@ class Thresholds:
     suggest: float
     checkworthy: float
     min_words_for_match: int = 5
+    related: float | None = None  # None: no possibly_related tier
 
     def __post_init__(self) -> None:
         if not 0 <= self.suggest <= self.match <= 1:
             raise ValueError(f"need 0 <= suggest ({self.suggest}) <= match ({self.match}) <= 1")
+        if self.related is not None and not self.suggest <= self.related <= self.match:
+            raise ValueError(
+                f"need suggest ({self.suggest}) <= related ({self.related}) <= match ({self.match})"
+            )
 
 
 def claim_status(claim: Claim, matches: list[Match], thresholds: Thresholds) -> ClaimStatus:
-    best = matches[0].probability if matches else 0.0
-    if best >= thresholds.match and len(claim.normalized.split()) >= thresholds.min_words_for_match:
-        return "debunked"
-    if best >= thresholds.suggest:
+    best = matches[0] if matches else None
+    confidence = best.probability if best is not None else 0.0
+    if (
+        best is not None
+        and confidence >= thresholds.match
+        and len(claim.normalized.split()) >= thresholds.min_words_for_match
+    ):
+        return "debunked" if rating_class(best.debunk.label) == "refuted" else "fact_checked"
+    if thresholds.related is not None and best is not None and confidence >= thresholds.related:
+        return "possibly_related"
+    if confidence >= thresholds.suggest:
         return "needs_review"
     if claim.checkworthiness < thresholds.checkworthy:
         return "not_checkworthy"
     return "no_match"
+
+
+# Where `factcheck train related-threshold` records the threshold, in each profile of the matcher manifest.
+RELATED_THRESHOLD_KEY = "related_threshold"
+
+
+def recorded_related_threshold(manifest: dict[str, Any], profile: str) -> float | None:
+    """The related threshold recorded for `profile`, or None when there is none or it was chosen against
+    another match threshold (the matcher was retrained since: rerun the command)."""
+    section = manifest.get("profiles", {}).get(profile, {})
+    record = section.get(RELATED_THRESHOLD_KEY) if isinstance(section, dict) else None
+    if not isinstance(record, dict) or record.get("match_threshold") != section.get("match_threshold"):
+        return None
+    return float(record["threshold"])

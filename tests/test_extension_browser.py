@@ -42,7 +42,13 @@ FIXTURES = Path(__file__).parent / "fixtures" / "extension"
 OUTPUT = REPO_ROOT / "test-output" / "extension"
 CHROMIUM = os.environ.get("FACTCHECK_TEST_CHROMIUM", "/usr/bin/chromium")
 FIREFOX = os.environ.get("FACTCHECK_TEST_FIREFOX", "/usr/bin/firefox-esr")
-CONTENT_FILES = ["content/anchor.js", "content/extract.js", "content/card.js", "content/content.js"]
+CONTENT_FILES = [
+    "content/anchor.js",
+    "content/extract.js",
+    "content/verdict.js",
+    "content/card.js",
+    "content/content.js",
+]
 # What a strict news site sends: page CSP must not stop the extension.
 PAGE_CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'"
 SERVER_START_TIMEOUT_S = 150
@@ -161,14 +167,32 @@ def _api_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiServer
     """The real API: uvicorn serving `api.app:create_app` over a fresh SQLite database, which it
     fills from corpus/ on first start. Started before the first test so that the models load
     while the browser-only tests run (two cores); `api_server` waits for it to be ready."""
-    tmp = tmp_path_factory.mktemp("api")
+    # Enough for every check below; the rate-limit test uses up the rest on purpose.
+    yield from _run_api(tmp_path_factory.mktemp("api"), FACTCHECK_RATE_LIMIT="40/minute")
+
+
+@pytest.fixture(scope="module")
+def related_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiServer]:
+    """A second real API whose match threshold asks for certainty and whose related threshold is 0.5:
+    paraphrases of known hoaxes land in the possibly_related band whatever the shipped matcher's own
+    thresholds are (the related one is chosen on dev and may be off), while known phrasings still match."""
+    servers = _run_api(
+        tmp_path_factory.mktemp("related-api"),
+        FACTCHECK_RATE_LIMIT="",
+        FACTCHECK_MATCH_THRESHOLD="0.999",
+        FACTCHECK_RELATED_THRESHOLD="0.5",
+    )
+    try:
+        server = next(servers)
+        server.wait_ready()
+        yield server
+    finally:
+        servers.close()  # stops it
+
+
+def _run_api(tmp: Path, **settings: str) -> Iterator[ApiServer]:
     port = free_port()
-    env = {
-        **os.environ,
-        "FACTCHECK_DATABASE_URL": f"sqlite:///{tmp / 'x.db'}",
-        # Enough for every check below; the rate-limit test uses up the rest on purpose.
-        "FACTCHECK_RATE_LIMIT": "40/minute",
-    }
+    env = {**os.environ, "FACTCHECK_DATABASE_URL": f"sqlite:///{tmp / 'x.db'}", **settings}
     log = tmp / "server.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
@@ -187,7 +211,7 @@ def _api_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiServer
     finally:
         server.stop()
         if OUTPUT.exists():
-            shutil.copy(log, OUTPUT / "api-server.log")
+            shutil.copy(log, OUTPUT / f"{tmp.name}-server.log")
 
 
 @pytest.fixture(scope="module")
@@ -511,6 +535,132 @@ def test_highlight_picks_the_occurrence_its_prefix_and_suffix_describe(
     assert page.locator("#c factcheck-mark").count() == 1
 
 
+def _rated_claim(status: str, label: str, rating_text: str) -> dict[str, Any]:
+    """The article's microchip claim, reported with `status` against a fact-check rated `label`."""
+    claim = json.loads(json.dumps(_static_claims()[1]))
+    claim["status"] = status
+    debunk = claim["matches"][0]["debunk"]
+    debunk.update(label=label, rating_text=rating_text)
+    debunk.pop("rating_class", None)  # verdict.js reads the label when the server does not say
+    return claim
+
+
+# status, label, rating text -> the mark's tone, the card's headline, its rating pill
+RATED_CASES = [
+    ("debunked", "false", "False", "false", "Debunked by fact-checkers", "False"),
+    ("debunked", "misleading", "Misleading", "false", "Debunked by fact-checkers", "Misleading"),
+    ("fact_checked", "mostly_true", "Mostly True", "supported", "Fact-checked: supported", "Mostly True"),
+    ("fact_checked", "mixed", "Mixture", "neutral", "Fact-checked: partly true, partly false", "Mixture"),
+    ("fact_checked", "unproven", "Unproven", "neutral", "Fact-checked: unproven", "Unproven"),
+    (
+        "fact_checked",
+        "satire",
+        "Labeled Satire",
+        "satire",
+        "Fact-checked: satire, not meant as fact",
+        "Labeled Satire",
+    ),
+    ("fact_checked", "other", "Outdated", "neutral", "Fact-checked", "Outdated"),
+    ("possibly_related", "false", "False", "related", "May be related to a fact-check", "Rated False"),
+    ("possibly_related", "true", "True", "related", "May be related to a fact-check", "Rated True"),
+]
+RED_UNDERLINE = "rgb(209, 36, 47)"
+
+
+@pytest.mark.parametrize(("status", "label", "rating_text", "tone", "headline", "pill"), RATED_CASES)
+def test_highlight_and_card_follow_the_rating_and_only_a_debunked_claim_is_red(
+    browser: Browser,
+    site: str,
+    page: Page,
+    status: str,
+    label: str,
+    rating_text: str,
+    tone: str,
+    headline: str,
+    pill: str,
+) -> None:
+    page.goto(f"{site}/article.html")
+    result = browser.in_page(page, "highlight", [_rated_claim(status, label, rating_text)])
+    assert result["highlighted"] == 1
+    mark = _marks(page).first
+    assert mark.get_attribute("data-factcheck-status") == status
+    assert mark.get_attribute("data-factcheck-tone") == tone
+    shadow = mark.evaluate("(m) => getComputedStyle(m).boxShadow")
+    assert (RED_UNDERLINE in shadow) == (status == "debunked"), shadow
+    mark.hover()
+    card = page.locator("factcheck-card .card")
+    expect(card).to_be_visible()
+    assert card.get_attribute("data-tone") == tone
+    assert card.locator(".headline").text_content() == headline
+    assert card.locator(".rating").text_content() == pill
+    assert card.locator(".reviewer").text_content() == "Snopes"
+    assert re.fullmatch(r"Fact-checked \w+ 22, 2020 in English", card.locator(".meta").text_content())
+    assert (
+        card.locator(".link").get_attribute("href") == "https://www.snopes.com/fact-check/bill-gates-id2020/"
+    )
+    pill_colour = card.locator(".rating").evaluate("(r) => getComputedStyle(r).color")
+    assert (pill_colour == "rgb(164, 14, 38)") == (status == "debunked"), pill_colour
+    if status == "possibly_related":
+        assert "does not say this text is false" in card.locator(".caution").text_content()
+        assert "May be related to a fact-check rated" in mark.get_attribute("aria-label")
+        assert card.evaluate("(c) => getComputedStyle(c).borderTopStyle") == "dashed"
+        page.screenshot(path=OUTPUT / f"static-card-{status}-{label}.png")
+    if status != "debunked":
+        assert "debunked" not in card.text_content().lower()
+    if status == "fact_checked" and label == "mostly_true":
+        page.screenshot(path=OUTPUT / "static-card-fact-checked-true.png")
+
+
+def test_popup_lists_debunked_fact_checked_and_possibly_related_claims_apart(
+    browser: Browser, site: str, page: Page
+) -> None:
+    page.goto(f"{site}/article.html")
+    claims = [
+        {**_rated_claim("debunked", "false", "False"), "text": "Debunked one."},
+        {**_rated_claim("fact_checked", "mostly_true", "Mostly True"), "text": "Supported one."},
+        {**_rated_claim("possibly_related", "false", "False"), "text": "Related one."},
+    ]
+    summary = {"claims": 3, "debunked": 1, "fact_checked": 1, "possibly_related": 1, "needs_review": 0}
+    state = {
+        "status": "done",
+        "kind": "article",
+        "url": page.url,
+        "report": {"request_id": "r", "summary": summary, "claims": claims},
+        "highlight": {"claims": 3, "highlighted": 0, "missing": []},
+    }
+    browser.call(
+        "([key, state]) => chrome.storage.session.set({[key]: state})", [f"tab:{browser.tab_id(page)}", state]
+    )
+    popup = browser.popup(page)
+    expect(popup.locator("#summary")).to_be_visible()
+    assert (
+        popup.locator("#counts")
+        .text_content()
+        .startswith("3 claims checked · 1 debunked · 1 fact-checked · 1 possibly related")
+    )
+    assert popup.locator("#debunked li").count() == 1
+    assert popup.locator("#debunked .rating").text_content() == "False"
+    checked = popup.locator("#checked li")
+    assert checked.count() == 1 and "Supported one." in checked.text_content()
+    assert checked.locator(".rating").text_content() == "Mostly True"
+    assert "tone-supported" in checked.locator(".rating").get_attribute("class")
+    related = popup.locator("#related li")
+    expect(popup.locator("#related-block")).to_be_visible()
+    assert related.count() == 1
+    assert (
+        related.locator(".related-to")
+        .text_content()
+        .startswith("May be related to: Bill Gates and the ID2020")
+    )
+    assert related.locator(".rating").text_content() == "Rated False"
+    assert (
+        related.locator("a").get_attribute("href") == "https://www.snopes.com/fact-check/bill-gates-id2020/"
+    )
+    assert "They do not say the text is false." in popup.locator("#related-block").text_content()
+    popup.screenshot(path=OUTPUT / "static-popup-statuses.png")
+    popup.close()
+
+
 def test_request_bodies_leave_out_what_the_user_turned_off(browser: Browser) -> None:
     bodies = browser.call(
         """async () => {
@@ -791,6 +941,86 @@ def test_popup_explains_a_server_that_is_too_slow(
         assert _marks(page).count() == 0
     finally:
         browser.settings(timeoutMs=60_000)
+
+
+@pytest.fixture
+def via_related_api(browser: Browser, related_api: ApiServer) -> Iterator[ApiServer]:
+    browser.settings(serverUrl=related_api.url, timeoutMs=60_000, sendSourceUrl=True, autoSites=[])
+    _post(related_api.url, {"text": ARTICLE_CLAIM})  # the first check loads the models
+    yield related_api
+
+
+def _possibly_related(state: dict[str, Any], words: str) -> dict[str, Any]:
+    assert state["status"] == "done", state
+    [claim] = [c for c in state["report"]["claims"] if words in c["text"]]
+    assert claim["status"] == "possibly_related", claim
+    assert state["report"]["summary"]["debunked"] == 0
+    return claim
+
+
+def _assert_soft_card(page: Page, mark_text: str, debunk: dict[str, Any], screenshot: str) -> None:
+    """The possibly-related card: its own words, the fact-check's rating, reviewer and link, never "false"
+    about the text, and nothing in the page's highlights is red."""
+    mark = page.locator("factcheck-mark", has_text=mark_text).first
+    assert mark.get_attribute("data-factcheck-tone") == "related"
+    assert RED_UNDERLINE not in mark.evaluate("(m) => getComputedStyle(m).boxShadow")
+    mark.focus()
+    card = page.locator("factcheck-card .card")
+    expect(card).to_be_visible()
+    assert card.get_attribute("data-tone") == "related"
+    assert card.locator(".headline").text_content() == "May be related to a fact-check"
+    assert card.locator(".rating").text_content() == f"Rated {debunk['rating_text']}"
+    assert debunk["reviewer_name"] in card.locator(".reviewer").text_content()
+    assert card.locator(".link").get_attribute("href") == debunk["review_url"]
+    assert "It does not say this text is false." in card.locator(".caution").text_content()
+    assert "debunked" not in card.text_content().lower()
+    page.screenshot(path=OUTPUT / screenshot)
+
+
+def test_a_possibly_related_fact_check_gets_its_soft_card_on_a_page(
+    browser: Browser, site: str, via_related_api: ApiServer, page: Page
+) -> None:
+    page.goto(f"{site}/related.html")
+    popup = _check_from_popup(browser, page)
+    claim = _possibly_related(_state(browser, page), "tracking chip")
+    debunk = claim["matches"][0]["debunk"]
+    assert "microchip" in _corpus_debunk(debunk["review_url"])["claim_reviewed"].lower()
+    expect(popup.locator("#related-block")).to_be_visible()
+    assert popup.locator("#status").text_content() == (
+        "No known debunked claims in this page, but a fact-check may be related."
+    )
+    item = popup.locator("#related li", has_text="tracking chip")
+    assert item.locator("a").get_attribute("href") == debunk["review_url"]
+    assert item.locator(".rating").text_content() == f"Rated {debunk['rating_text']}"
+    assert popup.locator("#debunked li").count() == 0
+    popup.screenshot(path=OUTPUT / "e2e-popup-possibly-related.png")
+    popup.close()
+
+    page.bring_to_front()
+    assert page.locator("#p-true factcheck-mark").count() == 0
+    _assert_soft_card(page, "tracking chip", debunk, "e2e-article-possibly-related-card.png")
+
+
+def test_the_classic_245_dollar_chain_email_shows_a_possibly_related_card_in_webmail(
+    browser: Browser, site: str, via_related_api: ApiServer, page: Page
+) -> None:
+    page.goto(f"{site}/webmail-chain.html")
+    popup = _check_from_popup(browser, page)
+    state = _state(browser, page)
+    assert state["kind"] == "webmail"
+    claim = _possibly_related(state, "Microsoft will pay you")
+    debunk = claim["matches"][0]["debunk"]
+    record = _corpus_debunk(debunk["review_url"])
+    assert record["claim_reviewed"].startswith("Bill Gates and Microsoft will pay people")
+    assert popup.locator("#status").text_content() == (
+        "No known debunked claims in this message, but a fact-check may be related."
+    )
+    popup.screenshot(path=OUTPUT / "e2e-popup-webmail-possibly-related.png")
+    popup.close()
+
+    page.bring_to_front()
+    assert "I checked and it is true" not in _marked_text(page)
+    _assert_soft_card(page, "Microsoft will pay you", debunk, "e2e-webmail-possibly-related-card.png")
 
 
 # --- Firefox -------------------------------------------------------------------------------------

@@ -12,7 +12,6 @@ import json
 import threading
 import time
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -51,12 +50,6 @@ from tests.fixtures.feeds.server import FeedServer, Item, atom, http_date, malfo
 
 RSS = "application/rss+xml; charset=utf-8"
 ATOM = "application/atom+xml; charset=utf-8"
-
-
-@pytest.fixture
-def server() -> Iterator[FeedServer]:
-    with FeedServer() as running:
-        yield running
 
 
 def _runner(store: Store, **fetch_options: float) -> FeedRunner:
@@ -362,3 +355,67 @@ def test_feeds_commands_add_list_remove_and_an_empty_report(
     removed = cli.invoke(app, ["feeds", "remove", "1"])
     assert removed.exit_code == 0, removed.output
     assert cli.invoke(app, ["feeds", "remove", "1"]).exit_code == 1
+
+
+@pytest.mark.parametrize(
+    ("status", "label", "words", "css"),
+    [
+        ("debunked", "false", "debunked", "debunked refuted"),
+        ("debunked", "misleading", "debunked", "debunked refuted"),
+        ("fact_checked", "mostly_true", "fact-checked, rated true", "fact_checked supported"),
+        ("fact_checked", "mixed", "fact-checked, rated partly true", "fact_checked mixed"),
+        ("fact_checked", "unproven", "fact-checked, rated unproven", "fact_checked unproven"),
+        ("fact_checked", "satire", "fact-checked, satire", "fact_checked satire"),
+        ("fact_checked", "other", "fact-checked", "fact_checked other"),
+        (
+            "possibly_related",
+            "false",
+            "possibly related to a fact-check (rated false)",
+            "possibly_related refuted",
+        ),
+        (
+            "possibly_related",
+            "true",
+            "possibly related to a fact-check (rated true)",
+            "possibly_related supported",
+        ),
+    ],
+)
+def test_write_report_words_each_status_by_the_fact_checks_rating(
+    status: str, label: str, words: str, css: str
+) -> None:
+    when = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
+    claim = FlaggedClaim(
+        source="Gazette",
+        feed_url="https://gazette.example/feed",
+        article_url="https://gazette.example/a",
+        article_title="A story",
+        checked_at=when,
+        claim="Bill Gates warned in 2015 that the world was not ready for a deadly virus outbreak.",
+        status=status,
+        checkworthiness=0.9,
+        probability=1.0,
+        debunk_id=7,
+        debunk_claim="Bill Gates warned in 2015 ...",
+        debunk_label=label,
+        debunk_url="https://check.example/gates",
+        reviewer="PolitiFact",
+    )
+    counts = {"debunked": 0, "fact_checked": 0, "possibly_related": 0, "needs_review": 0, status: 1}
+    source = SourceSummary("Gazette", "https://gazette.example/feed", 1, 0, 1, **counts)
+    report = FlaggedReport(since=when, until=when, sources=(source,), claims=(claim,))
+    page = io.StringIO()
+    write_report(report, "html", page)
+    html = page.getvalue()
+    assert f'<span class="tag {css}">{words}</span>' in html
+    legend = {"debunked": "debunked", "fact_checked": "fact-checked", "possibly_related": "possibly related"}
+    assert f"<title>Gazette: 1 {legend[status]}</title>" in html
+    if status != "debunked":
+        assert ">debunked</span>" not in html
+    lines = io.StringIO()
+    write_report(report, "jsonl", lines)
+    row = json.loads(lines.getvalue())
+    assert (row["status"], row["rating_class"], row["described"]) == (status, css.split()[1], words)
+    table = io.StringIO()
+    write_report(report, "csv", table)
+    assert table.getvalue().splitlines()[0].endswith(",rating_class,described")

@@ -163,3 +163,15 @@ def test_document_from_email_raises_input_error_for_absurdly_nested_mime() -> No
     parts = "".join(f"--b{n}\nContent-Type: multipart/mixed; boundary=b{n + 1}\n\n" for n in range(5000))
     with pytest.raises(InputError, match="multipart sections"):
         document_from_email("MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=b0\n\n" + parts)
+
+
+def test_document_from_email_keeps_the_forwarders_note_apart_and_says_where_the_text_came_from() -> None:
+    document = document_from_email((EMAILS / "lazytruth_microsoft_245.eml").read_bytes())
+    assert document.reader_note.startswith("Danny, I checked and it is true!!!")
+    assert "checked and it is true" not in document.text
+    assert "Microsoft will pay you $245.00" in document.text
+    (block,) = document.blocks
+    assert (block.start, block.end) == (0, len(document.text))
+    assert block.quote_depth == 2 and block.forwards == 1
+    assert block.sender == "Bob Kessler <bkessler@example.org>"
+    assert block.subject == "Microsoft email beta test - not a joke!!!"

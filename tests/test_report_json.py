@@ -70,12 +70,16 @@ SUMMARY = {
     "id": 7, "claim_reviewed": "Vaccines contain microchips.", "label": "false", "rating_text": "False",
     "reviewer_name": "Snopes", "reviewer_site": "snopes.com", "review_url": "https://www.snopes.com/x",
     "review_date": "2021-05-04", "language": "en", "title": "Microchips?", "explanation": "No.",
+    "rating_class": "refuted",
 }  # fmt: skip
 GATES_SPAN = {
     "text": "Bill Gates put microchips in the vaccine.", "normalized": "bill gates put microchips in the vaccine",
     "start": 10, "end": 51, "prefix": "FORWARD! ", "suffix": " Share", "checkworthiness": 0.9123,
 }  # fmt: skip
-# What `report_to_dict` printed before the report shape became one pydantic model (the CLI's --json).
+# What `report_to_dict` printed before the report shape became one pydantic model (the CLI's --json),
+# plus the fields added since, each after the old ones: rating_class, fact_checked, possibly_related,
+# the e-mail blocks (`blocks`, `reader_note`, `block`, `block_confidence`), the debunk's `language`
+# and the claim's `reported` clause.
 EXPECTED = {
     "document": {
         "title": "T",
@@ -87,8 +91,18 @@ EXPECTED = {
         "kind": "html",
         "text_length": 80,
         "text": None,
+        "blocks": [],
+        "reader_note": "",
     },
-    "summary": {"claims": 2, "debunked": 1, "needs_review": 0, "no_match": 1, "not_checkworthy": 0},
+    "summary": {
+        "claims": 2,
+        "debunked": 1,
+        "needs_review": 0,
+        "no_match": 1,
+        "not_checkworthy": 0,
+        "fact_checked": 0,
+        "possibly_related": 0,
+    },
     "claims": [
         {
             **GATES_SPAN,
@@ -103,6 +117,8 @@ EXPECTED = {
                 {"debunk": SUMMARY, "score": 0.1235, "confidence": 0.4444, "matched_text": ""},
             ],
             "signal": None,
+            "block": None,
+            "block_confidence": None,
             "reported": None,
         },
         {
@@ -120,6 +136,8 @@ EXPECTED = {
                 "false_probability": 0.6123,
                 "note": "weak signal from a text-only classifier; not a fact-check",
             },
+            "block": None,
+            "block_confidence": None,
             "reported": None,
         },
     ],

@@ -80,11 +80,12 @@ def _suggest(debunk: Debunk, probability: float = 0.4) -> Match:
     )
 
 
+@pytest.mark.parametrize("status", ["needs_review", "possibly_related"])
 def test_flag_report_queues_needs_review_claims_with_their_candidates_and_context(
-    queue: ReviewQueue, debunks: tuple[Debunk, Debunk]
+    queue: ReviewQueue, debunks: tuple[Debunk, Debunk], status: str
 ) -> None:
     microchip, five_g = debunks
-    report = _report(CLAIM_TEXT, matches=(_suggest(microchip, 0.5), _suggest(five_g, 0.2)))
+    report = _report(CLAIM_TEXT, status=status, matches=(_suggest(microchip, 0.5), _suggest(five_g, 0.2)))
     [item] = queue.flag_report(report, origin="api")
     assert item.status == "open"
     assert item.text == CLAIM_TEXT
@@ -95,7 +96,7 @@ def test_flag_report_queues_needs_review_claims_with_their_candidates_and_contex
     assert "Before the claim." in sighting.context and CLAIM_TEXT in sighting.context
 
 
-@pytest.mark.parametrize("status", ["debunked", "no_match", "not_checkworthy"])
+@pytest.mark.parametrize("status", ["debunked", "fact_checked", "no_match", "not_checkworthy"])
 def test_flag_report_ignores_claims_that_need_no_review(queue: ReviewQueue, status: str) -> None:
     assert queue.flag_report(_report(CLAIM_TEXT, status=status), origin="api") == []
     assert queue.page().total == 0

@@ -4,56 +4,33 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import pytest
-from argon2 import PasswordHasher
 from fastapi import Depends, FastAPI
 from fastapi.testclient import TestClient
 
-from api.app import create_app
 from api.auth import SESSION_COOKIE, require_role
 from factcheck.accounts import Accounts
 from factcheck.review import ReviewItem, ReviewQueue
-from factcheck.settings import Settings
 from factcheck.types import Claim, ClaimVerdict, Debunk, Document, Match, Report
+from tests.conftest import FAST_HASHER, PASSWORD
 
 if TYPE_CHECKING:
     from factcheck.pipeline import Checker
 
-PASSWORD = "correct horse battery"
-FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
-@pytest.fixture(scope="module")
-def app(editor_settings: Settings, editor_checker: Checker) -> FastAPI:
-    app = create_app(settings=editor_settings, checker=editor_checker)
+@pytest.fixture
+def app(editor_app: FastAPI) -> FastAPI:
+    """The editor app over the test's own database, with one route that only `require_role` guards."""
 
-    @app.post("/test-only/needs-editor", dependencies=[Depends(require_role("editor"))])
+    @editor_app.post("/test-only/needs-editor", dependencies=[Depends(require_role("editor"))])
     def needs_editor() -> dict[str, str]:
         return {"ok": "yes"}
 
-    return app
-
-
-@pytest.fixture(scope="module")
-def people(editor_checker: Checker) -> dict[str, str]:
-    """One account per role, with names unique to this module (the database is shared)."""
-    accounts = Accounts(editor_checker.store, hasher=FAST_HASHER)
-    names = {}
-    for role in ("admin", "editor", "viewer"):
-        name = f"web-{role}-{uuid.uuid4().hex[:6]}"
-        accounts.add_user(name, PASSWORD, role=role, actor="test")
-        names[role] = name
-    return names
-
-
-@pytest.fixture
-def client(app: FastAPI) -> Iterator[TestClient]:
-    with TestClient(app) as test_client:
-        yield test_client
+    return editor_app
 
 
 def login(client: TestClient, username: str, password: str = PASSWORD) -> str:
@@ -475,3 +452,25 @@ def test_every_review_status_has_an_editor_label() -> None:
     from factcheck.review import REVIEW_STATUSES
 
     assert set(STATUS_LABELS) == set(REVIEW_STATUSES)
+
+
+@pytest.mark.parametrize(
+    ("label", "outcome"),
+    [("mostly_true", "fact-checked, rated true"), ("false", "debunked"), ("satire", "fact-checked, satire")],
+)
+def test_an_item_says_what_confirming_shows_readers_by_the_debunks_rating(
+    client: TestClient, people: dict[str, str], editor_checker: Checker, label: str, outcome: str
+) -> None:
+    debunk = next(d for d in editor_checker.store.iter_debunks() if d.label == label)
+    text = unique_claim()
+    claim = Claim(text=text, normalized=text, start=0, end=len(text), checkworthiness=0.9)
+    report = Report(
+        document=Document(text=text),
+        claims=(ClaimVerdict(claim=claim, status="possibly_related", matches=(Match(debunk, 2.0, 0.8),)),),
+    )
+    [item] = ReviewQueue(editor_checker.store).flag_report(report, origin="api")
+    login(client, people["editor"])
+    page = client.get(f"/editor/items/{item.id}")
+    assert f"from now on readers see them as {outcome}." in page.text
+    [candidate] = client.get(f"/editor/items/{item.id}.json").json()["candidates"]
+    assert candidate["reader_outcome"] == outcome

@@ -34,9 +34,12 @@ async def check(
 ) -> CheckResponse:
     """Find the claims in one source and match each against the debunk database.
 
-    Give exactly one of `text`, `html`, `url` or `email`. Claims are `debunked` (shown to readers),
-    `needs_review` (sent to editors, never shown as false), `no_match`, or `not_checkworthy` (only
-    with `include_all`). A claim's `signal` is a text classifier's weak guess, not a fact-check.
+    Give exactly one of `text`, `html`, `url` or `email`. Claims are `debunked` (matched a fact-check
+    rated false, mostly false or misleading: the only status shown as false), `fact_checked` (matched a
+    fact-check rated otherwise; its `rating_class` says how), `possibly_related` (likely the right
+    fact-check but under the match threshold: shown softly, never as false), `needs_review` (sent to
+    editors only), `no_match`, or `not_checkworthy` (only with `include_all`). A claim's `signal` is a
+    text classifier's weak guess, not a fact-check.
     """
     kind, content = body.source()
     thresholds = _thresholds(checker.thresholds, body)
@@ -64,9 +67,17 @@ def _thresholds(default: Thresholds, body: CheckRequest) -> Thresholds:
     )
     if suggest > match:
         raise InputError(f"suggest_threshold ({suggest}) must not be above match_threshold ({match})")
+    related = body.options.related_threshold
+    if related is not None and not suggest <= related <= match:
+        raise InputError(
+            f"related_threshold ({related}) must lie between suggest ({suggest}) and match ({match})"
+        )
+    if related is None and default.related is not None:
+        related = min(max(default.related, suggest), match)  # the request moved the other two
     return Thresholds(
         match=match,
         suggest=suggest,
         checkworthy=default.checkworthy,
         min_words_for_match=default.min_words_for_match,
+        related=related if body.options.possibly_related else None,
     )

@@ -1,8 +1,9 @@
 /**
- * The small card beside a highlighted claim: rating, reviewer, the explanation with the
- * fact-check's date and language, and the link to the fact-check. A sentence that only
+ * The small card beside a highlighted claim: what the fact-check says of it (debunked,
+ * fact-checked with its rating, or possibly related), rating, reviewer, the explanation with
+ * the fact-check's date and language, and the link to the fact-check. A sentence that only
  * reports a claim ("He added that …") is said to *mention* it; a debunk with no source is
- * never shown as a bare verdict.
+ * never shown as a bare verdict. Tones and words come from verdict.js.
  *
  * It lives in a shadow root on a zero-size, absolutely positioned host at the end of
  * <html>, so the page's CSS cannot reach it and its CSS cannot reach the page, and
@@ -14,17 +15,6 @@
   }
 
   const HOST_TAG = "factcheck-card";
-  const LABELS = {
-    false: "False",
-    mostly_false: "Mostly false",
-    mixed: "Mixed",
-    misleading: "Misleading",
-    unproven: "Unproven",
-    mostly_true: "Mostly true",
-    true: "True",
-    satire: "Satire",
-    other: "Disputed",
-  };
   const CSS = `
     :host { all: initial; }
     .card {
@@ -41,8 +31,17 @@
       font-size: 12px; letter-spacing: .02em; text-transform: uppercase;
       background: #fde2e1; color: #a40e26;
     }
-    .rating[data-label="misleading"], .rating[data-label="mixed"], .rating[data-label="unproven"],
-    .rating[data-label="other"], .rating[data-label="satire"] { background: #fff1c2; color: #7a4d00; }
+    /* Red only for a debunked claim (tone "false"); see verdict.js. */
+    .card[data-tone="supported"] .rating { background: #dafbe1; color: #116329; }
+    .card[data-tone="neutral"] .rating { background: #fff1c2; color: #7a4d00; }
+    .card[data-tone="satire"] .rating { background: #fbefff; color: #6639ba; }
+    .card[data-tone="related"] { border: 1px dashed #54aeff; box-shadow: 0 4px 16px rgba(0, 0, 0, .10); }
+    .card[data-tone="related"] .rating { background: #ddf4ff; color: #0a3069; text-transform: none; }
+    .headline { margin: 0 0 4px; font-weight: 700; }
+    .card[data-tone="false"] .headline { color: #a40e26; }
+    .card[data-tone="related"] .headline { color: #0a3069; font-weight: 600; }
+    .caution { margin: 0 0 6px; color: #57606a; font-size: 12px; }
+    .caution:empty { display: none; }
     .reviewer { color: #57606a; font-size: 12px; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
     .claim { margin: 0 0 4px; font-weight: 600; }
     .mention { margin: 0 0 6px; color: #7a4d00; font-weight: 600; }
@@ -110,12 +109,21 @@
     link.target = "_blank";
     link.rel = "noopener noreferrer";
     card.append(
-      element("p", "mention"), top, element("p", "claim"), element("p", "explanation"), element("p", "meta"),
-      link, element("p", "note"),
+      element("p", "mention"),
+      top,
+      element("p", "headline"),
+      element("p", "claim"),
+      element("p", "caution"),
+      element("p", "explanation"),
+      element("p", "meta"),
+      link,
+      element("p", "note"),
     );
     fields = {
       mention: card.querySelector(".mention"),
       meta: card.querySelector(".meta"),
+      headline: card.querySelector(".headline"),
+      caution: card.querySelector(".caution"),
       rating: card.querySelector(".rating"),
       reviewer: card.querySelector(".reviewer"),
       claim: card.querySelector(".claim"),
@@ -164,25 +172,6 @@
     return flat.length > limit ? `${flat.slice(0, limit - 1).trimEnd()}\u2026` : flat;
   }
 
-  function hasSource(debunk) {
-    return Boolean(String(debunk.reviewer_name ?? "").trim() || safeUrl(debunk.review_url));
-  }
-
-  function ratingOf(debunk) {
-    return debunk.rating_text || LABELS[debunk.label] || debunk.label;
-  }
-
-  /** The highlight's screen-reader label: what the card will say, in one sentence. */
-  function describe(claim, markedText) {
-    const { debunk } = claim.matches[0];
-    if (!hasSource(debunk)) {
-      return `Matches a claim in the fact-check database, with no source given: ${markedText}`;
-    }
-    const by = debunk.reviewer_name ? ` by ${debunk.reviewer_name}` : "";
-    const what = claim.reported ? "This sentence mentions a claim" : "Fact-checked claim,";
-    return `${what} rated ${ratingOf(debunk)}${by}: ${markedText}`;
-  }
-
   const DATES = new Intl.DateTimeFormat(undefined, { year: "numeric", month: "short", day: "numeric", timeZone: "UTC" });
 
   function languageName(code) {
@@ -193,6 +182,7 @@
     }
   }
 
+  /** When the fact-check was published, and in which language. */
   function meta(debunk) {
     const parts = [];
     const date = debunk.review_date ? new Date(`${debunk.review_date}T00:00:00Z`) : null;
@@ -205,17 +195,21 @@
     return parts.join(" ");
   }
 
-  function fill(claim) {
-    const { debunk, confidence } = claim.matches[0];
-    const sourced = hasSource(debunk);
-    const rating = ratingOf(debunk);
-    fields.mention.textContent = !sourced
-      ? "This matches a claim in the fact-check database, but no source is given, so no verdict is shown."
-      : claim.reported
-        ? `This sentence mentions a claim rated ${rating}: the highlighted part. The sentence does not necessarily make the claim itself.`
-        : "";
-    fields.rating.hidden = !sourced;
-    fields.rating.textContent = sourced ? rating : "";
+  function fill(shown) {
+    const { debunk, confidence } = shown;
+    card.dataset.tone = shown.tone;
+    card.dataset.status = shown.status;
+    fields.mention.textContent = shown.notice;
+    fields.headline.textContent = shown.headline;
+    fields.caution.textContent = shown.caution;
+    // Never a bare verdict: without a source there is no rating pill.
+    fields.rating.hidden = !shown.sourced;
+    // A possibly related fact-check's rating is the fact-check's, said as such.
+    fields.rating.textContent = !shown.sourced
+      ? ""
+      : shown.status === "possibly_related"
+        ? `Rated ${shown.rating}`
+        : shown.rating;
     fields.rating.dataset.label = debunk.label;
     fields.reviewer.textContent = debunk.reviewer_name ?? "";
     fields.claim.textContent = oneLine(debunk.claim_reviewed, 300);
@@ -225,8 +219,14 @@
     fields.link.hidden = !url;
     fields.link.href = url || "about:blank";
     fields.link.textContent = `Read the fact-check${debunk.reviewer_site ? ` on ${debunk.reviewer_site}` : ""}`;
-    fields.note.textContent =
-      typeof confidence === "number" ? `Matched by factcheck, ${Math.round(confidence * 100)}% confident.` : "";
+    const percent = typeof confidence === "number" ? Math.round(confidence * 100) : null;
+    if (percent === null) {
+      fields.note.textContent = "";
+    } else if (shown.status === "possibly_related") {
+      fields.note.textContent = `Suggested by factcheck, ${percent}% confident it is the same claim.`;
+    } else {
+      fields.note.textContent = `Matched by factcheck, ${percent}% confident.`;
+    }
   }
 
   function place(target) {
@@ -243,14 +243,15 @@
     card.style.top = `${top + view.scrollY}px`;
   }
 
-  function show(target, claim) {
+  /** Show the card for `shown`, what FactcheckVerdict.present(claim) says a reader sees. */
+  function show(target, shown) {
     ensureHost();
     clearTimeout(hideTimer);
     if (anchor && anchor !== target) {
       anchor.setAttribute("aria-expanded", "false");
     }
     anchor = target;
-    fill(claim);
+    fill(shown);
     place(target);
     target.setAttribute("aria-expanded", "true");
   }
@@ -296,6 +297,6 @@
   }
 
   globalThis.FactcheckCard = Object.freeze({
-    HOST_TAG, contains, describe, focusLink, hide, isOpenFor, remove, scheduleHide, show,
+    HOST_TAG, contains, focusLink, hide, isOpenFor, remove, scheduleHide, show,
   });
 })();

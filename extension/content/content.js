@@ -4,7 +4,8 @@
  *
  * The service worker drives it through `globalThis.__factcheck` (scripting.executeScript):
  * extract() -> the text to check; highlight(claims) -> marks; clear(); selection().
- * Only debunked claims are ever highlighted.
+ * Only claims a fact-check is shown for are highlighted (debunked, fact_checked,
+ * possibly_related), each in its tone from verdict.js: red only for debunked.
  */
 (() => {
   if (globalThis.__factcheck) {
@@ -13,6 +14,7 @@
   const { buildIndex, findQuote, fold, unwrap, wrap, MARK_TAG } = globalThis.FactcheckAnchor;
   const Card = globalThis.FactcheckCard;
   const Extract = globalThis.FactcheckExtract;
+  const Verdict = globalThis.FactcheckVerdict;
 
   const MARK_CLASS = "factcheck-highlight";
   const REAPPLY_DELAY_MS = 300;
@@ -20,10 +22,23 @@
   const MAX_REAPPLIES_PER_10S = 20;
 
   // Inline !important: page rules cannot restyle the mark, and nothing here changes a box size.
+  // Per tone (verdict.js): the fill and the underline. Red is only for debunked claims; a possibly
+  // related fact-check gets a faint fill and a dotted underline.
+  const TONE_STYLE = {
+    false: [["background-color", "rgba(255, 153, 145, 0.42)"], ["box-shadow", "inset 0 -2px 0 #d1242f"]],
+    supported: [["background-color", "rgba(74, 194, 107, 0.25)"], ["box-shadow", "inset 0 -2px 0 #1a7f37"]],
+    neutral: [["background-color", "rgba(255, 212, 59, 0.30)"], ["box-shadow", "inset 0 -2px 0 #9a6700"]],
+    satire: [["background-color", "rgba(194, 151, 255, 0.25)"], ["box-shadow", "inset 0 -2px 0 #8250df"]],
+    related: [
+      ["background-color", "rgba(84, 174, 255, 0.10)"],
+      ["box-shadow", "none"],
+      ["text-decoration", "underline dotted #0969da"],
+      ["text-decoration-thickness", "2px"],
+      ["text-underline-offset", "3px"],
+    ],
+  };
   const MARK_STYLE = [
     ["display", "inline"],
-    ["background-color", "rgba(255, 153, 145, 0.42)"],
-    ["box-shadow", "inset 0 -2px 0 #d1242f"],
     ["color", "inherit"],
     ["font", "inherit"],
     ["margin", "0"],
@@ -35,8 +50,8 @@
     ["outline-offset", "1px"],
   ];
 
-  // A sentence that only reports the claim ("He added that …"): the reported clause is marked,
-  // more softly, and the reporter's own words are not.
+  // A sentence that only reports a debunked claim ("He added that …"): the reported clause is
+  // marked in amber rather than red, and the reporter's own words are not marked.
   const MENTION_STYLE = [
     ["background-color", "rgba(255, 214, 102, 0.38)"],
     ["box-shadow", "inset 0 -2px 0 #b7791f"],
@@ -72,12 +87,15 @@
   }
 
   function decorate(entry) {
-    const mentioned = Boolean(entry.claim.reported);
+    const { shown } = entry;
+    // A reporter's sentence is never branded red: a debunked claim it only mentions is marked softly.
+    const toneStyle = shown.mentioned && shown.tone === "false" ? MENTION_STYLE : TONE_STYLE[shown.tone];
     return (mark, i) => {
       mark.className = MARK_CLASS;
       mark.dataset.factcheckId = String(entry.id);
-      mark.dataset.factcheckStatus = mentioned ? "mentioned" : "debunked";
-      for (const [property, value] of [...MARK_STYLE, ...(mentioned ? MENTION_STYLE : [])]) {
+      mark.dataset.factcheckStatus = shown.mentioned ? "mentioned" : shown.status;
+      mark.dataset.factcheckTone = shown.tone;
+      for (const [property, value] of [...MARK_STYLE, ...toneStyle]) {
         mark.style.setProperty(property, value, "important");
       }
       if (i === 0) {
@@ -85,7 +103,7 @@
         mark.setAttribute("role", "button");
         mark.setAttribute("aria-haspopup", "dialog");
         mark.setAttribute("aria-expanded", "false");
-        mark.setAttribute("aria-label", Card.describe(entry.claim, entry.quote.text));
+        mark.setAttribute("aria-label", Verdict.describe(shown, entry.quote.text));
       }
     };
   }
@@ -189,7 +207,7 @@
   function showFor(mark) {
     const entry = entryOf(mark);
     if (entry) {
-      Card.show(mark, entry.claim);
+      Card.show(mark, entry.shown);
     }
   }
 
@@ -257,8 +275,9 @@
   }
 
   /**
-   * Highlight these claims (debunked ones only; anything else is ignored). Each claim is
-   * {text, prefix, suffix, position, matches}. Returns how many were found in the page.
+   * Highlight these claims (those a fact-check is shown for; anything else is ignored). Each
+   * claim is {text, prefix, suffix, position, status, matches}. Returns how many were found in
+   * the page.
    */
   function highlight(claims) {
     clear();
@@ -266,8 +285,9 @@
       extract();
     }
     entries = claims
-      .filter((claim) => claim.status === "debunked" && claim.matches?.length)
-      .map((claim, id) => ({ id, claim, quote: quoteOf(claim), marks: [] }));
+      .map((claim) => ({ claim, shown: Verdict.present(claim) }))
+      .filter((entry) => entry.shown)
+      .map((entry, id) => ({ ...entry, id, quote: quoteOf(entry.claim), marks: [] }));
     withoutObserver(() => entries.forEach(anchorEntry));
     listen();
     observe();

@@ -95,7 +95,7 @@ class _ProgressBar:
         self.progress.update(self.task, total=total, completed=0)
 
     def finished(self, outcome: ArticleOutcome) -> None:
-        self.flagged += outcome.debunked + outcome.needs_review
+        self.flagged += outcome.flagged
         self.progress.update(self.task, advance=1, flagged=self.flagged)
 
 
@@ -236,7 +236,8 @@ def _print_summary(summary: RunSummary, *, as_json: bool) -> None:
     typer.echo(
         f"Articles: {summary.articles} ({summary.done} checked, {summary.duplicates} duplicates, "
         f"{summary.failed} failed) in {summary.elapsed_s:.1f} s; claims: {summary.claims}, "
-        f"debunked: {summary.debunked}, needs review: {summary.needs_review}, "
+        f"debunked: {summary.debunked}, fact-checked: {summary.fact_checked}, "
+        f"possibly related: {summary.possibly_related}, needs review: {summary.needs_review}, "
         f"sent to the review queue: {summary.queued}"
     )
     for url, error in summary.feed_errors:

@@ -67,6 +67,13 @@ class ArticleOutcome:
     needs_review: int = 0
     queued: int = 0
     error: str = ""
+    fact_checked: int = 0
+    possibly_related: int = 0
+
+    @property
+    def flagged(self) -> int:
+        """Claims matched to a fact-check, possibly related to one, or sent to editors."""
+        return self.debunked + self.fact_checked + self.possibly_related + self.needs_review
 
     def to_json(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -91,6 +98,8 @@ class RunSummary:
     needs_review: int = 0
     queued: int = 0
     elapsed_s: float = 0.0
+    fact_checked: int = 0
+    possibly_related: int = 0
     failures: list[tuple[str, str]] = field(default_factory=list)
     feed_errors: list[tuple[str, str]] = field(default_factory=list)
 
@@ -117,6 +126,8 @@ class RunSummary:
             self.skipped += 1
         self.claims += outcome.claims
         self.debunked += outcome.debunked
+        self.fact_checked += outcome.fact_checked
+        self.possibly_related += outcome.possibly_related
         self.needs_review += outcome.needs_review
         self.queued += outcome.queued
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import json
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 from typing import IO, Any, Literal, get_args
@@ -26,14 +27,27 @@ from factcheck.errors import InputError
 from factcheck.store import Store
 from factcheck.store.feed_models import ArticleResultRow, ArticleRow, FeedRow
 from factcheck.store.models import DebunkRow, utcnow
+from factcheck.types import ClaimStatus
+from factcheck.verdicts import describe_status, rating_class
 
 ReportFormat = Literal["html", "csv", "jsonl"]
 REPORT_FORMATS: tuple[str, ...] = get_args(ReportFormat)
 
 
+# The statuses the report lists, in the chart's stacking order, with their colours and legend words: red
+# only for debunked (issue 13), a softer tone for what readers see as possibly related.
+FLAGGED_STATUSES: tuple[ClaimStatus, ...] = ("debunked", "fact_checked", "possibly_related", "needs_review")
+_STATUS_COLOURS = {
+    "debunked": "#c0392b",
+    "fact_checked": "#2c6e9b",
+    "possibly_related": "#7fb3c8",
+    "needs_review": "#e6a23c",
+}
+
+
 @dataclass(frozen=True)
 class FlaggedClaim:
-    """A claim from a feed article that was found debunked or was sent to the editors."""
+    """A claim from a feed article that matched a fact-check, may be related to one, or went to editors."""
 
     source: str
     feed_url: str
@@ -50,6 +64,17 @@ class FlaggedClaim:
     debunk_url: str
     reviewer: str
 
+    @property
+    def rating_class(self) -> str:
+        """What the fact-check's rating says of the claim (refuted, supported, ...); "" without one."""
+        return rating_class(self.debunk_label) if self.debunk_id is not None else ""  # type: ignore[arg-type]
+
+    @property
+    def described(self) -> str:
+        """The status in words, following the fact-check's rating (never "false" unless debunked)."""
+        label = self.debunk_label if self.debunk_id is not None else None
+        return describe_status(self.status, label)  # type: ignore[arg-type]
+
 
 @dataclass(frozen=True)
 class SourceSummary:
@@ -62,10 +87,12 @@ class SourceSummary:
     claims: int
     debunked: int
     needs_review: int
+    fact_checked: int = 0
+    possibly_related: int = 0
 
     @property
     def flagged(self) -> int:
-        return self.debunked + self.needs_review
+        return self.debunked + self.fact_checked + self.possibly_related + self.needs_review
 
 
 @dataclass(frozen=True)
@@ -77,7 +104,7 @@ class FlaggedReport:
 
 
 def report_data(store: Store, *, since: datetime, until: datetime | None = None) -> FlaggedReport:
-    """Flagged claims (debunked or needs review) of the articles checked in [since, until), per source."""
+    """Flagged claims (FLAGGED_STATUSES) of the articles checked in [since, until), per source."""
     until = until or utcnow()
     window = (ArticleRow.finished_at >= since, ArticleRow.finished_at < until)
     with store.transaction() as session:
@@ -89,27 +116,20 @@ def report_data(store: Store, *, since: datetime, until: datetime | None = None)
             return urlsplit(url).hostname or "unknown", ""
 
         totals: dict[tuple[str, str], list[int]] = {}
-        for feed_id, url, status, claim_count, debunked, needs_review in session.execute(
-            select(
-                ArticleRow.feed_id,
-                ArticleRow.url,
-                ArticleRow.status,
-                ArticleRow.claim_count,
-                ArticleRow.debunked_count,
-                ArticleRow.needs_review_count,
-            ).where(*window, ArticleRow.status.in_(("done", "failed")))
+        for feed_id, url, status, claim_count in session.execute(
+            select(ArticleRow.feed_id, ArticleRow.url, ArticleRow.status, ArticleRow.claim_count).where(
+                *window, ArticleRow.status.in_(("done", "failed"))
+            )
         ):
-            counts = totals.setdefault(source_of(feed_id, url), [0, 0, 0, 0, 0])
+            counts = totals.setdefault(source_of(feed_id, url), [0, 0, 0])
             counts[0] += status == "done"
             counts[1] += status == "failed"
             counts[2] += claim_count
-            counts[3] += debunked
-            counts[4] += needs_review
         flagged = session.execute(
             select(ArticleResultRow, ArticleRow, DebunkRow)
             .join(ArticleRow, ArticleRow.id == ArticleResultRow.article_id)
             .outerjoin(DebunkRow, DebunkRow.id == ArticleResultRow.debunk_id)
-            .where(*window, ArticleResultRow.status.in_(("debunked", "needs_review")))
+            .where(*window, ArticleResultRow.status.in_(FLAGGED_STATUSES))
             .order_by(ArticleRow.feed_id, ArticleRow.finished_at, ArticleResultRow.position)
         ).all()
         claims = []
@@ -133,8 +153,19 @@ def report_data(store: Store, *, since: datetime, until: datetime | None = None)
                     reviewer=debunk.reviewer_name if debunk is not None else "",
                 )
             )
+    # per source, the flagged claims by status (counted from the results: the article rows count only
+    # debunked and needs_review)
+    by_status = Counter((claim.source, claim.feed_url, claim.status) for claim in claims)
     sources = sorted(
-        (SourceSummary(name, feed_url, *counts) for (name, feed_url), counts in totals.items()),
+        (
+            SourceSummary(
+                name,
+                feed_url,
+                *counts,
+                **{status: by_status[name, feed_url, status] for status in FLAGGED_STATUSES},
+            )
+            for (name, feed_url), counts in totals.items()
+        ),
         key=lambda s: (-s.flagged, s.source),
     )
     return FlaggedReport(since=since, until=until, sources=tuple(sources), claims=tuple(claims))
@@ -146,7 +177,7 @@ def write_report(report: FlaggedReport, format: str, stream: IO[str]) -> None:
         for claim in report.claims:
             stream.write(json.dumps(_claim_json(claim), ensure_ascii=False) + "\n")
     elif format == "csv":
-        names = [f.name for f in dataclasses.fields(FlaggedClaim)]
+        names = [*(f.name for f in dataclasses.fields(FlaggedClaim)), *_DERIVED]
         writer = csv.DictWriter(stream, fieldnames=names, lineterminator="\n")
         writer.writeheader()
         for claim in report.claims:
@@ -157,9 +188,13 @@ def write_report(report: FlaggedReport, format: str, stream: IO[str]) -> None:
         raise InputError(f"unknown report format {format!r}; expected one of {', '.join(REPORT_FORMATS)}")
 
 
+_DERIVED = ("rating_class", "described")
+
+
 def _claim_json(claim: FlaggedClaim) -> dict[str, Any]:
     data = dataclasses.asdict(claim)
     data["checked_at"] = claim.checked_at.isoformat() if claim.checked_at else None
+    data.update({name: getattr(claim, name) for name in _DERIVED})
     return data
 
 
@@ -172,22 +207,37 @@ _BAR_HEIGHT = 22
 _BAR_GAP = 8
 _CHART_SOURCES = 20
 _LABEL_CHARS = 32
+_LEGEND_STEP = 120
+_LEGEND = {
+    "debunked": "debunked",
+    "fact_checked": "fact-checked",
+    "possibly_related": "possibly related",
+    "needs_review": "needs review",
+}
+
+
+@dataclass(frozen=True)
+class _Segment:
+    """One status's part of a bar, in SVG user units."""
+
+    status: str
+    words: str  # legend and tooltip
+    count: int
+    x: float
+    width: float
+    colour: str
 
 
 @dataclass(frozen=True)
 class _ChartBar:
-    """One source's stacked bar (debunked, then needs review), in SVG user units."""
+    """One source's stacked bar (FLAGGED_STATUSES in order), in SVG user units."""
 
     source: str
     label: str  # the name, cut to fit left of the bar; the tooltip has it whole
     y: int
     text_y: float  # the baseline of the label and the total, centred on the bar
-    debunked: int
-    needs_review: int
+    segments: tuple[_Segment, ...]
     flagged: int
-    debunked_width: float
-    review_x: float
-    review_width: float
     total_x: float
 
 
@@ -198,6 +248,7 @@ class _Chart:
     label_width: int
     bar_height: int
     bars: tuple[_ChartBar, ...]
+    legend: tuple[_Segment, ...]  # one swatch per status, left to right
 
 
 @dataclass(frozen=True)
@@ -249,8 +300,14 @@ def _chart(sources: tuple[SourceSummary, ...]) -> _Chart | None:
     bars = []
     for row, source in enumerate(shown):
         y = _CHART_TOP + row * (_BAR_HEIGHT + _BAR_GAP)
-        debunked_width = source.debunked * scale
-        review_width = source.needs_review * scale
+        x = float(_LABEL_WIDTH)
+        segments = []
+        for status in FLAGGED_STATUSES:
+            count = getattr(source, status)
+            segments.append(
+                _Segment(status, _LEGEND[status], count, x, count * scale, _STATUS_COLOURS[status])
+            )
+            x += count * scale
         name = source.source
         bars.append(
             _ChartBar(
@@ -258,19 +315,20 @@ def _chart(sources: tuple[SourceSummary, ...]) -> _Chart | None:
                 label=name if len(name) <= _LABEL_CHARS else name[: _LABEL_CHARS - 1] + "…",
                 y=y,
                 text_y=y + _BAR_HEIGHT * 0.7,
-                debunked=source.debunked,
-                needs_review=source.needs_review,
+                segments=tuple(segments),
                 flagged=source.flagged,
-                debunked_width=debunked_width,
-                review_x=_LABEL_WIDTH + debunked_width,
-                review_width=review_width,
-                total_x=_LABEL_WIDTH + debunked_width + review_width + 6,
+                total_x=x + 6,
             )
         )
+    legend = tuple(
+        _Segment(status, _LEGEND[status], 0, _LABEL_WIDTH + i * _LEGEND_STEP, 12, _STATUS_COLOURS[status])
+        for i, status in enumerate(FLAGGED_STATUSES)
+    )
     return _Chart(
         width=_CHART_WIDTH,
         height=_CHART_TOP + len(shown) * (_BAR_HEIGHT + _BAR_GAP) + 10,
         label_width=_LABEL_WIDTH,
         bar_height=_BAR_HEIGHT,
         bars=tuple(bars),
+        legend=legend,
     )

@@ -23,6 +23,7 @@ import logging
 import multiprocessing
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import replace
@@ -432,8 +433,8 @@ class FeedRunner:
     def _finish(self, article_id: int, url: str, report: Report, content_hash: str | None) -> ArticleOutcome:
         """Mark done, store the results and queue the flagged claims: all in one transaction."""
         verdicts = report.claims
-        debunked = sum(1 for v in verdicts if v.status == "debunked")
-        needs_review = sum(1 for v in verdicts if v.status == "needs_review")
+        statuses = Counter(v.status for v in verdicts)
+        debunked, needs_review = statuses["debunked"], statuses["needs_review"]
         source_url = report.document.source_url or url
         with self.store.transaction() as session:
             # The compare-and-set comes first: on PostgreSQL it locks the row, so a second worker on the
@@ -478,6 +479,8 @@ class FeedRunner:
             debunked=debunked,
             needs_review=needs_review,
             queued=queued,
+            fact_checked=statuses["fact_checked"],
+            possibly_related=statuses["possibly_related"],
         )
 
     # --- the local engine ------------------------------------------------------------------------

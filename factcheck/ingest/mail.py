@@ -13,19 +13,23 @@ the last thing quoted. Named `mail` so it never shadows the standard library's `
 
 from __future__ import annotations
 
+import os
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from email import message_from_bytes, message_from_string, policy
 from email.message import EmailMessage
+from email.parser import BytesHeaderParser
 from email.utils import parsedate_to_datetime
+from pathlib import Path
 from typing import cast
 
 from factcheck.claimreview import parse_date
 from factcheck.errors import InputError
 from factcheck.ingest.html import html_to_text
 from factcheck.ingest.text import MAX_INPUT_BYTES, check_not_binary, check_size, decode_bytes, normalize_text
-from factcheck.types import Document
+from factcheck.types import Document, TextBlock
 
 MIN_VIRAL_WORDS = 12
 """A segment shorter than this ("FYI", "Is this true??") is a forwarder's note, not the viral text."""
@@ -114,13 +118,33 @@ def document_from_email(raw: bytes | str, *, max_bytes: int = MAX_INPUT_BYTES) -
     segments = _segments(normalize_text(body))
     chosen = _viral_segment(segments)
     headers = _nearest_headers(segments, chosen) if chosen is not None else {}
-    subject = headers.get("subject") or _header(message, "subject")
+    subject = _SUBJECT_PREFIX.sub("", headers.get("subject") or _header(message, "subject")).strip()
+    text = _clean(chosen.lines) if chosen is not None else ""
     return Document(
-        text=_clean(chosen.lines) if chosen is not None else "",
-        title=_SUBJECT_PREFIX.sub("", subject).strip(),
+        text=text,
+        title=subject,
         date=_parse_mail_date(headers.get("date") or _header(message, "date")),
         language=_header(message, "content-language").split(",")[0].strip().split("-")[0].lower(),
         kind="email",
+        blocks=(_text_block(segments, chosen, text, headers, subject),)
+        if chosen is not None and text
+        else (),
+        reader_note=_clean(segments[0].lines) if chosen is not None and chosen is not segments[0] else "",
+    )
+
+
+def _text_block(
+    segments: list[_Segment], chosen: _Segment, text: str, headers: dict[str, str], subject: str
+) -> TextBlock:
+    """Where in the chain the checked text sits: its quote depth and the forwards above it."""
+    forwards = sum(1 for segment in segments[: segments.index(chosen) + 1] if segment.headers)
+    return TextBlock(
+        start=0,
+        end=len(text),
+        quote_depth=chosen.depth,
+        forwards=forwards,
+        sender=headers.get("from", ""),
+        subject=subject,
     )
 
 
@@ -305,3 +329,138 @@ def _parse_mail_date(value: str) -> date | None:
         return parsedate_to_datetime(value).date()
     except (TypeError, ValueError, IndexError):
         return parse_date(re.sub(r"^[A-Za-z]+,\s*", "", value).split(" at ")[0].strip())
+
+
+# --- mailboxes: a tipline inbox or a user's exported mail, read one message at a time ---------------
+
+
+@dataclass(frozen=True)
+class MailboxMessage:
+    """One message of a mailbox: its raw bytes, or why they could not be read."""
+
+    position: int  # 1-based, in mailbox order
+    location: str  # "byte N" in an mbox file, the file name in a Maildir
+    size: int  # bytes the message takes in the mailbox (for progress)
+    raw: bytes | None
+    error: str = ""
+
+
+_MBOX_SEPARATOR = b"From "
+_MBOXRD_ESCAPED_FROM = re.compile(rb"^>(>*From )", re.MULTILINE)
+_READ_BLOCK = 1 << 20
+_SEPARATOR_CONTEXT = 8  # bytes kept of a dropped message's tail, so a separator across blocks is still seen
+
+
+def is_mailbox(path: Path) -> bool:
+    """A Maildir folder (cur/ and new/), or a file in mbox format (it starts with a "From " line).
+
+    A file named .eml is one message, even when a client saved it with an mbox "From " envelope line.
+    """
+    if path.is_dir():
+        return (path / "cur").is_dir() and (path / "new").is_dir()
+    if path.suffix.lower() == ".eml" or not path.is_file():
+        return False
+    with path.open("rb") as handle:
+        return handle.read(len(_MBOX_SEPARATOR)) == _MBOX_SEPARATOR
+
+
+def mailbox_bytes(path: Path) -> int:
+    """The mailbox's size on disk: the total a progress bar counts towards."""
+    if path.is_dir():
+        return sum(
+            entry.stat().st_size
+            for sub in ("new", "cur")
+            for entry in os.scandir(path / sub)
+            if entry.is_file()
+        )
+    return path.stat().st_size
+
+
+def iter_mailbox(path: Path, *, max_bytes: int = MAX_INPUT_BYTES) -> Iterator[MailboxMessage]:
+    """The messages of an mbox file or a Maildir folder, streamed: memory does not grow with the mailbox.
+
+    A message over `max_bytes` is not kept in memory: it comes back with `raw=None` and the reason.
+    """
+    if path.is_dir():
+        yield from _iter_maildir(path, max_bytes)
+    else:
+        yield from _iter_mbox(path, max_bytes)
+
+
+def _iter_maildir(path: Path, max_bytes: int) -> Iterator[MailboxMessage]:
+    """Each file of new/ and cur/ is one message; by name, which starts with the delivery time."""
+    names = sorted(
+        (entry.name, entry.path)
+        for sub in ("new", "cur")
+        for entry in os.scandir(path / sub)
+        if entry.is_file() and not entry.name.startswith(".")
+    )
+    for position, (name, file) in enumerate(names, start=1):
+        try:
+            size = os.stat(file).st_size
+            if size > max_bytes:
+                yield MailboxMessage(position, name, size, None, _too_large(size, max_bytes))
+                continue
+            yield MailboxMessage(position, name, size, Path(file).read_bytes())
+        except OSError as error:
+            yield MailboxMessage(position, name, 0, None, f"cannot read the file: {error.strerror or error}")
+
+
+def _iter_mbox(path: Path, max_bytes: int) -> Iterator[MailboxMessage]:
+    """Split an mbox at "From " lines that follow a blank line; undo the >From quoting of the body.
+
+    `mailbox.mbox` first indexes every message's offsets, a pass over the whole file and a table
+    that grows with it; this reads it in blocks, holds one message at most (none over `max_bytes`:
+    those are only measured) and starts at once.
+    """
+    position, start, oversize = 0, 0, 0  # oversize: bytes of the current message dropped so far
+    buffer = bytearray()  # the current message from its "From " line (or, when oversize, its tail)
+    scan = 1  # where in `buffer` to look for the next separator
+    with path.open("rb") as handle:
+        while True:
+            chunk = handle.read(_READ_BLOCK)
+            buffer += chunk
+            while (found := buffer.find(b"\nFrom ", scan)) >= 0:
+                scan = found + 1
+                if buffer[found - 1 : found] == b"\n" or buffer[found - 2 : found] == b"\n\r":
+                    position += 1
+                    yield _mbox_message(position, start, bytes(buffer[: found + 1]), oversize, max_bytes)
+                    start += oversize + found + 1
+                    del buffer[: found + 1]
+                    oversize, scan = 0, 1
+            if not chunk:
+                break
+            if len(buffer) > max_bytes + _READ_BLOCK:  # over the limit: stop holding it, only measure it
+                dropped = len(buffer) - _SEPARATOR_CONTEXT
+                oversize += dropped
+                del buffer[:dropped]
+                scan = 0
+    if buffer.strip():
+        yield _mbox_message(position + 1, start, bytes(buffer), oversize, max_bytes)
+
+
+def _mbox_message(position: int, start: int, data: bytes, oversize: int, max_bytes: int) -> MailboxMessage:
+    """One message from its mbox bytes: without the envelope line and the separating blank line."""
+    size = oversize + len(data)
+    if oversize or size > max_bytes:
+        return MailboxMessage(position, f"byte {start}", size, None, _too_large(size, max_bytes))
+    raw = data.split(b"\n", 1)[1] if data.startswith(_MBOX_SEPARATOR) and b"\n" in data else data
+    raw = _MBOXRD_ESCAPED_FROM.sub(rb"\1", raw)
+    if raw.endswith(b"\n\n"):
+        raw = raw[:-1]
+    elif raw.endswith(b"\r\n\r\n"):
+        raw = raw[:-2]
+    return MailboxMessage(position, f"byte {start}", size, raw)
+
+
+def _too_large(size: int, max_bytes: int) -> str:
+    return f"the message is {size / 1e6:.1f} MB; the limit is {max_bytes / 1e6:.1f} MB"
+
+
+def message_headers(raw: bytes) -> dict[str, str]:
+    """Message-ID, From, Date and Subject of a raw message, read from its header alone."""
+    headers = BytesHeaderParser(policy=policy.default).parsebytes(raw)
+    return {
+        name.lower(): _header(cast(EmailMessage, headers), name)
+        for name in ("Message-ID", "From", "Date", "Subject")
+    }

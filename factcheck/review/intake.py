@@ -1,6 +1,6 @@
 """What enters the queue: sightings of claims, grouped into items with their suggested debunks.
 
-    flag_report(report, origin=...)     /v1/check, feeds: claims with status needs_review
+    flag_report(report, origin=...)     /v1/check, feeds: claims under the match threshold (needs_review, possibly_related)
     add_reader_report(text, ...)        POST /v1/reports: a reader says the tool missed one
     add_unmatched(claim, ...)           feeds: highly check-worthy claims that match nothing
 
@@ -33,7 +33,7 @@ from factcheck.store.review_models import (
     ReviewRejectionRow,
     ReviewSightingRow,
 )
-from factcheck.types import Claim, Match, Report
+from factcheck.types import QUEUED_STATUSES, Claim, Match, Report
 
 CONTEXT_CHARS = 300  # taken on each side of a claim when the caller gives a whole document
 READER_BONUS = 1.0
@@ -57,11 +57,11 @@ def priority_of(seen_count: int, checkworthiness: float, last_seen: datetime, *,
 
 class Intake(Reads):
     def flag_report(self, report: Report, *, origin: str, source_url: str = "") -> list[ReviewItem]:
-        """Queue every claim of `report` whose status is needs_review, with its candidate debunks."""
+        """Queue every claim of `report` under the match threshold (needs_review, possibly_related)."""
         document = report.document
         items = []
         for verdict in report.claims:
-            if verdict.status != "needs_review":
+            if verdict.status not in QUEUED_STATUSES:
                 continue
             claim = verdict.claim
             item = self._add(

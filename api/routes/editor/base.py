@@ -50,7 +50,8 @@ STATUS_LABELS = {
 }
 ORIGIN_LABELS = {"api": "API check", "reader": "Reader report", "feed": "Feed", "extension": "Extension"}
 DONE_NOTICES = {
-    "confirm": "Confirmed. The claim's wordings are now variants of the debunk, so the checker labels them debunked.",
+    "confirm": "Confirmed. The claim's wordings are now variants of the debunk, so the checker matches them to "
+    "it and readers see its rating.",
     "reject": "Rejected. This debunk will not be suggested for this claim again.",
     "not_checkworthy": "Marked not check-worthy. Later sightings are counted but not queued.",
     "new_debunk": "New debunk written. The claim's wordings are its variants.",

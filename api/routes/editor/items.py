@@ -34,6 +34,7 @@ from factcheck.pipeline import Checker
 from factcheck.review import ReviewQueue, Sighting
 from factcheck.store import AuditEntry
 from factcheck.types import Debunk
+from factcheck.verdicts import describe_status, rating_class
 
 router = APIRouter()
 
@@ -55,6 +56,8 @@ class CandidateView:
     rejected: bool
     confirmed: bool
     version: int
+    # What readers are shown once the match is confirmed: it follows the debunk's rating (issue 13).
+    reader_outcome: str
     show_help: bool = False  # what the buttons do is spelled out under the first card only
     shortcuts: bool = False  # c / r confirm or reject this one: the first suggestion not rejected
 
@@ -138,6 +141,9 @@ def _candidate_view(
         rejected=rejected,
         confirmed=confirmed,
         version=debunk.version,
+        reader_outcome=describe_status(
+            "debunked" if rating_class(debunk.label) == "refuted" else "fact_checked", debunk.label
+        ),
     )
 
 

@@ -21,15 +21,14 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
-from argon2 import PasswordHasher
 
-from api.app import create_app
-from factcheck.accounts import Accounts
 from factcheck.review import ReviewQueue
 from factcheck.settings import Settings
+from tests.conftest import PASSWORD
 from tests.e2e_helpers import chromium, screenshot_path, serve_app
 
 if TYPE_CHECKING:
+    from fastapi import FastAPI
     from playwright.sync_api import Browser, Page
 
     from factcheck.pipeline import Checker
@@ -37,15 +36,14 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.slow
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-PASSWORD = "correct horse battery"
-FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 ONLY_EXACT = {"match_threshold": 1.0, "suggest_threshold": 0.0}
 EXTENSION = {"X-Factcheck-Client": "factcheck-extension/0.1.0"}
 
 
-@pytest.fixture(scope="module")
-def base_url(editor_settings: Settings, editor_checker: Checker) -> Iterator[str]:
-    with serve_app(lambda: create_app(settings=editor_settings, checker=editor_checker)) as url:
+@pytest.fixture
+def base_url(editor_app: FastAPI) -> Iterator[str]:
+    """The editor app over the test's own database, served by uvicorn on 127.0.0.1."""
+    with serve_app(lambda: editor_app) as url:
         yield url
 
 
@@ -53,16 +51,6 @@ def base_url(editor_settings: Settings, editor_checker: Checker) -> Iterator[str
 def browser() -> Iterator[Browser]:
     with chromium() as launched:
         yield launched
-
-
-@pytest.fixture(scope="module")
-def people(editor_checker: Checker) -> dict[str, str]:
-    accounts = Accounts(editor_checker.store, hasher=FAST_HASHER)
-    names = {}
-    for role in ("editor", "admin"):
-        names[role] = f"desk-{role}-{uuid.uuid4().hex[:6]}"
-        accounts.add_user(names[role], PASSWORD, role=role, display_name=f"Desk {role}", actor="test")
-    return names
 
 
 @pytest.fixture

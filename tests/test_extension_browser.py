@@ -611,6 +611,52 @@ def test_highlight_and_card_follow_the_rating_and_only_a_debunked_claim_is_red(
         page.screenshot(path=OUTPUT / "static-card-fact-checked-true.png")
 
 
+# status, label, rating text -> what the card says the sentence mentions, and the mark's tone
+MENTIONED_CASES = [
+    ("debunked", "false", "False", "a claim rated False", "false"),
+    ("fact_checked", "mostly_true", "Mostly True", "a fact-checked claim, rated Mostly True", "supported"),
+    ("fact_checked", "mixed", "Mixture", "a fact-checked claim, rated Mixture", "neutral"),
+    ("possibly_related", "true", "True", "a claim that may be related to a fact-check rated True", "related"),
+]
+MENTIONED_PART = "microchips in the vaccine so they can track you"
+
+
+@pytest.mark.parametrize(("status", "label", "rating_text", "mentions", "tone"), MENTIONED_CASES)
+def test_a_sentence_that_mentions_a_claim_is_told_in_its_status_words(
+    browser: Browser,
+    site: str,
+    page: Page,
+    status: str,
+    label: str,
+    rating_text: str,
+    mentions: str,
+    tone: str,
+) -> None:
+    """A reported claim is "mentioned" whatever its status, in that status's words: never "rated False"
+    unless the fact-check refutes it, and never red."""
+    claim = _rated_claim(status, label, rating_text)
+    start = claim["text"].index(MENTIONED_PART)
+    claim["reported"] = {"text": MENTIONED_PART, "start": start, "end": start + len(MENTIONED_PART)}
+    page.goto(f"{site}/article.html")
+    assert browser.in_page(page, "highlight", [claim])["highlighted"] == 1
+    assert _marked_text(page) == MENTIONED_PART, "the reporter's words were marked"
+    mark = _marks(page).first
+    assert mark.get_attribute("data-factcheck-status") == "mentioned"
+    assert mark.get_attribute("data-factcheck-tone") == tone
+    assert RED_UNDERLINE not in mark.evaluate("(m) => getComputedStyle(m).boxShadow")
+    assert (
+        mark.get_attribute("aria-label") == f"This sentence mentions {mentions} by Snopes: {MENTIONED_PART}"
+    )
+    mark.hover()
+    card = page.locator("factcheck-card .card")
+    expect(card).to_be_visible()
+    mention = card.locator(".mention").text_content()
+    assert mention.startswith(f"This sentence mentions {mentions}: the highlighted part."), mention
+    assert ("rated False" in card.text_content()) == (label == "false")
+    if status != "debunked":
+        assert "debunked" not in card.text_content().lower()
+
+
 def test_popup_lists_debunked_fact_checked_and_possibly_related_claims_apart(
     browser: Browser, site: str, page: Page
 ) -> None:

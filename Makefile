@@ -6,6 +6,8 @@ BIN := $(VENV)/bin
 
 # Browser tests drive Debian's chromium with Playwright (Playwright's own browser download is not used).
 CHROMIUM := /usr/bin/chromium
+# The extension also runs in Debian's Firefox ESR, driven by puppeteer-core over WebDriver BiDi.
+FIREFOX := /usr/bin/firefox-esr
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test install install-test lint bench clean
@@ -25,9 +27,9 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 
 install: $(VENV)/.installed
 
-install-test: $(VENV)/.installed-test $(CHROMIUM) extension/node_modules
+install-test: $(VENV)/.installed-test $(CHROMIUM) $(FIREFOX) extension/node_modules
 
-# The extension's linter (ESLint), pinned by extension/package-lock.json.
+# The extension's linter (ESLint) and puppeteer-core (the Firefox tests), pinned by extension/package-lock.json.
 extension/node_modules: extension/package-lock.json
 	command -v npm >/dev/null || ($(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm)
 	cd extension && npm ci --no-audit --no-fund
@@ -36,6 +38,10 @@ extension/node_modules: extension/package-lock.json
 $(CHROMIUM):
 	$(SUDO) apt-get update -qq
 	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+
+$(FIREFOX):
+	$(SUDO) apt-get update -qq
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq firefox-esr
 
 run: install
 	$(BIN)/factcheck serve

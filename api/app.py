@@ -17,7 +17,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import ReportHook
+from api.deps import CLIENT_HEADER, ReportHook
 from api.errors import install_error_handlers
 from api.limits import BodySizeLimit, RateLimiter
 from api.observability import Metrics, configure_logging, install_observability
@@ -63,7 +63,7 @@ def create_app(*, settings: Settings | None = None, checker: Checker | None = No
         CORSMiddleware,
         allow_origin_regex=settings.cors_origin_regex,
         allow_methods=["GET", "POST", "PUT", "DELETE", "OPTIONS"],
-        allow_headers=["Content-Type", "Authorization", "X-API-Key", "X-Request-ID"],
+        allow_headers=["Content-Type", "Authorization", "X-API-Key", "X-Request-ID", CLIENT_HEADER],
         expose_headers=["X-Request-ID", "Retry-After"],
     )
     app.add_middleware(BodySizeLimit, max_bytes=settings.api_max_body_bytes)
@@ -88,10 +88,10 @@ def create_app(*, settings: Settings | None = None, checker: Checker | None = No
 def _queue_needs_review(app: FastAPI) -> ReportHook:
     """The hook run after each check's response: its needs_review claims go to the editors' queue."""
 
-    def flag_for_review(report: Report, source_url: str) -> None:
+    def flag_for_review(report: Report, source_url: str, origin: str) -> None:
         # Queueing must never cost the reader their answer: log and go on.
         try:
-            ReviewQueue(app.state.checker.store).flag_report(report, origin="api", source_url=source_url)
+            ReviewQueue(app.state.checker.store).flag_report(report, origin=origin, source_url=source_url)
         except Exception:
             logger.exception("could not queue needs_review claims")
 

@@ -54,8 +54,22 @@ def get_metrics(request: Request) -> Metrics:
 MetricsDep = Annotated[Metrics, Depends(get_metrics)]
 
 
-# Called after a check's response is sent, with the report and where its text came from.
-ReportHook = Callable[[Report, str], None]
+# Called after a check's response is sent, with the report, where its text came from, and the origin
+# its needs_review claims are queued under ("api", or "extension" when the extension sent it).
+ReportHook = Callable[[Report, str, str], None]
+
+# The browser extension names itself in this header ("factcheck-extension/<version>"), so the queue
+# can say a claim was flagged while a reader browsed.
+CLIENT_HEADER = "X-Factcheck-Client"
+
+
+def client_origin(request: Request) -> str:
+    """The queue origin of a request: "extension" when the extension sent it, else "api"."""
+    client = request.headers.get(CLIENT_HEADER, "")
+    return "extension" if client.startswith("factcheck-extension") else "api"
+
+
+ClientOriginDep = Annotated[str, Depends(client_origin)]
 
 
 def get_report_hook(request: Request) -> ReportHook:

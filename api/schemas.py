@@ -56,6 +56,7 @@ class DebunkOut(BaseModel):
     variants: list[str] = []
     provenance: str = ""
     version: int = 1
+    draft: bool = Field(default=False, description="Not published (no source yet): never matched.")
     created_at: dt.datetime | None = None
     updated_at: dt.datetime | None = None
 

@@ -93,6 +93,18 @@ async function extractFrom(tabId) {
   }
 }
 
+/**
+ * The claim a sentence only reports ("He added that …"), as offsets into the claim's text, so
+ * the page highlights that clause and the card says the sentence *mentions* a rated claim.
+ */
+function reportedPart(claim) {
+  const reported = claim.reported;
+  if (!reported || reported.start < claim.start || reported.end > claim.end) {
+    return null;
+  }
+  return { text: reported.text, start: reported.start - claim.start, end: reported.end - claim.start };
+}
+
 /** What is kept of a report: enough for the popup and the highlighter, nothing about other claims. */
 function keptReport(report) {
   const length = report.document?.text_length || 1;
@@ -103,6 +115,7 @@ function keptReport(report) {
     status: claim.status,
     position: Math.min(1, Math.max(0, claim.start / length)),
     matches: SHOWN_STATUSES.includes(claim.status) ? claim.matches.slice(0, 1) : [],
+    reported: reportedPart(claim),
   });
   return {
     request_id: report.request_id,

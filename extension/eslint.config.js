@@ -41,6 +41,16 @@ export default [
     rules: strict,
   },
   {
+    // Test tools run by Node (firefox_check.mjs); their page callbacks run in the browser.
+    files: ["tools/**/*.mjs"],
+    languageOptions: {
+      ecmaVersion: 2023,
+      sourceType: "module",
+      globals: { ...globals.node, ...globals.browser, ...globals.webextensions },
+    },
+    rules: strict,
+  },
+  {
     // Content scripts: classic scripts injected into pages, each wrapped in an IIFE.
     files: ["content/**/*.js"],
     languageOptions: {

@@ -80,14 +80,28 @@ function showError(error) {
   $("error-detail").hidden = detail.length === 0;
 }
 
+/** A claim in curly quotes, without doubling the quotation marks it already has. */
+function quoted(text) {
+  const bare = String(text).trim().replace(/^["'\u201c\u201d\u2018\u2019\u00ab\u00bb]+|["'\u201c\u201d\u2018\u2019\u00ab\u00bb]+$/g, "");
+  return `\u201c${truncate(bare)}\u201d`;
+}
+
 const Verdict = globalThis.FactcheckVerdict;
 
 function shownItem(shown, claim, missing) {
   const { debunk } = shown;
   const item = element("li");
-  item.append(element("span", { className: "claim-text", text: `\u201c${truncate(claim.text)}\u201d` }));
+  item.append(element("span", { className: "claim-text", text: quoted(claim.reported?.text ?? claim.text) }));
+  if (shown.mentioned) {
+    item.append(element("span", { className: "detail", text: "Mentioned on the page, not necessarily endorsed." }));
+  }
   if (shown.status === "possibly_related") {
     item.append(element("span", { className: "related-to", text: `May be related to: ${truncate(debunk.claim_reviewed)}` }));
+  }
+  if (!shown.sourced) {
+    // Never a bare verdict: without a source the popup says so instead of a rating.
+    item.append(element("span", { className: "detail", text: "Matches a claim in the database, but no source is given." }));
+    return item;
   }
   const rating = shown.status === "possibly_related" ? `Rated ${shown.rating}` : shown.rating;
   item.append(element("span", { className: `rating tone-${shown.tone}`, text: rating }));
@@ -147,7 +161,7 @@ function showReport(state) {
   $("related").replaceChildren(...shown.possibly_related);
   $("related-block").hidden = counts.possibly_related === 0;
   $("review").replaceChildren(
-    ...review.map((claim) => element("li", { text: `\u201c${truncate(claim.text)}\u201d (being reviewed)` })),
+    ...review.map((claim) => element("li", { text: `${quoted(claim.text)} (being reviewed)` })),
   );
   $("review-summary").textContent = `Being reviewed (${review.length})`;
   $("review-block").hidden = review.length === 0;
@@ -223,6 +237,7 @@ async function setUpAuto() {
 function setUpReport() {
   $("report-open").addEventListener("click", async () => {
     $("report-status").textContent = "";
+    $("report-sent").textContent = "";
     $("report-form").hidden = false;
     try {
       const picked = await send({ type: "selection", tabId: tab.id });
@@ -249,8 +264,12 @@ function setUpReport() {
         context: reportContext,
         comment: $("report-comment").value,
       });
-      $("report-status").textContent = "Thank you. The editors will look at it.";
+      // Sent: the form closes; the thanks stay beside the button that opens it again.
+      $("report-form").hidden = true;
       $("report-comment").value = "";
+      $("report-text").value = "";
+      $("report-sent").textContent = "Thank you. The editors will look at it.";
+      $("report-open").focus();
     } catch (error) {
       $("report-status").textContent = error.message ?? "The report could not be sent.";
     } finally {

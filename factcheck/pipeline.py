@@ -30,6 +30,7 @@ from factcheck.ingest import Fetcher, SafeFetcher, Source, SourceKind, ingest
 from factcheck.liar import TextClassifier
 from factcheck.matching import Candidate, Matcher, entries_from_debunks
 from factcheck.matching.reranker import read_manifest
+from factcheck.reported import reported_clause
 from factcheck.settings import Settings
 from factcheck.store import Store, open_store
 from factcheck.store.models import utcnow
@@ -161,8 +162,8 @@ class Checker:
         fresh = self.store.get_many(debunk_ids)
         with self._write_lock:
             old = self._known
-            retired = [i for i, d in fresh.items() if d.retired]
-            changed = [d for d in fresh.values() if not d.retired]
+            retired = [i for i, d in fresh.items() if d.retired or d.draft]  # neither is matched
+            changed = [d for d in fresh.values() if not (d.retired or d.draft)]
             known = [d.id for d in changed if d.id in old.debunks]
             self.matcher.remove([*retired, *known])
             self.matcher.add(entries_from_debunks(changed))
@@ -275,7 +276,12 @@ class Checker:
                 [window.claim for window in windows], suggest=thresholds.suggest
             )
         verdicts = [
-            ClaimVerdict(claim=claim, status=claim_status(claim, found, thresholds), matches=tuple(found))
+            ClaimVerdict(
+                claim=claim,
+                status=claim_status(claim, found, thresholds),
+                matches=tuple(found),
+                reported=reported_clause(claim.text) if found else None,
+            )
             for claim, found in zip(claims, matches, strict=True)
         ]
         verdicts = _prefer_windows(verdicts, windows, window_matches, thresholds)
@@ -313,7 +319,8 @@ class Checker:
 
         So does one sentence of a known phrasing of several (a chain letter cut into sentences, as every
         page is) when the matcher agrees: its debunk comes first, at the `suggest` threshold (the
-        check's, else the Checker's) or above.
+        check's, else the Checker's) or above. A sentence reporting a known phrasing ("someone told me
+        that …", factcheck.reported) matches it with certainty too.
         """
         if not claims:
             return []
@@ -321,7 +328,10 @@ class Checker:
         known = self._known
         found = self.matcher.search([claim.normalized or claim.text for claim in claims], k=k, gated=gated)
         keys = [canonical_key(claim.normalized or claim.text) for claim in claims]
-        exact = [known.exact.get(key) for key in keys]
+        exact = [
+            known.exact.get(key) or _reported_known(known, claim.normalized or claim.text)
+            for key, claim in zip(keys, claims, strict=True)
+        ]
         sentence_of = [known.sentences.get(key) for key in keys]
         debunks = known.debunks
         results = []
@@ -372,6 +382,12 @@ class Checker:
         for position, signal in zip(unmatched, signals, strict=True):
             verdicts[position] = replace(verdicts[position], signal=signal)
         return verdicts
+
+
+def _reported_known(known: _Known, text: str) -> int | None:
+    """The debunk whose known phrasing this sentence reports, if it reports one."""
+    clause = reported_clause(text)
+    return known.exact.get(canonical_key(clause.text)) if clause else None
 
 
 def _related_threshold(settings: Settings, models_dir: Path) -> float | None:

@@ -48,6 +48,7 @@ class DebunkSummary(BaseModel):
     reviewer_site: str
     review_url: str
     review_date: dt.date | None = None
+    language: str = Field(default="en", description="The fact-check's language (BCP 47).")
     title: str = ""
     explanation: str = ""
 
@@ -120,6 +121,22 @@ def _span_fields(claim: Claim) -> dict[str, object]:
     }
 
 
+class ReportedOut(BaseModel):
+    """The claim a sentence reports ("X said that …"): the sentence mentions it rather than makes it."""
+
+    text: str
+    start: int = Field(description="Character offset in the extracted document text.")
+    end: int
+
+    @classmethod
+    def of_verdict(cls, verdict: ClaimVerdict) -> ReportedOut | None:
+        clause = verdict.reported
+        if clause is None:
+            return None
+        start = verdict.claim.start + clause.start
+        return cls(text=clause.text, start=start, end=start + len(clause.text))
+
+
 class ClaimOut(ClaimSpan):
     """A claim with its status, the debunks beside it and (when none addresses it) the weak signal.
 
@@ -143,6 +160,9 @@ class ClaimOut(ClaimSpan):
         description="Calibrated probability that the claim's block (or paragraph), weighed as a whole, "
         "restates the first debunk of `matches`; null when it was not weighed.",
     )
+    reported: ReportedOut | None = Field(
+        default=None, description="Set when the sentence reports the claim rather than making it."
+    )
 
     @classmethod
     def of_verdict(cls, verdict: ClaimVerdict) -> ClaimOut:
@@ -153,6 +173,7 @@ class ClaimOut(ClaimSpan):
             signal=None if verdict.signal is None else SignalOut.of(verdict.signal),
             block=verdict.block,
             block_confidence=None if verdict.block_confidence is None else _rounded(verdict.block_confidence),
+            reported=ReportedOut.of_verdict(verdict),
         )
 
 

@@ -97,6 +97,13 @@ class Settings(BaseSettings):
         default=None, description="Secure session cookies; None: only when the request came over https."
     )
 
+    # The editor desk.
+    editor_organisation: str = Field(
+        default="",
+        description="The newsroom publishing the debunks editors write: their reviewer when no fact-check "
+        "URL is given. Empty: every new debunk needs a reviewer or a URL, or it stays a draft.",
+    )
+
     # Feeds and batch workers (factcheck feeds run, factcheck worker).
     broker_url: str = Field(
         default="redis://127.0.0.1:6379/0", description="Celery broker for `feeds run --engine celery`."

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Literal, get_args
 
+from factcheck.reported import ReportedClause
+
 RatingLabel = Literal[
     "false", "mostly_false", "mixed", "misleading", "unproven", "mostly_true", "true", "satire", "other"
 ]
@@ -64,6 +66,12 @@ class Debunk:
     updated_at: datetime | None = None
     version: int = 1
     retired: bool = False
+    draft: bool = False  # not published: see `has_source`; drafts are never matched
+
+    @property
+    def has_source(self) -> bool:
+        """Who says so: a reviewer or a fact-check URL. A debunk without one is kept as a draft."""
+        return bool(self.reviewer_name.strip() or self.review_url.strip())
 
 
 @dataclass(frozen=True)
@@ -148,6 +156,9 @@ class ClaimVerdict:
     # Calibrated probability that the claim's block (or paragraph), weighed as a whole, restates the
     # first debunk of `matches` (factcheck.evidence); None when the block was not weighed for it.
     block_confidence: float | None = None
+    # Set when the sentence reports the claim ("X said that …"): where, inside `claim.text`, the
+    # reported clause is, so a reader is told the sentence mentions the claim rather than makes it.
+    reported: ReportedClause | None = None
 
     @property
     def shown(self) -> Match | None:

@@ -35,7 +35,7 @@ RATING_CLASS_OF: dict[RatingLabel, RatingClass] = {
 }
 
 # How every edge (CLI, feed report, editor pages) names a shown fact-check by its rating class; the
-# extension has the same words in extension/content/card.js.
+# extension has the same words in extension/content/verdict.js.
 RATING_CLASS_WORDS: dict[RatingClass, str] = {
     "refuted": "rated false",
     "supported": "rated true",

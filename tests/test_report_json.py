@@ -69,7 +69,8 @@ REPORT = Report(
 SUMMARY = {
     "id": 7, "claim_reviewed": "Vaccines contain microchips.", "label": "false", "rating_text": "False",
     "reviewer_name": "Snopes", "reviewer_site": "snopes.com", "review_url": "https://www.snopes.com/x",
-    "review_date": "2021-05-04", "title": "Microchips?", "explanation": "No.", "rating_class": "refuted",
+    "review_date": "2021-05-04", "language": "en", "title": "Microchips?", "explanation": "No.",
+    "rating_class": "refuted",
 }  # fmt: skip
 GATES_SPAN = {
     "text": "Bill Gates put microchips in the vaccine.", "normalized": "bill gates put microchips in the vaccine",
@@ -77,7 +78,8 @@ GATES_SPAN = {
 }  # fmt: skip
 # What `report_to_dict` printed before the report shape became one pydantic model (the CLI's --json),
 # plus the fields added since, each after the old ones: rating_class, fact_checked, possibly_related,
-# and the e-mail blocks (`blocks`, `reader_note`, `block`, `block_confidence`).
+# the e-mail blocks (`blocks`, `reader_note`, `block`, `block_confidence`), the debunk's `language`
+# and the claim's `reported` clause.
 EXPECTED = {
     "document": {
         "title": "T",
@@ -117,6 +119,7 @@ EXPECTED = {
             "signal": None,
             "block": None,
             "block_confidence": None,
+            "reported": None,
         },
         {
             "text": "The moon is made of cheese.",
@@ -135,6 +138,7 @@ EXPECTED = {
             },
             "block": None,
             "block_confidence": None,
+            "reported": None,
         },
     ],
     "timings_ms": {"ingest": 1.23, "claims": 2.0},

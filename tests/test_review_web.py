@@ -186,7 +186,10 @@ def test_editor_confirms_a_match_and_the_claim_becomes_a_variant(
         follow_redirects=False,
     )
     assert response.status_code == 303
-    assert response.headers["location"] == f"/editor/items/{item.id}?done=confirm"
+    # On to the next open item (the one decided is named, to go back), or back to it if none is left.
+    assert response.headers["location"].endswith(
+        (f"?done=confirm&decided={item.id}", f"/editor/items/{item.id}?done=confirm")
+    )
     assert text in editor_checker.store.get(debunk.id).variants  # type: ignore[arg-type]
     after = client.get(f"/editor/items/{item.id}.json").json()
     assert after["status"] == "confirmed" and after["resolved_by"] == people["editor"]
@@ -296,7 +299,12 @@ def test_editing_a_debunk_with_a_stale_version_is_a_conflict(
         actor="t",
     )
     token = login(client, people["editor"])
-    fields = {"csrf_token": token, "claim_reviewed": debunk.claim_reviewed, "label": "mostly_false"}
+    fields = {
+        "csrf_token": token,
+        "claim_reviewed": debunk.claim_reviewed,
+        "label": "mostly_false",
+        "review_url": debunk.review_url,
+    }
     ok = client.post(f"/editor/debunks/{debunk.id}/edit", data={**fields, "version": debunk.version})
     assert ok.status_code == 200 and "Debunk saved." in ok.text
     stale = client.post(
@@ -316,8 +324,9 @@ def test_dashboard_draws_its_chart_in_the_page(client: TestClient, people: dict[
     )
     data = client.get("/editor/dashboard.json").json()
     assert len(data["days"]) == 30 and [s["name"] for s in data["series"]] == [
-        "Flagged",
-        "Confirmed",
+        "Sightings flagged",
+        "Matches confirmed",
+        "Suggestions rejected",
         "New debunks",
     ]
 

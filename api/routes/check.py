@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, BackgroundTasks, Request
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import CheckerDep, MetricsDep, ReportHookDep, SettingsDep
+from api.deps import CheckerDep, ClientOriginDep, MetricsDep, ReportHookDep, SettingsDep
 from api.schemas import CheckRequest, CheckResponse, ErrorBody
 from factcheck.errors import InputError
 from factcheck.verdicts import Thresholds
@@ -30,6 +30,7 @@ async def check(
     settings: SettingsDep,
     metrics: MetricsDep,
     on_report: ReportHookDep,
+    origin: ClientOriginDep,
 ) -> CheckResponse:
     """Find the claims in one source and match each against the debunk database.
 
@@ -53,7 +54,7 @@ async def check(
     )
     metrics.observe_report(report)
     # After the response is sent: the reader does not wait for the queue.
-    background.add_task(on_report, report, body.source_url or (content if kind == "url" else ""))
+    background.add_task(on_report, report, body.source_url or (content if kind == "url" else ""), origin)
     return CheckResponse.of(
         report, include_text=body.options.include_text, request_id=request.state.request_id
     )

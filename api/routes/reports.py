@@ -8,8 +8,11 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import QueueDep
+from api.deps import CheckerDep, QueueDep
 from api.schemas import ErrorBody
+from factcheck.pipeline import Checker
+from factcheck.review import ReviewQueue
+from factcheck.review.records import ReviewItem
 
 router = APIRouter(prefix="/v1", tags=["reports"])
 
@@ -60,15 +63,27 @@ class ReportReceipt(BaseModel):
     responses={404: {"model": ErrorBody}, 422: {"model": ErrorBody}, 429: {"model": ErrorBody}},
     summary="Report a claim the tool missed or got wrong",
 )
-async def create_report(body: ReaderReport, request: Request, queue: QueueDep) -> ReportReceipt:
-    """Queue a reader's report for the editors. Identical and near-identical reports are grouped."""
-    await run_in_threadpool(
-        queue.add_reader_report,
+async def create_report(
+    body: ReaderReport, request: Request, queue: QueueDep, checker: CheckerDep
+) -> ReportReceipt:
+    """Queue a reader's report for the editors, with the debunks the matcher suggests for it.
+
+    It joins the item of identical and near-identical claims, like a sighting from a check.
+    """
+    await run_in_threadpool(_queue_report, queue, checker, body)
+    return ReportReceipt(request_id=getattr(request.state, "request_id", ""))
+
+
+def _queue_report(queue: ReviewQueue, checker: Checker, body: ReaderReport) -> ReviewItem | None:
+    """Match the reported text as a check would (its wording, the suggest threshold), then queue it."""
+    suggest = checker.thresholds.suggest
+    suggestions = [m for m in checker.search(queue.wording(body.text)) if m.probability >= suggest]
+    return queue.add_reader_report(
         body.text,
         source_url=body.source_url,
         context=body.context,
         comment=body.comment,
         reporter=body.contact,
         debunk_id=body.debunk_id,
+        suggestions=suggestions,
     )
-    return ReportReceipt(request_id=getattr(request.state, "request_id", ""))

@@ -45,6 +45,10 @@
     else if (key === "/") {
       var search = document.querySelector("[data-search]");
       if (search) { search.focus(); search.select(); event.preventDefault(); }
+    } else if (key === "c" || key === "r" || key === "x") {
+      // The item page's decisions: confirm or reject the first suggestion, or not check-worthy.
+      var button = document.querySelector('button[data-key="' + key + '"]');
+      if (button && !button.disabled) { button.click(); event.preventDefault(); }
     } else if (key === "n") {
       var next = document.querySelector('[data-key="n"]');
       if (next) { window.location.href = next.getAttribute("href"); event.preventDefault(); }

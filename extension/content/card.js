@@ -1,7 +1,9 @@
 /**
  * The small card beside a highlighted claim: what the fact-check says of it (debunked,
- * fact-checked with its rating, or possibly related), rating, reviewer, one line of
- * explanation, and the link to the fact-check. Tones and words come from verdict.js.
+ * fact-checked with its rating, or possibly related), rating, reviewer, the explanation with
+ * the fact-check's date and language, and the link to the fact-check. A sentence that only
+ * reports a claim ("He added that …") is said to *mention* it; a debunk with no source is
+ * never shown as a bare verdict. Tones and words come from verdict.js.
  *
  * It lives in a shadow root on a zero-size, absolutely positioned host at the end of
  * <html>, so the page's CSS cannot reach it and its CSS cannot reach the page, and
@@ -42,8 +44,14 @@
     .caution:empty { display: none; }
     .reviewer { color: #57606a; font-size: 12px; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
     .claim { margin: 0 0 4px; font-weight: 600; }
-    .explanation { margin: 0 0 8px; color: #3d444d; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+    .mention { margin: 0 0 6px; color: #7a4d00; font-weight: 600; }
+    .mention:empty, .meta:empty { display: none; }
+    .explanation {
+      margin: 0 0 6px; color: #3d444d; overflow-wrap: anywhere; max-height: 12em; overflow-y: auto;
+    }
     .explanation:empty { display: none; }
+    .meta { margin: 0 0 8px; color: #57606a; font-size: 12px; }
+    .rating[hidden] { display: none; }
     .link { color: #0b57d0; font-weight: 600; text-decoration: underline; }
     .link:focus-visible, .close:focus-visible { outline: 2px solid #0b57d0; outline-offset: 2px; }
     .close {
@@ -101,15 +109,19 @@
     link.target = "_blank";
     link.rel = "noopener noreferrer";
     card.append(
+      element("p", "mention"),
       top,
       element("p", "headline"),
       element("p", "claim"),
       element("p", "caution"),
       element("p", "explanation"),
+      element("p", "meta"),
       link,
       element("p", "note"),
     );
     fields = {
+      mention: card.querySelector(".mention"),
+      meta: card.querySelector(".meta"),
       headline: card.querySelector(".headline"),
       caution: card.querySelector(".caution"),
       rating: card.querySelector(".rating"),
@@ -160,21 +172,49 @@
     return flat.length > limit ? `${flat.slice(0, limit - 1).trimEnd()}\u2026` : flat;
   }
 
+  const DATES = new Intl.DateTimeFormat(undefined, { year: "numeric", month: "short", day: "numeric", timeZone: "UTC" });
+
+  function languageName(code) {
+    try {
+      return new Intl.DisplayNames(undefined, { type: "language" }).of(code) ?? code;
+    } catch {
+      return code;
+    }
+  }
+
+  /** When the fact-check was published, and in which language. */
+  function meta(debunk) {
+    const parts = [];
+    const date = debunk.review_date ? new Date(`${debunk.review_date}T00:00:00Z`) : null;
+    if (date && !Number.isNaN(date.getTime())) {
+      parts.push(`Fact-checked ${DATES.format(date)}`);
+    }
+    if (debunk.language) {
+      parts.push(`in ${languageName(debunk.language)}`);
+    }
+    return parts.join(" ");
+  }
+
   function fill(shown) {
     const { debunk, confidence } = shown;
     card.dataset.tone = shown.tone;
     card.dataset.status = shown.status;
+    fields.mention.textContent = shown.notice;
     fields.headline.textContent = shown.headline;
     fields.caution.textContent = shown.caution;
+    // Never a bare verdict: without a source there is no rating pill.
+    fields.rating.hidden = !shown.sourced;
     // A possibly related fact-check's rating is the fact-check's, said as such.
-    fields.rating.textContent = shown.status === "possibly_related" ? `Rated ${shown.rating}` : shown.rating;
+    fields.rating.textContent = !shown.sourced
+      ? ""
+      : shown.status === "possibly_related"
+        ? `Rated ${shown.rating}`
+        : shown.rating;
     fields.rating.dataset.label = debunk.label;
-    fields.reviewer.textContent = [debunk.reviewer_name, debunk.review_date ? `(${debunk.review_date})` : ""]
-      .filter(Boolean)
-      .join(" ");
-    fields.claim.textContent = oneLine(debunk.claim_reviewed, 200);
-    fields.explanation.textContent = oneLine(debunk.explanation || debunk.title);
-    fields.explanation.title = debunk.explanation || "";
+    fields.reviewer.textContent = debunk.reviewer_name ?? "";
+    fields.claim.textContent = oneLine(debunk.claim_reviewed, 300);
+    fields.explanation.textContent = String(debunk.explanation || debunk.title || "").trim();
+    fields.meta.textContent = meta(debunk);
     const url = safeUrl(debunk.review_url);
     fields.link.hidden = !url;
     fields.link.href = url || "about:blank";

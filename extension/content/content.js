@@ -50,6 +50,13 @@
     ["outline-offset", "1px"],
   ];
 
+  // A sentence that only reports a debunked claim ("He added that …"): the reported clause is
+  // marked in amber rather than red, and the reporter's own words are not marked.
+  const MENTION_STYLE = [
+    ["background-color", "rgba(255, 214, 102, 0.38)"],
+    ["box-shadow", "inset 0 -2px 0 #b7791f"],
+  ];
+
   let roots = [];
   let entries = [];
   let observer = null;
@@ -65,14 +72,30 @@
     return plain;
   }
 
+  /** What to find and mark in the page: the reported clause of a reporting sentence, else the claim. */
+  function quoteOf(claim) {
+    const reported = claim.reported;
+    if (!reported) {
+      return claim;
+    }
+    return {
+      text: reported.text,
+      prefix: `${claim.prefix ?? ""}${claim.text.slice(0, reported.start)}`.slice(-64),
+      suffix: `${claim.text.slice(reported.end)}${claim.suffix ?? ""}`.slice(0, 64),
+      position: claim.position ?? null,
+    };
+  }
+
   function decorate(entry) {
     const { shown } = entry;
+    // A reporter's sentence is never branded red: a debunked claim it only mentions is marked softly.
+    const toneStyle = shown.mentioned && shown.tone === "false" ? MENTION_STYLE : TONE_STYLE[shown.tone];
     return (mark, i) => {
       mark.className = MARK_CLASS;
       mark.dataset.factcheckId = String(entry.id);
-      mark.dataset.factcheckStatus = shown.status;
+      mark.dataset.factcheckStatus = shown.mentioned ? "mentioned" : shown.status;
       mark.dataset.factcheckTone = shown.tone;
-      for (const [property, value] of [...MARK_STYLE, ...TONE_STYLE[shown.tone]]) {
+      for (const [property, value] of [...MARK_STYLE, ...toneStyle]) {
         mark.style.setProperty(property, value, "important");
       }
       if (i === 0) {
@@ -80,12 +103,7 @@
         mark.setAttribute("role", "button");
         mark.setAttribute("aria-haspopup", "dialog");
         mark.setAttribute("aria-expanded", "false");
-        const by = shown.debunk.reviewer_name ? ` by ${shown.debunk.reviewer_name}` : "";
-        const what =
-          shown.status === "possibly_related"
-            ? `May be related to a fact-check rated ${shown.rating}${by}`
-            : `Fact-checked claim, rated ${shown.rating}${by}`;
-        mark.setAttribute("aria-label", `${what}: ${entry.claim.text}`);
+        mark.setAttribute("aria-label", Verdict.describe(shown, entry.quote.text));
       }
     };
   }
@@ -94,7 +112,7 @@
     const scopes = [...roots.filter((root) => root.isConnected), document.body].filter(Boolean);
     for (const scope of scopes) {
       const index = buildIndex(scope);
-      const found = findQuote(index, entry.claim);
+      const found = findQuote(index, entry.quote);
       if (found) {
         entry.marks = wrap(index, found.start, found.end, decorate(entry));
         return true;
@@ -108,7 +126,7 @@
     return (
       entry.marks.length > 0 &&
       entry.marks.every((mark) => mark.isConnected) &&
-      fold(entry.marks.map((mark) => mark.textContent).join("")) === fold(entry.claim.text)
+      fold(entry.marks.map((mark) => mark.textContent).join("")) === fold(entry.quote.text)
     );
   }
 
@@ -269,7 +287,7 @@
     entries = claims
       .map((claim) => ({ claim, shown: Verdict.present(claim) }))
       .filter((entry) => entry.shown)
-      .map((entry, id) => ({ ...entry, id, marks: [] }));
+      .map((entry, id) => ({ ...entry, id, quote: quoteOf(entry.claim), marks: [] }));
     withoutObserver(() => entries.forEach(anchorEntry));
     listen();
     observe();

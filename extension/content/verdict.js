@@ -5,7 +5,9 @@
  * Red (the "false" tone) is only for debunked claims, whose fact-check rates them false,
  * mostly false or misleading. A claim matched to a fact-check rated otherwise is
  * "fact-checked" in its own tone; a possibly related fact-check is shown softly and never
- * as a verdict on the text.
+ * as a verdict on the text. A sentence that only reports the claim ("He added that …") is
+ * said to *mention* it, in its status's words; a fact-check with no source (no reviewer, no
+ * link) is never shown as a verdict at all.
  *
  * A classic script: the content scripts and the popup (popup.html) both load it.
  */
@@ -52,13 +54,35 @@
     caution: "factcheck is not sure this fact-check is about the same claim. It does not say this text is false.",
   };
 
+  // No reviewer and no link: the database holds the claim, but nobody is named as saying so.
+  const UNSOURCED = {
+    tone: "neutral",
+    headline: "In the fact-check database",
+    caution: "",
+    notice: "This matches a claim in the fact-check database, but no source is given, so no verdict is shown.",
+  };
+  const NOT_NECESSARILY = "the highlighted part. The sentence does not necessarily make the claim itself.";
+
   function ratingClass(debunk) {
     return debunk.rating_class ?? RATING_CLASS_OF_LABEL[debunk.label] ?? "other";
   }
 
+  function hasSource(debunk) {
+    return Boolean(String(debunk.reviewer_name ?? "").trim() || /^https?:\/\//i.test(String(debunk.review_url ?? "")));
+  }
+
+  /** What the fact-check is, in this status's words (for the mention line and the label). */
+  function ratedAs(status, rating) {
+    if (status === "possibly_related") {
+      return `a claim that may be related to a fact-check rated ${rating}`;
+    }
+    return status === "debunked" ? `a claim rated ${rating}` : `a fact-checked claim, rated ${rating}`;
+  }
+
   /**
    * What a reader is shown for `claim` (a report claim), or null when nothing is shown.
-   * {status, tone, headline, rating, ratingClass, caution, debunk, confidence}
+   * {status, tone, headline, rating, ratingClass, caution, notice, mentioned, sourced, debunk, confidence}
+   * `notice` is the line above the card: the sentence mentions the claim, or there is no source.
    */
   function present(claim) {
     const match = claim?.matches?.[0];
@@ -68,13 +92,34 @@
     const { debunk, confidence } = match;
     const rc = ratingClass(debunk);
     const rating = debunk.rating_text || LABELS[debunk.label] || debunk.label;
-    if (claim.status === "possibly_related") {
-      return { status: claim.status, ...RELATED, rating, ratingClass: rc, debunk, confidence };
-    }
     // A server from before rating-aware statuses said "debunked" for any match: the rating decides.
-    const status = rc === "refuted" ? "debunked" : "fact_checked";
-    return { status, ...MATCHED[rc], caution: "", rating, ratingClass: rc, debunk, confidence };
+    const status =
+      claim.status === "possibly_related" ? claim.status : rc === "refuted" ? "debunked" : "fact_checked";
+    const words = status === "possibly_related" ? RELATED : { ...MATCHED[rc], caution: "" };
+    const mentioned = Boolean(claim.reported);
+    const sourced = hasSource(debunk);
+    const notice = mentioned ? `This sentence mentions ${ratedAs(status, rating)}: ${NOT_NECESSARILY}` : "";
+    return {
+      status, ...words, notice, ...(sourced ? {} : UNSOURCED),
+      rating, ratingClass: rc, mentioned, sourced, debunk, confidence,
+    };
   }
 
-  globalThis.FactcheckVerdict = Object.freeze({ SHOWN_STATUSES, present, ratingClass });
+  /** The highlight's screen-reader label: what the card will say, in one sentence. */
+  function describe(shown, markedText) {
+    if (!shown.sourced) {
+      return `Matches a claim in the fact-check database, with no source given: ${markedText}`;
+    }
+    const by = shown.debunk.reviewer_name ? ` by ${shown.debunk.reviewer_name}` : "";
+    if (shown.mentioned) {
+      return `This sentence mentions ${ratedAs(shown.status, shown.rating)}${by}: ${markedText}`;
+    }
+    const what =
+      shown.status === "possibly_related"
+        ? `May be related to a fact-check rated ${shown.rating}`
+        : `Fact-checked claim, rated ${shown.rating}`;
+    return `${what}${by}: ${markedText}`;
+  }
+
+  globalThis.FactcheckVerdict = Object.freeze({ SHOWN_STATUSES, describe, present, ratingClass });
 })();

@@ -57,12 +57,28 @@ export function buildReportRequest({ text, url, context = "", comment = "" }, se
   return body;
 }
 
+/**
+ * Sent with every request so the server can tell the extension's checks from other API clients
+ * (the editors' queue shows "Extension" as their origin). It names the extension, nothing else.
+ */
+export const CLIENT_HEADERS = { "X-Factcheck-Client": `factcheck-extension/${extensionVersion()}` };
+
+function extensionVersion() {
+  try {
+    return globalThis.chrome?.runtime?.getManifest?.().version ?? "dev";
+  } catch {
+    return "dev";
+  }
+}
+
+const HEADERS = { "Content-Type": "application/json", Accept: "application/json", ...CLIENT_HEADERS };
+
 /** What `fetch` is called with, as shown in the options page's "what is sent" preview. */
 export function describeRequest(path, body, settings) {
   return {
     method: "POST",
     url: `${settings.serverUrl}${path}`,
-    headers: { "Content-Type": "application/json", Accept: "application/json" },
+    headers: HEADERS,
     credentials: "omit",
     body,
   };
@@ -84,7 +100,7 @@ export async function postJson(url, body, timeoutMs, fetchImpl = globalThis.fetc
     try {
       response = await fetchImpl(url, {
         method: "POST",
-        headers: { "Content-Type": "application/json", Accept: "application/json" },
+        headers: HEADERS,
         body: JSON.stringify(body),
         signal: controller.signal,
         // No cookies, no referrer, no cache: the server learns only what the preview shows.

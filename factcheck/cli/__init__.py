@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from factcheck.cli import (  # noqa: F401  (importing registers the commands)
+    audit_commands,
     check_commands,
     checkworthiness_commands,
     db_commands,

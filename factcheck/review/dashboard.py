@@ -10,13 +10,14 @@ from sqlalchemy.orm import Session, selectinload
 
 from factcheck.review.reads import Reads
 from factcheck.review.records import Dashboard
-from factcheck.store.models import DebunkRow, utcnow
+from factcheck.store.models import AuditRow, DebunkRow, utcnow
 from factcheck.store.review_models import ReviewItemRow, ReviewSightingRow
 
 
 class DashboardReads(Reads):
     def dashboard(self, *, days: int = 30, top: int = 10, today: date | None = None) -> Dashboard:
-        """Per-day counts of sightings flagged, items confirmed and debunks written by editors."""
+        """Per-day counts of sightings flagged, items confirmed, suggestions rejected (one a decision)
+        and debunks written by editors."""
         today = today or utcnow().date()
         window = tuple(today - timedelta(days=offset) for offset in range(days - 1, -1, -1))
         since = datetime.combine(window[0], datetime.min.time(), tzinfo=UTC)
@@ -34,6 +35,7 @@ class DashboardReads(Reads):
         with self.store.transaction() as session:
             flagged = per_day(session, ReviewSightingRow.seen_at)
             confirmed = per_day(session, ReviewItemRow.resolved_at, ReviewItemRow.status == "confirmed")
+            rejected = per_day(session, AuditRow.at, AuditRow.action == "reject")
             new_debunks = per_day(session, DebunkRow.created_at, DebunkRow.provenance.like("editor:%"))
             status_counts = {
                 status: int(count)
@@ -52,6 +54,7 @@ class DashboardReads(Reads):
             days=window,
             flagged=flagged,
             confirmed=confirmed,
+            rejected=rejected,
             new_debunks=new_debunks,
             top_claims=tuple(top_items),
             open_items=status_counts.get("open", 0),

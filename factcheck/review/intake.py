@@ -99,11 +99,16 @@ class Intake(Reads):
         comment: str = "",
         reporter: str = "",
         debunk_id: int | None = None,
+        suggestions: Sequence[Match] = (),
     ) -> ReviewItem | None:
-        """Queue a claim a reader says the tool missed (or, with `debunk_id`, matched wrongly)."""
-        candidates: tuple[Match, ...] = ()
-        if debunk_id is not None:
-            candidates = (Match(debunk=self.store.get(debunk_id), score=0.0, probability=0.0),)
+        """Queue a claim a reader says the tool missed (or, with `debunk_id`, matched wrongly).
+
+        `suggestions` are the matcher's candidates for the text (the API passes those at or above the
+        suggest threshold), so a report arrives with its suggested debunks like any other sighting.
+        """
+        candidates = list(suggestions)
+        if debunk_id is not None and all(m.debunk.id != debunk_id for m in candidates):
+            candidates.append(Match(debunk=self.store.get(debunk_id), score=0.0, probability=0.0))
         return self._add(
             text,
             origin="reader",

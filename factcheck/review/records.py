@@ -99,9 +99,10 @@ class Dashboard:
     """Daily counts for the last `len(days)` days, and the claims seen most often."""
 
     days: tuple[date, ...]
-    flagged: tuple[int, ...]
+    flagged: tuple[int, ...]  # sightings (one claim seen once), not items
     confirmed: tuple[int, ...]
     new_debunks: tuple[int, ...]
     top_claims: tuple[ReviewItem, ...]
     open_items: int
     status_counts: dict[str, int] = field(default_factory=dict)
+    rejected: tuple[int, ...] = ()  # reject decisions (one per suggestion turned down)

@@ -18,6 +18,7 @@ or not at all.
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 import json
 import threading
@@ -26,7 +27,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from alembic import command
 from alembic.config import Config
@@ -40,7 +41,7 @@ from factcheck.errors import ConflictError, FactcheckError, NotFoundError, Recor
 from factcheck.store.models import AuditRow, DebunkRow, ImportRun, VariantRow, VectorRow, utcnow
 from factcheck.types import Debunk
 
-__all__ = ["AuditEntry", "ImportSummary", "SkippedRecord", "Store", "open_store"]
+__all__ = ["AuditEntry", "ImportSummary", "SkippedRecord", "Store", "open_store", "write_audit_csv"]
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -75,6 +76,15 @@ class AuditEntry:
     before: dict[str, Any] | None
     after: dict[str, Any] | None
 
+    def changes(self) -> list[tuple[str, Any, Any]]:
+        """(field, before, after) for each field that differs; every field of a creation (before None)."""
+        before, after = self.before or {}, self.after or {}
+        return [
+            (name, before.get(name), after.get(name))
+            for name in sorted(set(before) | set(after))
+            if before.get(name) != after.get(name)
+        ]
+
 
 @dataclasses.dataclass
 class ImportSummary:
@@ -107,6 +117,7 @@ def _debunk_from_row(row: DebunkRow) -> Debunk:
         updated_at=_aware(row.updated_at),
         version=row.version,
         retired=row.retired,
+        draft=row.draft,
     )
 
 
@@ -212,10 +223,15 @@ class Store:
             return {debunk_id: version for debunk_id, version in rows}
 
     def iter_debunks(self, *, include_retired: bool = False, batch_size: int = 2000) -> Iterator[Debunk]:
-        """Every debunk with its variants, read in id order a batch at a time."""
+        """Every published debunk with its variants (drafts never), read in id order a batch at a time."""
         last_id = 0
         while True:
-            query = select(DebunkRow).where(DebunkRow.id > last_id).order_by(DebunkRow.id).limit(batch_size)
+            query = (
+                select(DebunkRow)
+                .where(DebunkRow.id > last_id, DebunkRow.draft.is_(False))
+                .order_by(DebunkRow.id)
+                .limit(batch_size)
+            )
             if not include_retired:
                 query = query.where(DebunkRow.retired.is_(False))
             with self.transaction() as session:
@@ -233,11 +249,14 @@ class Store:
         label: str | None = None,
         reviewer: str | None = None,
         language: str | None = None,
+        include_drafts: bool = False,
         offset: int = 0,
         limit: int = 20,
     ) -> tuple[list[Debunk], int]:
         """A filtered page of debunks and the total that match; `text` is a plain substring filter."""
         query = select(DebunkRow).where(DebunkRow.retired.is_(False))
+        if not include_drafts:
+            query = query.where(DebunkRow.draft.is_(False))
         if text:
             pattern = f"%{text}%"
             query = query.where(or_(DebunkRow.claim_reviewed.ilike(pattern), DebunkRow.title.ilike(pattern)))
@@ -380,7 +399,10 @@ class Store:
             return bool(added)
 
     def create_debunk(self, debunk: Debunk, *, actor: str) -> Debunk:
-        """A new debunk written by an editor or a program; ConflictError if the same one exists."""
+        """A new debunk written by an editor or a program; ConflictError if the same one exists.
+
+        Without a source (`Debunk.has_source`) it is kept as a draft, which is never matched.
+        """
         _validate(debunk)
         values = _column_values(debunk)
         with self.transaction() as session:
@@ -391,7 +413,13 @@ class Store:
             )
             if duplicate is not None:
                 raise ConflictError(f"debunk {duplicate} already has this claim and review URL")
-            row = DebunkRow(**values, provenance=f"editor:{actor}"[:300], version=1, retired=False)
+            row = DebunkRow(
+                **values,
+                provenance=f"editor:{actor}"[:300],
+                version=1,
+                retired=False,
+                draft=debunk.draft or not debunk.has_source,
+            )
             _merge_variants(row, debunk.variants, f"editor:{actor}")
             session.add(row)
             session.flush()
@@ -402,7 +430,7 @@ class Store:
         self, debunk_id: int, changes: dict[str, Any], *, expected_version: int, actor: str
     ) -> Debunk:
         """Change fields of a debunk the caller read at `expected_version`; a newer version is a conflict."""
-        editable = set(_COLUMN_FIELDS) | set(_LIST_FIELDS) | {"variants", "retired"}
+        editable = set(_COLUMN_FIELDS) | set(_LIST_FIELDS) | {"variants", "retired", "draft"}
         unknown = set(changes) - editable
         if unknown:
             raise RecordError(f"cannot change field(s): {', '.join(sorted(unknown))}")
@@ -433,6 +461,7 @@ class Store:
             for name, value in _column_values(updated).items():
                 setattr(row, name, value)
             row.retired = updated.retired
+            row.draft = updated.draft or not updated.has_source
             if "variants" in changes:
                 keep = {canonical_key(text) for text in updated.variants}
                 row.variants[:] = [variant for variant in row.variants if variant.text_key in keep]
@@ -476,18 +505,38 @@ class Store:
             own.add(entry)
 
     def audit_entries(
-        self, *, target_type: str | None = None, target_id: int | str | None = None, limit: int = 100
+        self,
+        *,
+        target_type: str | None = None,
+        target_id: int | str | None = None,
+        actor: str | None = None,
+        action: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int = 100,
+        offset: int = 0,
     ) -> list[AuditEntry]:
-        query = select(AuditRow).order_by(AuditRow.id.desc()).limit(limit)
+        """The log newest first, filtered: who (`actor`, a substring: "ana" finds "editor:ana"), what
+        (`action`, `target_type`, `target_id`) and when (`since` <= at < `until`). The audit screen, its
+        CSV export and `factcheck audit` all read it through here."""
+        query = select(AuditRow).order_by(AuditRow.id.desc()).offset(offset).limit(limit)
         if target_type:
             query = query.where(AuditRow.target_type == target_type)
-        if target_id is not None:
+        if target_id is not None and str(target_id) != "":
             query = query.where(AuditRow.target_id == str(target_id))
+        if actor:
+            query = query.where(AuditRow.actor.ilike(f"%{_like_escaped(actor)}%", escape="\\"))
+        if action:
+            query = query.where(AuditRow.action == action)
+        if since is not None:
+            query = query.where(AuditRow.at >= since)
+        if until is not None:
+            query = query.where(AuditRow.at < until)
         with self.transaction() as session:
             return [
                 AuditEntry(
                     id=row.id,
-                    at=row.at,
+                    at=_aware(row.at),
                     actor=row.actor,
                     action=row.action,
                     target_type=row.target_type,
@@ -497,6 +546,11 @@ class Store:
                 )
                 for row in session.scalars(query)
             ]
+
+    def audit_actions(self) -> list[str]:
+        """Every action the log holds, for the audit screen's filter."""
+        with self.transaction() as session:
+            return sorted(session.scalars(select(AuditRow.action).distinct()))
 
     # --- embedding cache -----------------------------------------------------------------------
 
@@ -535,6 +589,34 @@ def _locked_row(session: Session, debunk_id: int) -> DebunkRow:
     if row is None:
         raise NotFoundError(f"no debunk with id {debunk_id}")
     return row
+
+
+def _like_escaped(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def write_audit_csv(entries: Iterable[AuditEntry], out: TextIO) -> None:
+    """The audit log as CSV (one row an entry, before/after as JSON), for spreadsheets and archives."""
+    writer = csv.writer(out)
+    writer.writerow(["id", "at", "actor", "action", "target_type", "target_id", "before", "after"])
+    for e in entries:
+        at = e.at.isoformat() if isinstance(e.at, datetime) else str(e.at)
+        writer.writerow(
+            [
+                e.id,
+                at,
+                e.actor,
+                e.action,
+                e.target_type,
+                e.target_id,
+                _json_text(e.before),
+                _json_text(e.after),
+            ]
+        )
+
+
+def _json_text(value: dict[str, Any] | None) -> str:
+    return "" if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
 def _json_safe(value: dict[str, Any] | None) -> dict[str, Any] | None:

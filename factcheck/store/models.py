@@ -54,6 +54,8 @@ class DebunkRow(Base):
     external_id: Mapped[str] = mapped_column(String(200), default="", index=True)
     provenance: Mapped[str] = mapped_column(String(300), default="")
     retired: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Written but not published (no source yet): never matched, listed or exported.
+    draft: Mapped[bool] = mapped_column(Boolean, default=False)
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)

@@ -7,6 +7,7 @@ items      one item and the decisions on it
 debunks    writing, editing and retiring debunks
 dashboard  the last 30 days
 users      users and API keys (admins)
+audit      the audit log, filtered, and as CSV (admins)
 """
 
 from __future__ import annotations
@@ -15,14 +16,14 @@ from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from api.limits import RateLimiter
-from api.routes.editor import dashboard, debunks, items, login, queue, users
+from api.routes.editor import audit, dashboard, debunks, items, login, queue, users
 from api.routes.editor.base import STATIC_DIR, PageError, page_error
 from factcheck.settings import Settings
 
 __all__ = ["install", "router"]
 
 router = APIRouter(include_in_schema=False)
-for family in (login, queue, items, debunks, dashboard, users):
+for family in (login, queue, items, debunks, dashboard, users, audit):
     router.include_router(family.router, prefix="/editor")
 
 

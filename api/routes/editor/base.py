@@ -6,6 +6,7 @@ returned as JSON when the path ends in `.json` (same data, same access rules).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -94,14 +95,37 @@ class EditorContext:
     error: str = ""
 
 
+@dataclass(kw_only=True)
+class ErrorContext(EditorContext):
+    """An error page, with the way back to what the user was working on."""
+
+    back_url: str = "/editor/queue"
+    back_label: str = "Back to the queue"
+
+
 class PageError(Exception):
     """An error to show as a page (not JSON): 403 for a viewer's change, 404 for a missing item..."""
 
-    def __init__(self, status: int, message: str, *, redirect: str = "") -> None:
+    def __init__(self, status: int, message: str, *, redirect: str = "", back_from: str = "") -> None:
         super().__init__(message)
         self.status = status
         self.message = message
         self.redirect = redirect
+        self.back_from = back_from  # the path the refused form was sent to
+
+
+_WORKED_ON = re.compile(r"^/editor/(items|debunks)/(\d+)(?:/|$)")
+
+
+def way_back(path: str) -> tuple[str, str]:
+    """The page a refused form came from (the item, the debunk), else the queue: (url, link text)."""
+    found = _WORKED_ON.match(path)
+    if found is None:
+        return "/editor/queue", "Back to the queue"
+    family, number = found.groups()
+    if family == "items":
+        return f"/editor/items/{number}", f"Back to item {number}"
+    return f"/editor/debunks/{number}/edit", f"Back to debunk #{number}"
 
 
 def wants_json(request: Request) -> bool:
@@ -131,7 +155,9 @@ def page_user(role: str) -> Callable[[Request], Any]:
             try:
                 check_csrf(request, token if isinstance(token, str) else None)
             except HTTPException as error:
-                raise PageError(403, f"Refused: {error.detail}. Nothing was changed.") from None
+                raise PageError(
+                    403, f"Refused: {error.detail}. Nothing was changed.", back_from=request.url.path
+                ) from None
         return user
 
     return dependency
@@ -169,10 +195,13 @@ async def page_error(request: Request, error: Exception) -> Response:
     if error.redirect:
         return redirect(error.redirect)
     user = getattr(request.state, "user", None)
-    context = EditorContext(
+    back_url, back_label = way_back(error.back_from)
+    context = ErrorContext(
         title="Not allowed" if error.status == 403 else "Not found" if error.status == 404 else "Error",
         user=UserView.of(user) if isinstance(user, User) else None,
         error=error.message,
+        back_url=back_url,
+        back_label=back_label,
     )
     return render(request, "error.html", context, status=error.status)
 

@@ -44,7 +44,7 @@ class DashboardContext(EditorContext):
 
 def _chart(board: Dashboard) -> tuple[list[ChartSeries], list[tuple[float, int]], list[tuple[float, str]]]:
     """Polyline points for each series, y ticks and x labels, in SVG user units."""
-    peak = max([1, *board.flagged, *board.confirmed, *board.new_debunks])
+    peak = max([1, *board.flagged, *board.confirmed, *board.rejected, *board.new_debunks])
     step = 10 ** max(0, len(str(peak)) - 1)
     top = math.ceil(peak / step) * step
     width, height = CHART_WIDTH - 2 * CHART_PAD, CHART_HEIGHT - 2 * CHART_PAD
@@ -65,8 +65,9 @@ def _chart(board: Dashboard) -> tuple[list[ChartSeries], list[tuple[float, int]]
             values=list(values),
         )
         for name, css, values in (
-            ("Flagged", "flagged", board.flagged),
-            ("Confirmed", "confirmed", board.confirmed),
+            ("Sightings flagged", "flagged", board.flagged),
+            ("Matches confirmed", "confirmed", board.confirmed),
+            ("Suggestions rejected", "rejected", board.rejected),
             ("New debunks", "new-debunks", board.new_debunks),
         )
     ]

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import Response
 
-from api.deps import CheckerDep, QueueDep, StoreDep
+from api.deps import CheckerDep, QueueDep, SettingsDep, StoreDep
 from api.routes.editor.base import (
     DONE_NOTICES,
     Editor,
@@ -39,6 +39,8 @@ class DebunkFormContext(EditorContext):
     item_id: int | None = None
     item_version: int | None = None
     retired: bool = False
+    draft: bool = False
+    field_errors: dict[str, str] = field(default_factory=dict)  # shown beside each field
 
 
 DEBUNK_FIELDS = (
@@ -61,9 +63,14 @@ def _form_values(debunk: Debunk) -> dict[str, str]:
     return values
 
 
-def _parse_debunk_form(form: dict[str, str]) -> dict[str, Any]:
-    """Form strings -> Debunk field values; InputError names the field that cannot be read."""
+def _parse_debunk_form(form: dict[str, str], *, publish: bool) -> tuple[dict[str, Any], dict[str, str]]:
+    """Form strings -> Debunk field values, and what is wrong, by field, to show beside each one.
+
+    Publishing needs a rating chosen on purpose (the form preselects none) and a source: a reviewer or
+    a fact-check URL. A draft needs only the claim and the rating, and is never matched.
+    """
     parsed: dict[str, Any] = {}
+    errors: dict[str, str] = {}
     for name in DEBUNK_FIELDS:
         raw = form.get(name, "").strip()
         if name in _LINES:
@@ -74,41 +81,59 @@ def _parse_debunk_form(form: dict[str, str]) -> dict[str, Any]:
             try:
                 parsed[name] = date.fromisoformat(raw) if raw else None
             except ValueError:
-                raise InputError(
-                    f"{name.replace('_', ' ')} must be a date like 2024-05-31, not {raw!r}"
-                ) from None
+                parsed[name] = None
+                errors[name] = f"The {name.replace('_', ' ')} must be a date like 2024-05-31, not {raw!r}."
         else:
             parsed[name] = raw
     if parsed["label"] not in RATING_LABELS:
-        raise InputError(f"label must be one of {', '.join(RATING_LABELS)}")
+        errors["label"] = "Choose the rating: it is what readers are shown."
     if not parsed["claim_reviewed"]:
-        raise InputError("the claim reviewed is empty")
+        errors["claim_reviewed"] = "Write the claim that was reviewed."
+    if publish and not (parsed["reviewer_name"] or parsed["review_url"]):
+        message = "A published debunk needs its source: the fact-check's URL or the reviewer."
+        errors["review_url"] = errors["reviewer_name"] = message
     parsed["language"] = parsed["language"] or "en"
-    return parsed
+    parsed["draft"] = not publish
+    return parsed, errors
 
 
 async def _debunk_form(request: Request) -> dict[str, str]:
     form = await request.form()
-    return {name: str(form.get(name, ""))[:20_000] for name in DEBUNK_FIELDS}
+    return {name: str(form.get(name, ""))[:20_000] for name in (*DEBUNK_FIELDS, "publish")}
 
 
 DebunkForm = Annotated[dict[str, str], Depends(_debunk_form)]
 
 
 @router.get("/items/{item_id}/new-debunk")
-def new_debunk_page(request: Request, item_id: int, user: Editor, queue: QueueDep) -> Response:
+def new_debunk_page(
+    request: Request, item_id: int, user: Editor, queue: QueueDep, settings: SettingsDep
+) -> Response:
     item = queue.get(item_id)
-    draft = Debunk(claim_reviewed=item.text, label="false", reviewer_name="", variants=())
-    context = DebunkFormContext(
-        title=f"New debunk from item {item.id}",
-        user=UserView.of(user),
-        action_url=f"/editor/items/{item.id}/new-debunk",
-        values=_form_values(draft),
-        labels=list(RATING_LABELS),
-        item_id=item.id,
-        item_version=item.version,
-    )
+    draft = Debunk(claim_reviewed=item.text, label="other", reviewer_name=settings.editor_organisation)
+    # No rating is preselected: the editor chooses one on purpose.
+    values = {**_form_values(draft), "label": ""}
+    context = _new_context(user, item_id, item.version, values=values)
     return render(request, "debunk_form.html", context)
+
+
+def _new_context(user: User, item_id: int, item_version: int, **extra: Any) -> DebunkFormContext:
+    return DebunkFormContext(
+        title=f"New debunk from item {item_id}",
+        user=UserView.of(user),
+        action_url=f"/editor/items/{item_id}/new-debunk",
+        labels=list(RATING_LABELS),
+        item_id=item_id,
+        item_version=item_version,
+        draft=True,
+        **extra,
+    )
+
+
+def _form_errors_page(request: Request, context: DebunkFormContext, errors: dict[str, str]) -> Response:
+    context.field_errors = errors
+    context.error = "Not saved: " + " ".join(dict.fromkeys(errors.values()))
+    return render(request, "debunk_form.html", context, status=422)
 
 
 @router.post("/items/{item_id}/new-debunk")
@@ -121,20 +146,15 @@ def create_debunk(
     form: DebunkForm,
     item_version: Annotated[int, Form()],
 ) -> Response:
+    parsed, errors = _parse_debunk_form(form, publish=form.get("publish") != "0")
+    if errors:
+        return _form_errors_page(request, _new_context(user, item_id, item_version, values=form), errors)
     try:
-        draft = Debunk(**_parse_debunk_form(form))
-        _, created = queue.create_debunk(item_id, draft, expected_version=item_version, actor=user.username)
-    except (FactcheckError, TypeError) as error:
-        context = DebunkFormContext(
-            title=f"New debunk from item {item_id}",
-            user=UserView.of(user),
-            error=f"Not saved: {error}",
-            action_url=f"/editor/items/{item_id}/new-debunk",
-            values=form,
-            labels=list(RATING_LABELS),
-            item_id=item_id,
-            item_version=item_version,
+        _, created = queue.create_debunk(
+            item_id, Debunk(**parsed), expected_version=item_version, actor=user.username
         )
+    except FactcheckError as error:
+        context = _new_context(user, item_id, item_version, values=form, error=f"Not saved: {error}")
         return render(
             request, "debunk_form.html", context, status=409 if isinstance(error, ConflictError) else 422
         )
@@ -154,6 +174,7 @@ def _edit_context(
         debunk_id=debunk.id,
         version=debunk.version,
         retired=debunk.retired,
+        draft=debunk.draft,
         **extra,
     )
 
@@ -184,10 +205,13 @@ def edit_debunk(
     version: Annotated[int, Form()],
 ) -> Response:
     store = checker.store
+    parsed, errors = _parse_debunk_form(form, publish=form.get("publish") != "0")
+    if errors:
+        context = _edit_context(user, store.get(debunk_id), values=form)
+        context.version = version
+        return _form_errors_page(request, context, errors)
     try:
-        store.update_debunk(
-            debunk_id, _parse_debunk_form(form), expected_version=version, actor=user.username
-        )
+        store.update_debunk(debunk_id, parsed, expected_version=version, actor=user.username)
     except (ConflictError, InputError) as error:
         current = store.get(debunk_id)
         context = _edit_context(user, current, values=form, error=f"Not saved: {error}")

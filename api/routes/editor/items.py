@@ -13,7 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import Response
 
-from api.deps import CheckerDep, QueueDep, StoreDep
+from api.deps import CheckerDep, QueueDep
 from api.routes.editor.base import (
     DONE_NOTICES,
     STATUS_LABELS,
@@ -30,8 +30,9 @@ from api.routes.editor.base import (
 )
 from factcheck.accounts import User
 from factcheck.errors import ConflictError, InputError, NotFoundError
+from factcheck.pipeline import Checker
 from factcheck.review import ReviewQueue, Sighting
-from factcheck.store import AuditEntry, Store
+from factcheck.store import AuditEntry
 from factcheck.types import Debunk
 from factcheck.verdicts import describe_status, rating_class
 
@@ -58,6 +59,7 @@ class CandidateView:
     # What readers are shown once the match is confirmed: it follows the debunk's rating (issue 13).
     reader_outcome: str
     show_help: bool = False  # what the buttons do is spelled out under the first card only
+    shortcuts: bool = False  # c / r confirm or reject this one: the first suggestion not rejected
 
 
 @dataclass(kw_only=True)
@@ -109,6 +111,8 @@ class ItemContext(EditorContext):
     search_q: str = ""
     search_results: list[CandidateView] = field(default_factory=list)
     next_item_id: int | None = None
+    decided_item_id: int | None = None  # the item decided just before landing here
+    folded: bool = False  # the claim is long: shown folded, so the decisions stay in reach
 
 
 def _confidence_label(probability: float) -> str:
@@ -198,25 +202,48 @@ def _history(entries: list[AuditEntry]) -> list[HistoryView]:
     return views
 
 
+FOLD_CHARS = 600
+SEARCH_RESULTS = 10
+
+
+def search_debunks(checker: Checker, text: str, *, exclude: set[int | None]) -> list[CandidateView]:
+    """Debunks for "Match to another debunk": the matcher's nearest first (with its confidence), then
+    those whose claim or title contains the words (the lexical filter, for names and rare words)."""
+    views = [
+        _candidate_view(m.debunk, m.probability)
+        for m in checker.search(text, k=SEARCH_RESULTS)
+        if m.debunk.id not in exclude
+    ]
+    shown = exclude | {v.debunk_id for v in views}
+    found, _ = checker.store.list_debunks(text=text, limit=SEARCH_RESULTS)
+    views += [_candidate_view(d, None) for d in found if d.id not in shown]
+    return views[:SEARCH_RESULTS]
+
+
+def next_open_item(queue: ReviewQueue, after: int) -> int | None:
+    """The highest-priority open item other than `after`: where an editor goes next."""
+    following = [other.id for other in queue.page(status="open", limit=2).items if other.id != after]
+    return following[0] if following else None
+
+
 def _item_context(
     queue: ReviewQueue,
-    store: Store,
+    checker: Checker,
     user: User,
     item_id: int,
     *,
     q: str = "",
     notice: str = "",
     error: str = "",
+    decided: int | None = None,
 ) -> ItemContext:
+    store = checker.store
     item = queue.get(item_id)
+    open_candidates = [c for c in item.candidates if not c.rejected]
     candidate_ids = {c.debunk.id for c in item.candidates}
-    results: list[CandidateView] = []
-    if q.strip():
-        found, _ = store.list_debunks(text=q.strip(), limit=10)
-        results = [_candidate_view(d, None) for d in found if d.id not in candidate_ids]
-        if results:
-            results[0].show_help = True
-    following = [other.id for other in queue.page(status="open", limit=2).items if other.id != item.id]
+    results = search_debunks(checker, q.strip(), exclude=candidate_ids) if q.strip() else []
+    if results:
+        results[0].show_help = True
     return ItemContext(
         title=f"Item {item.id}",
         user=UserView.of(user),
@@ -242,6 +269,7 @@ def _item_context(
                     c.debunk, c.probability, rejected=c.rejected, confirmed=c.debunk.id == item.debunk_id
                 ),
                 show_help=position == 0,
+                shortcuts=c is open_candidates[0] if open_candidates else False,
             )
             for position, c in enumerate(item.candidates)
         ],
@@ -251,7 +279,9 @@ def _item_context(
         can_reopen=user.can("editor") and item.status != "open",
         search_q=q,
         search_results=results,
-        next_item_id=following[0] if following else None,
+        next_item_id=next_open_item(queue, item.id),
+        decided_item_id=decided if decided != item.id else None,
+        folded=len(item.text) > FOLD_CHARS,
     )
 
 
@@ -262,12 +292,15 @@ def item_page(
     item_id: int,
     user: Viewer,
     queue: QueueDep,
-    store: StoreDep,
+    checker: CheckerDep,
     q: Annotated[str, Query(max_length=500)] = "",
     done: Annotated[str, Query(max_length=30)] = "",
+    decided: Annotated[int | None, Query()] = None,
 ) -> Response:
     try:
-        context = _item_context(queue, store, user, item_id, q=q, notice=DONE_NOTICES.get(done, ""))
+        context = _item_context(
+            queue, checker, user, item_id, q=q, notice=DONE_NOTICES.get(done, ""), decided=decided
+        )
     except NotFoundError as error:
         raise PageError(404, str(error)) from None
     return render(request, "item.html", context)
@@ -276,23 +309,28 @@ def item_page(
 def _decide(
     request: Request,
     queue: ReviewQueue,
+    checker: Checker,
     user: User,
     item_id: int,
     action: str,
     decide: Callable[[], object],
 ) -> Response:
-    """Run one decision; on success redirect to the item, on a library error show the item with why."""
+    """Run one decision; on a library error show the item with why. On success go to the next open
+    item (the notice links back to this one), or stay when this one is still open (a rejection)."""
     try:
         decide()
     except (ConflictError, NotFoundError, InputError) as error:
         status = 409 if isinstance(error, ConflictError) else 404 if isinstance(error, NotFoundError) else 422
         prefix = "Not saved: someone else got there first. " if status == 409 else "Not saved: "
         try:
-            context = _item_context(queue, queue.store, user, item_id, error=prefix + str(error))
+            context = _item_context(queue, checker, user, item_id, error=prefix + str(error))
         except NotFoundError:
             raise PageError(404, str(error)) from None
         return render(request, "item.html", context, status=status)
-    return redirect(f"/editor/items/{item_id}?done={action}")
+    following = None if queue.get(item_id).status == "open" else next_open_item(queue, item_id)
+    if following is None:
+        return redirect(f"/editor/items/{item_id}?done={action}")
+    return redirect(f"/editor/items/{following}?done={action}&decided={item_id}")
 
 
 @router.post("/items/{item_id}/confirm")
@@ -309,7 +347,7 @@ def confirm(
         queue.confirm(item_id, debunk_id, expected_version=version, actor=user.username)
         checker.index_debunks([debunk_id])
 
-    return _decide(request, queue, user, item_id, "confirm", act)
+    return _decide(request, queue, checker, user, item_id, "confirm", act)
 
 
 @router.post("/items/{item_id}/reject")
@@ -318,12 +356,14 @@ def reject(
     item_id: int,
     user: Editor,
     queue: QueueDep,
+    checker: CheckerDep,
     debunk_id: Annotated[int, Form()],
     version: Annotated[int, Form()],
 ) -> Response:
     return _decide(
         request,
         queue,
+        checker,
         user,
         item_id,
         "reject",
@@ -337,12 +377,14 @@ def not_checkworthy(
     item_id: int,
     user: Editor,
     queue: QueueDep,
+    checker: CheckerDep,
     version: Annotated[int, Form()],
     note: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     return _decide(
         request,
         queue,
+        checker,
         user,
         item_id,
         "not_checkworthy",
@@ -352,11 +394,17 @@ def not_checkworthy(
 
 @router.post("/items/{item_id}/reopen")
 def reopen(
-    request: Request, item_id: int, user: Editor, queue: QueueDep, version: Annotated[int, Form()]
+    request: Request,
+    item_id: int,
+    user: Editor,
+    queue: QueueDep,
+    checker: CheckerDep,
+    version: Annotated[int, Form()],
 ) -> Response:
     return _decide(
         request,
         queue,
+        checker,
         user,
         item_id,
         "reopen",

@@ -84,9 +84,9 @@ def create_app(*, settings: Settings | None = None, checker: Checker | None = No
         return [Depends(RateLimiter(settings.rate_limit, scope=scope, storage=settings.rate_limit_storage))]
 
     app.include_router(health.router)
-    app.include_router(check.router, dependencies=limited("check"))
+    app.include_router(check.router, dependencies=limited("/v1/check"))
     app.include_router(debunks.router)
-    app.include_router(reports.router, dependencies=limited("reports"))
+    app.include_router(reports.router, dependencies=limited("/v1/reports"))
     app.include_router(editor.router)
     editor.install(app, settings)
     app.state.on_report = _queue_needs_review(app)

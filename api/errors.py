@@ -66,7 +66,8 @@ def install_error_handlers(app: FastAPI) -> None:
         first = error.errors()[0] if error.errors() else {}
         where = ".".join(str(part) for part in first.get("loc", ()))
         code = INVALID_INPUT if first.get("type") == INVALID_INPUT else "invalid_request"
-        return error_response(request, 422, code, f"{where}: {first.get('msg', 'invalid')}")
+        message = first.get("msg", "invalid")
+        return error_response(request, 422, code, f"{where}: {message}" if where else message)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:

@@ -347,15 +347,23 @@ def soak(base: str, keys: list[str], texts: list[str], requests: int) -> dict[st
     }
 
 
-def recovery(base: str, seconds: float = 90) -> float:
-    """Seconds until 8 fresh connections in a row get answers again."""
+def recovery(base: str, seconds: float = 180) -> float | None:
+    """Seconds until 8 fresh connections in a row get answers again; None if not within `seconds`."""
     started = time.monotonic()
-    wait_for(
-        lambda: all(httpx.get(f"{base}/readyz", timeout=2).status_code == 200 for _ in range(8)),
-        seconds,
-        "recovery",
-    )
+    try:
+        wait_for(
+            lambda: all(httpx.get(f"{base}/readyz", timeout=5).status_code == 200 for _ in range(8)),
+            seconds,
+            "recovery",
+        )
+    except SystemExit:
+        return None
     return round(time.monotonic() - started, 1)
+
+
+def keep_log(log: Path, kept: Path) -> None:
+    if log.exists():
+        shutil.copy(log, kept)
 
 
 def main() -> None:
@@ -363,12 +371,16 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--requests", type=int, default=10_000)
+    parser.add_argument(
+        "--server-log", default="/tmp/factcheck-soak-server.log", help="where the server's log is kept"
+    )
     args = parser.parse_args()
     texts = articles(ARTICLE_WORDS)[:20]
     report: dict[str, object] = {}
     folder = Path(tempfile.mkdtemp(prefix="factcheck-soak-"))
     with ExitStack() as stack:
         stack.callback(shutil.rmtree, folder, ignore_errors=True)
+        stack.callback(keep_log, folder / "server.log", Path(args.server_log))
         cluster = stack.enter_context(postgres(folder))
         cache = stack.enter_context(redis())
         port = free_port()
@@ -398,6 +410,7 @@ def main() -> None:
         print("soak", json.dumps(report["soak"]), flush=True)
 
         steady.phase = "worker"
+        print("worker", time.strftime("%H:%M:%S"), flush=True)
         victim = server_pids(server.pid)[-1]
         os.kill(victim, signal.SIGKILL)
         time.sleep(1)
@@ -405,6 +418,7 @@ def main() -> None:
         time.sleep(5)
 
         steady.phase = "postgres"
+        print("postgres", time.strftime("%H:%M:%S"), flush=True)
         started = time.monotonic()
         cluster.ctl("restart", "-m", "fast")
         report["postgres"] = {
@@ -414,6 +428,7 @@ def main() -> None:
         time.sleep(5)
 
         steady.phase = "redis"
+        print("redis", time.strftime("%H:%M:%S"), flush=True)
         cache.stop()
         time.sleep(10)
         limited = httpx.get(f"{base}/v1/debunks").status_code

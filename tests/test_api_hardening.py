@@ -1,7 +1,9 @@
 """Regression tests for what an adversarial pass over a running server found (issue 17).
 
 Each test goes through the real app: in-process (TestClient, the ASGI app) or, where the transport
-matters (forwarded headers, chunked bodies), a real uvicorn server on 127.0.0.1.
+matters (forwarded headers, chunked bodies), a real uvicorn server on 127.0.0.1. Tests that only
+read use conftest's `client` (the session database); tests that write use their own database
+(`editor_checker`).
 """
 
 from __future__ import annotations
@@ -18,21 +20,20 @@ from typing import TYPE_CHECKING
 import httpx
 import pytest
 import uvicorn
-from argon2 import PasswordHasher
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from api.app import create_app
 from factcheck.accounts import Accounts
+from factcheck.claimreview import debunk_to_claimreview
 from factcheck.review import ReviewQueue
 from factcheck.settings import Settings
 from factcheck.types import Debunk
+from tests.conftest import FAST_HASHER, PASSWORD
 
 if TYPE_CHECKING:
     from factcheck.pipeline import Checker
 
-PASSWORD = "correct horse battery"
-FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 HUGE = 2**63
 
@@ -45,31 +46,16 @@ def error_of(response: httpx.Response) -> dict[str, str]:
     return body["error"]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def accounts(editor_checker: Checker) -> Accounts:
+    """The accounts of the test's own database, with conftest's cheap hasher."""
     return Accounts(editor_checker.store, hasher=FAST_HASHER)
-
-
-@pytest.fixture(scope="module")
-def people(accounts: Accounts) -> dict[str, str]:
-    names = {}
-    for role in ("admin", "editor", "viewer"):
-        name = f"hard-{role}-{uuid.uuid4().hex[:6]}"
-        accounts.add_user(name, PASSWORD, role=role, actor="test")
-        names[role] = name
-    return names
 
 
 def make_app(settings: Settings, checker: Checker, accounts: Accounts, **changes: object) -> FastAPI:
     app = create_app(settings=settings.model_copy(update=changes), checker=checker)
     app.state.accounts = accounts  # the fast hasher: these tests sign in often
     return app
-
-
-@pytest.fixture(scope="module")
-def client(editor_settings: Settings, editor_checker: Checker, accounts: Accounts) -> Iterator[TestClient]:
-    with TestClient(make_app(editor_settings, editor_checker, accounts)) as test_client:
-        yield test_client
 
 
 def login(client: TestClient, username: str, password: str = PASSWORD) -> httpx.Response:
@@ -319,7 +305,7 @@ def test_signed_in_routes_refuse_ids_and_versions_of_2_63(
 # --- values PostgreSQL refuses and SQLite mangles: refused in the request models on both ----------------
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def writer(
     editor_settings: Settings, editor_checker: Checker, accounts: Accounts, people: dict[str, str]
 ) -> Iterator[TestClient]:
@@ -392,8 +378,6 @@ def test_appearance_urls_are_web_links_on_write_import_and_export(
         },
     )
     assert refused.status_code == 422
-    from factcheck.claimreview import debunk_to_claimreview
-
     stored = editor_checker.store.create_debunk(
         Debunk(
             claim_reviewed=f"Imported with a hostile link {uuid.uuid4().hex}",
@@ -402,12 +386,9 @@ def test_appearance_urls_are_web_links_on_write_import_and_export(
         ),
         actor="test",
     )
-    try:
-        assert stored.appearance_urls == ("https://example.org/seen",)
-        exported = json.dumps(debunk_to_claimreview(stored))
-        assert "javascript:" not in exported and "data:," not in exported
-    finally:
-        editor_checker.store.retire_debunk(stored.id or 0, expected_version=stored.version, actor="test")
+    assert stored.appearance_urls == ("https://example.org/seen",)
+    exported = json.dumps(debunk_to_claimreview(stored))
+    assert "javascript:" not in exported and "data:," not in exported
 
 
 def test_a_readers_contact_is_for_editors_not_viewers(

@@ -28,7 +28,7 @@ from api.schemas import CheckOptions, CheckRequest, DebunkIn, DebunkUpdate
 from factcheck.accounts import Accounts
 from factcheck.pipeline import Checker
 from factcheck.settings import Settings
-from tests.conftest import throwaway_postgres
+from tests.postgres import throwaway_database
 
 EXAMPLES = settings(
     max_examples=40,
@@ -96,7 +96,7 @@ def api(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
         if request.param == "sqlite":
             url = f"sqlite:///{tmp_path_factory.mktemp('properties') / 'p.db'}"
         else:
-            url = stack.enter_context(throwaway_postgres())
+            url = stack.enter_context(throwaway_database())
         serving = Settings(database_url=url, rate_limit="", log_format="text", matcher_profile="fast")
         checker = Checker.from_settings(serving, rejections=None)
         stack.callback(checker.store.close)

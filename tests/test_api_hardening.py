@@ -461,3 +461,28 @@ def test_metrics_can_require_an_api_key(
         assert test_client.get("/metrics").status_code == 401
         assert test_client.get("/metrics", headers={"X-API-Key": "fc_wrong"}).status_code == 401
         assert test_client.get("/metrics", headers={"X-API-Key": secret}).status_code == 200
+
+
+def test_an_unreachable_database_is_a_503_to_retry_not_a_500(
+    checker: Checker, checker_settings: Settings
+) -> None:
+    """As during a PostgreSQL restart (bench/soak.py): nothing listens where the database should be."""
+    from factcheck.pipeline import Checker as Pipeline
+    from factcheck.store import Store
+
+    gone = Store(f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/gone")
+    offline = Pipeline(
+        store=gone,
+        matcher=checker.matcher,
+        checkworthiness=checker.checkworthiness,
+        classifier=checker.classifier,
+        thresholds=checker.thresholds,
+    )
+    try:
+        with TestClient(create_app(settings=checker_settings, checker=offline)) as test_client:
+            response = test_client.get("/v1/debunks")
+    finally:
+        gone.close()
+    assert response.status_code == 503
+    assert error_of(response)["code"] == "database_unavailable"
+    assert response.headers["retry-after"] == "1"

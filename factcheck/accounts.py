@@ -297,7 +297,7 @@ class Accounts:
         AccountLockedError while the account is locked out (see LOCKOUT_AFTER): then no password is
         tried. A wrong password is counted even though AuthenticationError is raised.
         """
-        failure: AuthenticationError = AuthenticationError("wrong username or password")
+        failure = AuthenticationError("wrong username or password")
         with self.store.transaction() as session:
             row = session.scalar(select(UserRow).where(UserRow.username == username))
             now = utcnow()
@@ -308,10 +308,23 @@ class Accounts:
                 self.hasher.verify(stored_hash, password)
             except (VerifyMismatchError, VerificationError, InvalidHashError):
                 if row is not None:
-                    row.failed_logins += 1
-                    wait = lockout_for(row.failed_logins)
-                    row.locked_until = now + wait if wait is not None else None
-                # Returning (not raising) commits the count; the error is raised below.
+                    # Counted in one statement: attempts made at the same moment each count.
+                    failures = session.execute(
+                        update(UserRow)
+                        .where(UserRow.id == row.id)
+                        .values(failed_logins=UserRow.failed_logins + 1)
+                        .returning(UserRow.failed_logins)
+                        .execution_options(synchronize_session=False)
+                    ).scalar_one()
+                    wait = lockout_for(failures)
+                    if wait is not None:
+                        session.execute(
+                            update(UserRow)
+                            .where(UserRow.id == row.id)
+                            .values(locked_until=now + wait)
+                            .execution_options(synchronize_session=False)
+                        )
+                # Leaving the block normally commits the count; the error is raised below.
             else:
                 if row is not None and not row.disabled:
                     if self.hasher.check_needs_rehash(row.password_hash):

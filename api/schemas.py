@@ -27,8 +27,12 @@ IdPath = Annotated[int, Path(ge=1, le=MAX_DB_INT)]
 IntForm = Annotated[int, Form(ge=1, le=MAX_DB_INT)]
 NO_NUL = r"^[^\x00]*$"
 """A pattern for query strings: PostgreSQL refuses NUL in text (a percent-decoded query has no surrogates)."""
-WEB_URL = r"^(https?://\S+)?$"
-"""Links a reader or editor gives: http(s) or nothing, so no `javascript:` or `data:` reaches a page."""
+WEB_URL = r"^(https?://[!-~]+)?$"
+"""Links a reader or editor gives: http(s) or nothing, so no `javascript:` or `data:` reaches a page.
+
+Printable ASCII only (a URL on the wire is; percent-encode the rest): regex engines disagree on what
+`\\S` excludes, and the schema's pattern must mean the same to clients as to the server.
+"""
 
 
 def _unstorable(text: str) -> str:

@@ -17,9 +17,10 @@ from fastapi.middleware.cors import CORSMiddleware
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.concurrency import run_in_threadpool
 
+from api.auth import require_role
 from api.deps import CLIENT_HEADER, ReportHook
 from api.errors import install_error_handlers
-from api.limits import BodySizeLimit, RateLimiter
+from api.limits import BodySizeLimit, RateLimiter, SentenceBudget
 from api.observability import Metrics, configure_logging, install_observability
 from api.routes import check, debunks, editor, health, reports
 from factcheck.pipeline import Checker, RejectionCheck
@@ -57,7 +58,12 @@ def create_app(*, settings: Settings | None = None, checker: Checker | None = No
     app.state.settings = settings
     app.state.checker = checker
     app.state.metrics = Metrics()
+    app.state.sentence_budget = SentenceBudget(
+        settings.sentence_budget if settings.rate_limit else "", storage=settings.rate_limit_storage
+    )
     install_error_handlers(app)
+    # Outermost last: CORS, then observability (request id, nosniff), then the body-size limit.
+    app.add_middleware(BodySizeLimit, max_bytes=settings.api_max_body_bytes)
     install_observability(app, app.state.metrics)
     app.add_middleware(
         CORSMiddleware,
@@ -66,19 +72,21 @@ def create_app(*, settings: Settings | None = None, checker: Checker | None = No
         allow_headers=["Content-Type", "Authorization", "X-API-Key", "X-Request-ID", CLIENT_HEADER],
         expose_headers=["X-Request-ID", "Retry-After"],
     )
-    app.add_middleware(BodySizeLimit, max_bytes=settings.api_max_body_bytes)
 
-    @app.get("/metrics", include_in_schema=False)
+    metrics_access = [Depends(require_role("viewer"))] if settings.metrics_require_key else []
+
+    @app.get("/metrics", include_in_schema=False, dependencies=metrics_access)
     def metrics() -> Response:
+        """Prometheus counters; public unless `Settings.metrics_require_key` (then any valid API key)."""
         return Response(generate_latest(app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
     def limited(scope: str) -> list[Any]:
         return [Depends(RateLimiter(settings.rate_limit, scope=scope, storage=settings.rate_limit_storage))]
 
     app.include_router(health.router)
-    app.include_router(check.router, dependencies=limited("check"))
+    app.include_router(check.router, dependencies=limited("/v1/check"))
     app.include_router(debunks.router)
-    app.include_router(reports.router, dependencies=limited("reports"))
+    app.include_router(reports.router, dependencies=limited("/v1/reports"))
     app.include_router(editor.router)
     editor.install(app, settings)
     app.state.on_report = _queue_needs_review(app)

@@ -9,8 +9,8 @@ a browser never adds those headers on its own. A browser session sends its CSRF 
 field `csrf_token` or, for scripts in the page, in the `X-CSRF-Token` header.
 
 The session cookie is HttpOnly and SameSite=Lax; it is Secure when `Settings.cookie_secure` says so,
-or, when that is unset, when the request came over https (behind a TLS proxy, run uvicorn with
---proxy-headers so the scheme is right).
+or, when that is unset, when the request came over https (behind a TLS proxy, list the proxy in
+FACTCHECK_TRUSTED_PROXIES so its X-Forwarded-Proto is believed; see api.workers.uvicorn_config).
 """
 
 from __future__ import annotations

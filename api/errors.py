@@ -7,6 +7,7 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.schemas import INVALID_INPUT
@@ -38,6 +39,16 @@ _STATUS_OF = (
 )
 
 
+_HTTP_CODES = {
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+    429: "rate_limited",
+}
+
+
 def error_response(request: Request, status: int, code: str, message: str, **headers: str) -> JSONResponse:
     request_id = getattr(request.state, "request_id", "")
     body = {"error": {"code": code, "message": message, "request_id": request_id}}
@@ -55,14 +66,42 @@ def install_error_handlers(app: FastAPI) -> None:
         first = error.errors()[0] if error.errors() else {}
         where = ".".join(str(part) for part in first.get("loc", ()))
         code = INVALID_INPUT if first.get("type") == INVALID_INPUT else "invalid_request"
-        return error_response(request, 422, code, f"{where}: {first.get('msg', 'invalid')}")
+        message = first.get("msg", "invalid")
+        return error_response(request, 422, code, f"{where}: {message}" if where else message)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
-        code = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized", 403: "forbidden"}.get(
-            error.status_code, "http_error"
-        )
+        code = _HTTP_CODES.get(error.status_code, "http_error")
         return error_response(request, error.status_code, code, str(error.detail), **(error.headers or {}))
+
+    @app.exception_handler(DataError)
+    async def _refused_by_database(request: Request, error: DataError) -> JSONResponse:
+        # The last line of defence: the request models refuse what the databases cannot store
+        # (NUL, lone surrogates, out-of-range numbers); a value that still gets this far is the
+        # client's, not a server fault.
+        logger.warning(
+            "database refused a value: %s",
+            error.orig,
+            extra={"request_id": getattr(request.state, "request_id", "")},
+        )
+        return error_response(request, 422, INVALID_INPUT, "a value in the request cannot be stored")
+
+    @app.exception_handler(OperationalError)
+    async def _database_unavailable(request: Request, error: OperationalError) -> JSONResponse:
+        # The database cannot be reached (restarting, network): a moment's outage, not a bug. The
+        # pool reconnects (pre-ping) once it is back, so the client is told to retry.
+        logger.warning(
+            "database unavailable: %s",
+            type(error.orig).__name__,
+            extra={"request_id": getattr(request.state, "request_id", "")},
+        )
+        return error_response(
+            request,
+            503,
+            "database_unavailable",
+            "the database cannot be reached; retry shortly",
+            **{"Retry-After": "1"},
+        )
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, error: Exception) -> JSONResponse:

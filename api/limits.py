@@ -1,4 +1,4 @@
-"""Protecting the service: request body size and per-client rate limits, answered with clear errors."""
+"""Protecting the service: request body size, per-client rate limits and work budgets, with clear errors."""
 
 from __future__ import annotations
 
@@ -8,17 +8,26 @@ import math
 import time
 
 from fastapi import HTTPException, Request
-from limits import parse
+from limits import RateLimitItem, parse
 from limits.errors import StorageError
 from limits.storage import storage_from_string
-from limits.strategies import MovingWindowRateLimiter
+from limits.strategies import FixedWindowRateLimiter, MovingWindowRateLimiter
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.auth import current_user
 
 log = logging.getLogger(__name__)
 
 
 class BodySizeLimit:
-    """ASGI middleware: a body over `max_bytes` gets 413, whether or not it declared its length."""
+    """ASGI middleware: a body over `max_bytes` gets 413, whether or not it declared its length.
+
+    The body is read here, counting bytes as they stream, before the app sees any of it: a chunked
+    body that grows past the limit is refused with the same 413 as one that declared its size (the
+    app's own JSON reader would answer a failure while reading with 400). What was read is handed
+    on to the app as one message. Runs inside the observability middleware, so a 413 has its
+    request id.
+    """
 
     def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
         self.app = app
@@ -30,28 +39,48 @@ class BodySizeLimit:
             return
         declared = dict(scope["headers"]).get(b"content-length", b"")
         if declared.isdigit() and int(declared) > self.max_bytes:
-            await self._refuse(send)
+            await self._refuse(scope, send)
             return
+        chunks: list[bytes] = []
         received = 0
-
-        async def counting_receive() -> Message:
-            nonlocal received
+        while True:
             message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise HTTPException(413, self._message())
-            return message
+            if message["type"] != "http.request":  # the client went away: let the app see it
+                await self.app(scope, _replay(message, receive), send)
+                return
+            received += len(message.get("body", b""))
+            if received > self.max_bytes:
+                await self._drain(receive, received)
+                await self._refuse(scope, send)
+                return
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body", False):
+                break
+        whole = {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+        await self.app(scope, _replay(whole, receive), send)
 
-        await self.app(scope, counting_receive, send)
+    async def _drain(self, receive: Receive, received: int) -> None:
+        """Read (and drop) the rest of a refused body, so the client reads the 413 rather than a reset.
 
-    def _message(self) -> str:
-        return f"request body is larger than {self.max_bytes:,} bytes"
+        At most ten times the limit: past that the connection is closed under the client.
+        """
+        more = True
+        while more and received <= 10 * self.max_bytes:
+            message = await receive()
+            received += len(message.get("body", b""))
+            more = message["type"] == "http.request" and message.get("more_body", False)
 
-    async def _refuse(self, send: Send) -> None:
+    async def _refuse(self, scope: Scope, send: Send) -> None:
+        request_id = scope.get("state", {}).get("request_id", "")
         body = json.dumps(
-            {"error": {"code": "payload_too_large", "message": self._message(), "request_id": ""}}
-        )
+            {
+                "error": {
+                    "code": "payload_too_large",
+                    "message": f"request body is larger than {self.max_bytes:,} bytes",
+                    "request_id": request_id,
+                }
+            }
+        ).encode()
         await send(
             {
                 "type": "http.response.start",
@@ -59,14 +88,48 @@ class BodySizeLimit:
                 "headers": [
                     (b"content-type", b"application/json"),
                     (b"content-length", str(len(body)).encode()),
+                    (b"connection", b"close"),
                 ],
             }
         )
-        await send({"type": "http.response.body", "body": body.encode()})
+        await send({"type": "http.response.body", "body": body})
+
+
+def _replay(first: Message, receive: Receive) -> Receive:
+    """A receive that gives `first`, then whatever the client sends next (its disconnect)."""
+    pending: list[Message] = [first]
+
+    async def replayed() -> Message:
+        return pending.pop() if pending else await receive()
+
+    return replayed
+
+
+def client_key(request: Request) -> str:
+    """Whom a limit counts against: the owner of a verified API key, else the client's address.
+
+    An unknown key counts as no key, so sending random keys does not buy new allowances. The
+    address is the connection's, or the forwarded one only when the connection comes from a proxy
+    in `Settings.trusted_proxies` (uvicorn decides that; see api.workers.uvicorn_config).
+    """
+    user = current_user(request)
+    if user is not None and getattr(request.state, "auth_method", None) == "api_key":
+        return f"user:{user.id}"
+    return f"address:{request.client.host if request.client else 'unknown'}"
+
+
+def _refusal(limit: RateLimitItem, what: str, reset_at: float) -> HTTPException:
+    """A 429 whose message names the limit that was reached, with Retry-After."""
+    retry_after = max(1, math.ceil(reset_at - time.time()))
+    return HTTPException(
+        429,
+        f"rate limit of {limit} {what} exceeded; retry in {retry_after} s",
+        {"Retry-After": str(retry_after)},
+    )
 
 
 class RateLimiter:
-    """Per-client moving-window limit; the client is its API key when it sends one, else its address.
+    """Per-client moving-window limit on requests; the client is as `client_key` says.
 
     `storage` is a `limits` URI: "memory://" counts in this process (each worker of `serve --workers N`
     its own), "redis://host:port/db" shares the counts between workers and machines. When that storage
@@ -81,17 +144,50 @@ class RateLimiter:
     def __call__(self, request: Request) -> None:
         if self.item is None:
             return
-        key = request.headers.get("x-api-key") or (request.client.host if request.client else "unknown")
+        key = client_key(request)
         try:
             allowed = self.limiter.hit(self.item, self.scope, key)
+            if not allowed:
+                reset_at, _ = self.limiter.get_window_stats(self.item, self.scope, key)
         except StorageError as error:
             log.warning("rate-limit storage unavailable, request let through: %s", error.storage_error)
             return
         if not allowed:
-            reset_at, _ = self.limiter.get_window_stats(self.item, self.scope, key)
-            retry_after = max(1, math.ceil(reset_at - time.time()))
-            raise HTTPException(
-                429,
-                f"rate limit of {self.item} exceeded; retry in {retry_after} s",
-                {"Retry-After": str(retry_after)},
-            )
+            raise _refusal(self.item, f"requests to {self.scope}", reset_at)
+
+
+class SentenceBudget:
+    """Per-client budget of work on /v1/check: sentences read per window (fixed windows).
+
+    A request's cost is known only once its document is split into sentences, so it is charged
+    after the check; a client whose budget is spent is refused before the next one. One request
+    can overshoot by at most `Settings.api_max_sentences`. Same storage and same failure rule as
+    RateLimiter.
+    """
+
+    def __init__(self, rate: str, *, storage: str = "memory://") -> None:
+        self.item = parse(rate) if rate else None
+        self.limiter = FixedWindowRateLimiter(storage_from_string(storage, wrap_exceptions=True))
+
+    def __call__(self, request: Request) -> None:
+        """A dependency: 429 when this client has no sentences left in the window."""
+        if self.item is None:
+            return
+        key = client_key(request)
+        try:
+            left = self.limiter.test(self.item, "sentences", key)
+            if not left:
+                reset_at, _ = self.limiter.get_window_stats(self.item, "sentences", key)
+        except StorageError as error:
+            log.warning("rate-limit storage unavailable, request let through: %s", error.storage_error)
+            return
+        if not left:
+            raise _refusal(self.item, "sentences read for you", reset_at)
+
+    def charge(self, request: Request, sentences: int) -> None:
+        if self.item is None or sentences <= 0:
+            return
+        try:
+            self.limiter.hit(self.item, "sentences", client_key(request), cost=sentences)
+        except StorageError as error:
+            log.warning("rate-limit storage unavailable, work not counted: %s", error.storage_error)

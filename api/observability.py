@@ -85,6 +85,8 @@ def install_observability(app: FastAPI, metrics: Metrics) -> None:
         metrics.requests.labels(request.method, path, str(response.status_code)).inc()
         metrics.latency.labels(request.method, path).observe(elapsed)
         response.headers["X-Request-ID"] = request.state.request_id
+        # Every answer, JSON, redirects and errors too: a browser must not guess another content type.
+        response.headers["X-Content-Type-Options"] = "nosniff"
         logger.info(
             "request",
             extra={

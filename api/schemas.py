@@ -6,8 +6,9 @@ The report itself is `factcheck.serialize.ReportOut`: one shape for the API, the
 from __future__ import annotations
 
 import datetime as dt
-from typing import cast
+from typing import Annotated, Any, cast
 
+from fastapi import Form, Path
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
@@ -18,6 +19,60 @@ from factcheck.types import Debunk, RatingLabel
 # The error type of a request that is well formed but asks for something the API refuses; answered
 # with the code of the library's InputError.
 INVALID_INPUT = "invalid_input"
+
+MAX_DB_INT = 2**31 - 1
+"""Ids and versions are 32-bit database integers: past this a request is a 422, not a driver overflow."""
+DbInt = Annotated[int, Field(ge=1, le=MAX_DB_INT)]
+IdPath = Annotated[int, Path(ge=1, le=MAX_DB_INT)]
+IntForm = Annotated[int, Form(ge=1, le=MAX_DB_INT)]
+NO_NUL = r"^[^\x00]*$"
+"""A pattern for query strings: PostgreSQL refuses NUL in text (a percent-decoded query has no surrogates)."""
+WEB_URL = r"^(https?://[!-~]+)?$"
+"""Links a reader or editor gives: http(s) or nothing, so no `javascript:` or `data:` reaches a page.
+
+Printable ASCII only (a URL on the wire is; percent-encode the rest): regex engines disagree on what
+`\\S` excludes, and the schema's pattern must mean the same to clients as to the server.
+"""
+
+
+def _unstorable(text: str) -> str:
+    """Why the databases cannot keep `text` ("" when they can)."""
+    if "\x00" in text:
+        return "holds a NUL character"
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return "holds a lone surrogate (not valid Unicode)"
+    return ""
+
+
+class RequestBody(BaseModel):
+    """Every request body: strings the databases can store and the tokenizer can read, finite numbers.
+
+    PostgreSQL refuses NUL in text, and a lone surrogate (`"\\ud800"` is valid JSON) breaks UTF-8
+    encoding in the tokenizer and the drivers; `NaN` and `Infinity` (Python's JSON reader takes
+    them) are refused by PostgreSQL and stored as null by SQLite. All are a 422 `invalid_input`.
+    """
+
+    model_config = ConfigDict(allow_inf_nan=False)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _storable_strings(cls, data: Any) -> Any:
+        pending: list[tuple[str, Any]] = [("", data)]
+        while pending:  # iterative: a body nested deep must not exhaust the stack here
+            where, value = pending.pop()
+            if isinstance(value, str):
+                if reason := _unstorable(value):
+                    raise PydanticCustomError(
+                        INVALID_INPUT, "{where} {reason}", {"where": where or "a value", "reason": reason}
+                    )
+            elif isinstance(value, dict):
+                pending.extend((f"{where}.{key}".lstrip("."), item) for key, item in value.items())
+                pending.extend((where or "a key", key) for key in value)
+            elif isinstance(value, list):
+                pending.extend((f"{where}[{n}]", item) for n, item in enumerate(value))
+        return data
 
 
 class ErrorDetail(BaseModel):
@@ -72,7 +127,7 @@ class DebunkPage(BaseModel):
     limit: int
 
 
-class CheckOptions(BaseModel):
+class CheckOptions(RequestBody):
     match_threshold: float | None = Field(
         default=None, ge=0, le=1, description="Confidence at or above which a claim is shown as debunked."
     )
@@ -99,7 +154,7 @@ class CheckOptions(BaseModel):
     )
 
 
-class CheckRequest(BaseModel):
+class CheckRequest(RequestBody):
     """Exactly one source: `text`, `html`, `url` or `email` (raw RFC 822)."""
 
     model_config = ConfigDict(
@@ -123,7 +178,8 @@ class CheckRequest(BaseModel):
     source_url: str | None = Field(
         default=None,
         max_length=2048,
-        description="Where text/html came from (shown in reports and the queue).",
+        pattern=WEB_URL,
+        description="Where text/html came from, an http(s) URL (shown in reports and the queue).",
     )
     options: CheckOptions = CheckOptions()
 
@@ -152,7 +208,7 @@ class CheckResponse(ReportOut):
     request_id: str = ""
 
 
-class DebunkIn(BaseModel):
+class DebunkIn(RequestBody):
     """A new debunk, as an editor writes it (ClaimReview fields)."""
 
     model_config = ConfigDict(
@@ -180,11 +236,13 @@ class DebunkIn(BaseModel):
     worst_rating: float | None = None
     reviewer_name: str = Field(default="", max_length=200)
     reviewer_site: str = Field(default="", max_length=200)
-    review_url: str = Field(default="", max_length=1000, pattern=r"^(https?://\S+)?$")
+    review_url: str = Field(default="", max_length=1000, pattern=WEB_URL)
     review_date: dt.date | None = None
     claimant: str = Field(default="", max_length=500)
     claim_date: dt.date | None = None
-    appearance_urls: list[str] = Field(default=[], max_length=100)
+    appearance_urls: list[Annotated[str, Field(max_length=2048, pattern=WEB_URL)]] = Field(
+        default=[], max_length=100, description="Where the claim was seen: http(s) URLs."
+    )
     language: str = Field(default="en", max_length=20)
     title: str = Field(default="", max_length=1000)
     explanation: str = Field(default="", max_length=5000)
@@ -192,18 +250,18 @@ class DebunkIn(BaseModel):
     variants: list[str] = Field(default=[], max_length=100)
 
 
-class DebunkUpdate(BaseModel):
+class DebunkUpdate(RequestBody):
     """Fields to change, and the version the editor read: a newer one stored means a 409 conflict."""
 
     model_config = ConfigDict(extra="forbid")
 
-    version: int = Field(ge=1, description="The `version` of the debunk as you read it.")
+    version: DbInt = Field(description="The `version` of the debunk as you read it.")
     claim_reviewed: str | None = Field(default=None, min_length=3, max_length=5000)
     label: RatingLabel | None = None
     rating_text: str | None = Field(default=None, max_length=200)
     reviewer_name: str | None = Field(default=None, max_length=200)
     reviewer_site: str | None = Field(default=None, max_length=200)
-    review_url: str | None = Field(default=None, max_length=1000, pattern=r"^(https?://\S+)?$")
+    review_url: str | None = Field(default=None, max_length=1000, pattern=WEB_URL)
     review_date: dt.date | None = None
     claimant: str | None = Field(default=None, max_length=500)
     title: str | None = Field(default=None, max_length=1000)

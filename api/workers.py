@@ -18,16 +18,41 @@ import socket
 import time
 from multiprocessing.process import BaseProcess
 from types import FrameType
+from typing import Any
 
 import uvicorn
+from starlette.types import ASGIApp
 from uvicorn.config import STARTUP_FAILURE
 
-__all__ = ["serve"]
+from factcheck.settings import Settings
+
+__all__ = ["serve", "uvicorn_config"]
 
 log = logging.getLogger("uvicorn.error")
 
 _POLL_SECONDS = 0.5
 _STOP_SECONDS = 30.0  # how long workers get to finish their requests on shutdown
+
+
+def uvicorn_config(
+    app: str | ASGIApp, settings: Settings, *, host: str, port: int, **options: Any
+) -> uvicorn.Config:
+    """uvicorn's config for `app`, believing forwarded headers only from `settings.trusted_proxies`.
+
+    uvicorn's own default believes X-Forwarded-For from 127.0.0.1, so anyone who can reach the port
+    from the machine could pick the address the rate limits count. With no trusted proxy (the
+    default) forwarded headers are ignored; with some, only connections from them set the client
+    address and scheme.
+    """
+    trusted = settings.trusted_proxy_entries
+    return uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        proxy_headers=bool(trusted),
+        forwarded_allow_ips=trusted or None,
+        **options,
+    )
 
 
 def serve(config: uvicorn.Config, workers: int) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from collections.abc import Iterable
 
 _NON_WORD = re.compile(r"[^\w]+", re.UNICODE)
 
@@ -19,3 +20,17 @@ def canonical_key(text: str) -> str:
 
 def collapse_whitespace(text: str) -> str:
     return " ".join(text.split())
+
+
+def is_web_url(url: str) -> bool:
+    """An http(s) address: the only kind shown as a link or kept as a claim's appearance.
+
+    `javascript:`, `data:` and the like would run or render in an editor's browser if linked.
+    """
+    scheme, _, rest = url.strip().partition("://")
+    return scheme.lower() in ("http", "https") and bool(rest) and not any(c.isspace() for c in rest)
+
+
+def web_urls(urls: Iterable[str]) -> tuple[str, ...]:
+    """The http(s) ones of `urls`, in order."""
+    return tuple(url for url in urls if is_web_url(url))

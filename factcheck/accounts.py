@@ -24,6 +24,7 @@ Its tables (UserRow, UserSessionRow, ApiKeyRow in factcheck/store/review_models.
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 import secrets
 from dataclasses import dataclass
@@ -42,6 +43,7 @@ from factcheck.store.review_models import ApiKeyRow, UserRow, UserSessionRow
 
 __all__ = [
     "ROLES",
+    "AccountLockedError",
     "Accounts",
     "ApiKey",
     "AuthenticationError",
@@ -61,6 +63,30 @@ _USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,99}$")
 
 class AuthenticationError(FactcheckError):
     """Wrong username or password, or a disabled account (deliberately not told apart)."""
+
+
+class AccountLockedError(AuthenticationError):
+    """Too many wrong passwords for this account: no password is tried until `retry_after` seconds pass."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"too many failed sign-ins for this account; try again in {retry_after} s")
+        self.retry_after = retry_after
+
+
+# The per-account lockout: after LOCKOUT_AFTER wrong passwords in a row the account waits
+# LOCKOUT_FIRST, and each further wrong password doubles the wait, up to LOCKOUT_LONGEST. A good
+# password resets it. It holds whatever address or API key the attempts come from; the login
+# form's per-address limit (api.routes.editor.login) is the other half.
+LOCKOUT_AFTER = 5
+LOCKOUT_FIRST = timedelta(seconds=30)
+LOCKOUT_LONGEST = timedelta(minutes=15)
+
+
+def lockout_for(failures: int) -> timedelta | None:
+    """How long an account waits after `failures` wrong passwords in a row; None: not locked."""
+    if failures < LOCKOUT_AFTER:
+        return None
+    return min(LOCKOUT_FIRST * 2 ** min(failures - LOCKOUT_AFTER, 16), LOCKOUT_LONGEST)
 
 
 def role_at_least(role: str, required: str) -> bool:
@@ -266,21 +292,48 @@ class Accounts:
     # --- logging in ----------------------------------------------------------------------------
 
     def authenticate(self, username: str, password: str) -> User:
-        """The user with this password; AuthenticationError otherwise (same message in every case)."""
+        """The user with this password; AuthenticationError otherwise (same message in every case).
+
+        AccountLockedError while the account is locked out (see LOCKOUT_AFTER): then no password is
+        tried. A wrong password is counted even though AuthenticationError is raised.
+        """
         failure = AuthenticationError("wrong username or password")
         with self.store.transaction() as session:
             row = session.scalar(select(UserRow).where(UserRow.username == username))
+            now = utcnow()
+            if row is not None and row.locked_until is not None and _aware(row.locked_until) > now:
+                raise AccountLockedError(max(1, math.ceil((_aware(row.locked_until) - now).total_seconds())))
             stored_hash = row.password_hash if row is not None else self._dummy_hash
             try:
                 self.hasher.verify(stored_hash, password)
             except (VerifyMismatchError, VerificationError, InvalidHashError):
-                raise failure from None
-            if row is None or row.disabled:
-                raise failure
-            if self.hasher.check_needs_rehash(row.password_hash):
-                row.password_hash = self.hasher.hash(password)
-            row.last_login_at = utcnow()
-            return _user(row)
+                if row is not None:
+                    # Counted in one statement: attempts made at the same moment each count.
+                    failures = session.execute(
+                        update(UserRow)
+                        .where(UserRow.id == row.id)
+                        .values(failed_logins=UserRow.failed_logins + 1)
+                        .returning(UserRow.failed_logins)
+                        .execution_options(synchronize_session=False)
+                    ).scalar_one()
+                    wait = lockout_for(failures)
+                    if wait is not None:
+                        session.execute(
+                            update(UserRow)
+                            .where(UserRow.id == row.id)
+                            .values(locked_until=now + wait)
+                            .execution_options(synchronize_session=False)
+                        )
+                # Leaving the block normally commits the count; the error is raised below.
+            else:
+                if row is not None and not row.disabled:
+                    if self.hasher.check_needs_rehash(row.password_hash):
+                        row.password_hash = self.hasher.hash(password)
+                    row.last_login_at = now
+                    row.failed_logins = 0
+                    row.locked_until = None
+                    return _user(row)
+        raise failure
 
     def start_session(self, user: User) -> LoginSession:
         token = secrets.token_urlsafe(32)

@@ -16,6 +16,7 @@ from typing import Any
 from lxml.html import HtmlElement
 from trafilatura.utils import load_html
 
+from factcheck._text import web_urls
 from factcheck.errors import RecordError
 from factcheck.types import RATING_LABELS, Debunk, RatingLabel
 
@@ -175,7 +176,7 @@ def _urls(value: Any) -> tuple[str, ...]:
         url = item.get("url") if isinstance(item, dict) else item
         if isinstance(url, str) and url.strip():
             urls.append(url.strip())
-    return tuple(urls)
+    return web_urls(urls)
 
 
 def debunk_from_claimreview(node: dict[str, Any], *, provenance: str = "") -> Debunk:
@@ -328,7 +329,9 @@ def debunk_to_claimreview(debunk: Debunk) -> dict[str, Any]:
     if debunk.claim_date:
         item["datePublished"] = debunk.claim_date.isoformat()
     if debunk.appearance_urls:
-        item["appearance"] = [{"@type": "CreativeWork", "url": url} for url in debunk.appearance_urls]
+        item["appearance"] = [
+            {"@type": "CreativeWork", "url": url} for url in web_urls(debunk.appearance_urls)
+        ]
     node: dict[str, Any] = {
         "@context": "https://schema.org",
         "@type": "ClaimReview",

@@ -305,7 +305,7 @@ class Checker:
         if not include_all:
             verdicts = [v for v in verdicts if v.status != "not_checkworthy"]
         timings["total"] = sum(timings.values())
-        return Report(document=document, claims=tuple(verdicts), timings_ms=timings)
+        return Report(document=document, claims=tuple(verdicts), timings_ms=timings, sentences=len(claims))
 
     def match_claims(
         self,

@@ -85,7 +85,24 @@ class Settings(BaseSettings):
     )
     api_max_body_bytes: int = Field(default=2 * 1024 * 1024, description="Larger /v1/check bodies get 413.")
     api_max_sentences: int = Field(default=2000, description="Documents with more sentences get 422.")
-    rate_limit: str = Field(default="120/minute", description="Per-client limit on /v1/check ('' disables).")
+    rate_limit: str = Field(
+        default="120/minute",
+        description="Per-client limit on /v1/check and /v1/reports each; '' disables every limit (sentence "
+        "budget and login too), as the tests do.",
+    )
+    sentence_budget: str = Field(
+        default="5000/minute",
+        description="Per-client sentences read by /v1/check ('' disables): a 1,990-sentence text costs "
+        "about 4 s of CPU, so a request count alone does not bound the work.",
+    )
+    trusted_proxies: str = Field(
+        default="",
+        description="Comma-separated addresses (or CIDRs) of reverse proxies whose X-Forwarded-For and "
+        "X-Forwarded-Proto are believed; '' trusts none (the client address is the connection's).",
+    )
+    metrics_require_key: bool = Field(
+        default=False, description="/metrics answers only callers with a valid API key (or editor session)."
+    )
     rate_limit_storage: str = Field(
         default="memory://",
         description="Where rate-limit counts live: memory:// (each API worker its own) or "
@@ -129,3 +146,7 @@ class Settings(BaseSettings):
     @property
     def fetch_allowlist_entries(self) -> list[str]:
         return [entry.strip() for entry in self.fetch_allowlist.split(",") if entry.strip()]
+
+    @property
+    def trusted_proxy_entries(self) -> list[str]:
+        return [entry.strip() for entry in self.trusted_proxies.split(",") if entry.strip()]

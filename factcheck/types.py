@@ -171,3 +171,4 @@ class Report:
     document: Document
     claims: tuple[ClaimVerdict, ...]
     timings_ms: dict[str, float] = field(default_factory=dict)
+    sentences: int = 0  # how many the document was split into: the work the check cost (api budgets it)

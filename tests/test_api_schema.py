@@ -22,6 +22,9 @@ def test_every_response_matches_the_schema_and_none_is_a_server_error(
 ) -> None:
     app = create_app(settings=checker_settings.model_copy(update={"rate_limit": ""}), checker=checker)
     schema = schemathesis.openapi.from_asgi("/openapi.json", app)
+    # Text holding NUL is refused by design (422 invalid_input: PostgreSQL cannot store it), which
+    # JSON Schema has no way to say; tests/test_api_properties.py sends NUL, surrogates and the rest.
+    schema.config.generation.update(allow_x00=False)
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) >= 5
     # Generated URLs must never reach the network: every host "resolves" to a documentation address,

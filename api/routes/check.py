@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, BackgroundTasks, Request
+from typing import Annotated
+
+from fastapi import APIRouter, BackgroundTasks, Depends, Request
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import CheckerDep, ClientOriginDep, MetricsDep, ReportHookDep, SettingsDep
+from api.limits import SentenceBudget
 from api.schemas import CheckRequest, CheckResponse, ErrorBody
 from factcheck.errors import InputError
 from factcheck.verdicts import Thresholds
@@ -15,10 +18,18 @@ router = APIRouter(prefix="/v1", tags=["check"])
 _ERRORS = {
     413: {"model": ErrorBody, "description": "Body too large"},
     422: {"model": ErrorBody, "description": "Invalid input, blocked URL, or too many sentences"},
-    429: {"model": ErrorBody, "description": "Rate limited; see Retry-After"},
+    429: {
+        "model": ErrorBody,
+        "description": "Rate limited (requests or sentences a minute); see Retry-After",
+    },
     502: {"model": ErrorBody, "description": "The URL could not be fetched"},
     504: {"model": ErrorBody, "description": "The URL took too long"},
 }
+
+
+def get_sentence_budget(request: Request) -> SentenceBudget:
+    """Built by `api.app.create_app` from the settings."""
+    return request.app.state.sentence_budget
 
 
 @router.post("/check", response_model=CheckResponse, responses=_ERRORS, summary="Check a document's claims")
@@ -31,6 +42,7 @@ async def check(
     metrics: MetricsDep,
     on_report: ReportHookDep,
     origin: ClientOriginDep,
+    budget: Annotated[SentenceBudget, Depends(get_sentence_budget)],
 ) -> CheckResponse:
     """Find the claims in one source and match each against the debunk database.
 
@@ -41,6 +53,7 @@ async def check(
     editors only), `no_match`, or `not_checkworthy` (only with `include_all`). A claim's `signal` is a
     text classifier's weak guess, not a fact-check.
     """
+    await run_in_threadpool(budget, request)  # 429 when this client's sentences are spent
     kind, content = body.source()
     thresholds = _thresholds(checker.thresholds, body)
     report = await run_in_threadpool(
@@ -52,6 +65,7 @@ async def check(
         include_all=body.options.include_all,
         max_sentences=settings.api_max_sentences,
     )
+    budget.charge(request, report.sentences)
     metrics.observe_report(report)
     # After the response is sent: the reader does not wait for the queue.
     background.add_task(on_report, report, body.source_url or (content if kind == "url" else ""), origin)

@@ -4,27 +4,28 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Query
 
 from api.auth import require_role
 from api.deps import CheckerDep
-from api.schemas import DebunkIn, DebunkOut, DebunkPage, DebunkUpdate, ErrorBody
+from api.schemas import MAX_DB_INT, NO_NUL, DebunkIn, DebunkOut, DebunkPage, DebunkUpdate, ErrorBody, IdPath
 from factcheck.accounts import User
 from factcheck.types import Debunk, RatingLabel
 
 router = APIRouter(prefix="/v1/debunks", tags=["debunks"])
 
-# Ids are database integers: anything outside their range is a 422, not a driver overflow.
-DebunkId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+DebunkId = IdPath
 
 
 @router.get("", response_model=DebunkPage, summary="List and search debunks")
 def list_debunks(
     checker: CheckerDep,
-    q: Annotated[str, Query(max_length=500, description="Words of the claim or title")] = "",
+    q: Annotated[
+        str, Query(max_length=500, pattern=NO_NUL, description="Words of the claim or title (as typed)")
+    ] = "",
     rating: Annotated[RatingLabel | None, Query(description="Normalised rating label")] = None,
-    reviewer: Annotated[str | None, Query(max_length=200)] = None,
-    language: Annotated[str | None, Query(max_length=20)] = None,
+    reviewer: Annotated[str | None, Query(max_length=200, pattern=NO_NUL)] = None,
+    language: Annotated[str | None, Query(max_length=20, pattern=NO_NUL)] = None,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> DebunkPage:
@@ -81,7 +82,9 @@ def update_debunk(
 @router.delete("/{debunk_id}", response_model=DebunkOut, responses=_WRITE_ERRORS, summary="Retire a debunk")
 def retire_debunk(
     debunk_id: DebunkId,
-    version: Annotated[int, Query(ge=1, description="The `version` of the debunk as you read it.")],
+    version: Annotated[
+        int, Query(ge=1, le=MAX_DB_INT, description="The `version` of the debunk as you read it.")
+    ],
     checker: CheckerDep,
     editor: Annotated[User, Depends(require_role("editor"))],
 ) -> DebunkOut:

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import CheckerDep, QueueDep
-from api.schemas import ErrorBody
+from api.schemas import WEB_URL, DbInt, ErrorBody, RequestBody
 from factcheck.pipeline import Checker
 from factcheck.review import ReviewQueue
 from factcheck.review.records import ReviewItem
@@ -17,7 +17,7 @@ from factcheck.review.records import ReviewItem
 router = APIRouter(prefix="/v1", tags=["reports"])
 
 
-class ReaderReport(BaseModel):
+class ReaderReport(RequestBody):
     """What a reader saw. Anonymous: `contact` is optional and only editors see it."""
 
     model_config = ConfigDict(
@@ -40,13 +40,15 @@ class ReaderReport(BaseModel):
     )
 
     text: str = Field(min_length=1, max_length=5000, description="The claim, in the words the reader saw.")
-    source_url: str = Field(default="", max_length=2048, description="Where the reader saw it.")
+    source_url: str = Field(
+        default="", max_length=2048, pattern=WEB_URL, description="Where the reader saw it: an http(s) URL."
+    )
     context: str = Field(default="", max_length=5000, description="The text around the claim.")
     comment: str = Field(default="", max_length=2000, description="What the reader wants editors to know.")
     contact: str = Field(
         default="", max_length=200, description="Optional: how editors can reach the reader."
     )
-    debunk_id: int | None = Field(
+    debunk_id: DbInt | None = Field(
         default=None, description="The debunk the tool showed, when the reader thinks it is the wrong one."
     )
 

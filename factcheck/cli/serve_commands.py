@@ -31,9 +31,8 @@ def serve(
 
         factcheck serve --port 8000
     """
-    import uvicorn
-
     from api.workers import serve as serve_workers
+    from api.workers import uvicorn_config
 
     settings = Settings()
     workers = workers or settings.api_workers or os.cpu_count() or 1
@@ -43,8 +42,9 @@ def serve(
         summary = ensure_initialised(open_store(settings.database_url), settings.corpus_dir)
     if summary is not None:
         typer.echo(f"First start: loaded {summary.added} debunks from {settings.corpus_dir}")
-    config = uvicorn.Config(
+    config = uvicorn_config(
         "api.app:create_app",
+        settings,
         factory=True,
         host=host or settings.host,
         port=port or settings.port,

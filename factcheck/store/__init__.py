@@ -21,6 +21,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import json
+import re
 import threading
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -36,7 +37,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
-from factcheck._text import canonical_key
+from factcheck._text import canonical_key, web_urls
 from factcheck.errors import ConflictError, FactcheckError, NotFoundError, RecordError
 from factcheck.store.models import AuditRow, DebunkRow, ImportRun, VariantRow, VectorRow, utcnow
 from factcheck.types import Debunk
@@ -108,7 +109,7 @@ def _enable_sqlite_pragmas(engine: Engine) -> None:
 def _debunk_from_row(row: DebunkRow) -> Debunk:
     return Debunk(
         **{name: getattr(row, name) for name in _COLUMN_FIELDS},
-        appearance_urls=tuple(row.appearance_urls or ()),
+        appearance_urls=web_urls(row.appearance_urls or ()),  # rows stored before the rule, too
         tags=tuple(row.tags or ()),
         variants=tuple(variant.text for variant in row.variants),
         id=row.id,
@@ -129,6 +130,7 @@ def _aware(moment: datetime | None) -> datetime | None:
 def _column_values(debunk: Debunk) -> dict[str, Any]:
     values = {name: getattr(debunk, name) for name in _COLUMN_FIELDS}
     values.update({name: list(getattr(debunk, name)) for name in _LIST_FIELDS})
+    values["appearance_urls"] = list(web_urls(debunk.appearance_urls))
     values["claim_key"] = canonical_key(debunk.claim_reviewed)
     return values
 
@@ -258,8 +260,14 @@ class Store:
         if not include_drafts:
             query = query.where(DebunkRow.draft.is_(False))
         if text:
-            pattern = f"%{text}%"
-            query = query.where(or_(DebunkRow.claim_reviewed.ilike(pattern), DebunkRow.title.ilike(pattern)))
+            # The words as typed: `%` and `_` match themselves, not everything.
+            pattern = "%" + re.sub(r"([\\%_])", r"\\\1", text) + "%"
+            query = query.where(
+                or_(
+                    DebunkRow.claim_reviewed.ilike(pattern, escape="\\"),
+                    DebunkRow.title.ilike(pattern, escape="\\"),
+                )
+            )
         if label:
             query = query.where(DebunkRow.label == label)
         if reviewer:

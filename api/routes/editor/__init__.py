@@ -32,5 +32,7 @@ def install(app: FastAPI, settings: Settings) -> None:
     app.mount("/editor/static", StaticFiles(directory=str(STATIC_DIR)), name="editor-static")
     app.add_exception_handler(PageError, page_error)
     app.state.login_limiter = RateLimiter(
-        login.LOGIN_RATE if settings.rate_limit else "", scope="login", storage=settings.rate_limit_storage
+        login.LOGIN_RATE if settings.rate_limit else "",
+        scope="/editor/login",
+        storage=settings.rate_limit_storage,
     )

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from api.deps import CheckerDep, QueueDep, SettingsDep, StoreDep
@@ -20,6 +20,7 @@ from api.routes.editor.base import (
     redirect,
     render,
 )
+from api.schemas import IdPath, IntForm
 from factcheck.accounts import User
 from factcheck.errors import ConflictError, FactcheckError, InputError, NotFoundError
 from factcheck.types import RATING_LABELS, Debunk
@@ -107,7 +108,7 @@ DebunkForm = Annotated[dict[str, str], Depends(_debunk_form)]
 
 @router.get("/items/{item_id}/new-debunk")
 def new_debunk_page(
-    request: Request, item_id: int, user: Editor, queue: QueueDep, settings: SettingsDep
+    request: Request, item_id: IdPath, user: Editor, queue: QueueDep, settings: SettingsDep
 ) -> Response:
     item = queue.get(item_id)
     draft = Debunk(claim_reviewed=item.text, label="other", reviewer_name=settings.editor_organisation)
@@ -139,12 +140,12 @@ def _form_errors_page(request: Request, context: DebunkFormContext, errors: dict
 @router.post("/items/{item_id}/new-debunk")
 def create_debunk(
     request: Request,
-    item_id: int,
+    item_id: IdPath,
     user: Editor,
     queue: QueueDep,
     checker: CheckerDep,
     form: DebunkForm,
-    item_version: Annotated[int, Form()],
+    item_version: IntForm,
 ) -> Response:
     parsed, errors = _parse_debunk_form(form, publish=form.get("publish") != "0")
     if errors:
@@ -183,7 +184,7 @@ def _edit_context(
 @router.get("/debunks/{debunk_id}/edit.json")
 def edit_debunk_page(
     request: Request,
-    debunk_id: int,
+    debunk_id: IdPath,
     user: Viewer,
     store: StoreDep,
     done: Annotated[str, Query(max_length=30)] = "",
@@ -198,11 +199,11 @@ def edit_debunk_page(
 @router.post("/debunks/{debunk_id}/edit")
 def edit_debunk(
     request: Request,
-    debunk_id: int,
+    debunk_id: IdPath,
     user: Editor,
     checker: CheckerDep,
     form: DebunkForm,
-    version: Annotated[int, Form()],
+    version: IntForm,
 ) -> Response:
     store = checker.store
     parsed, errors = _parse_debunk_form(form, publish=form.get("publish") != "0")
@@ -225,7 +226,7 @@ def edit_debunk(
 
 @router.post("/debunks/{debunk_id}/retire")
 def retire_debunk(
-    request: Request, debunk_id: int, user: Editor, checker: CheckerDep, version: Annotated[int, Form()]
+    request: Request, debunk_id: IdPath, user: Editor, checker: CheckerDep, version: IntForm
 ) -> Response:
     store = checker.store
     try:

@@ -28,6 +28,8 @@ from api.routes.editor.base import (
     redirect,
     render,
 )
+from api.schemas import IdPath, IntForm
+from factcheck._text import is_web_url
 from factcheck.accounts import User
 from factcheck.errors import ConflictError, InputError, NotFoundError
 from factcheck.pipeline import Checker
@@ -64,10 +66,15 @@ class CandidateView:
 
 @dataclass(kw_only=True)
 class SightingView:
-    """One sighting; `before`/`claim`/`after` split its surrounding text so the claim can be marked."""
+    """One sighting; `before`/`claim`/`after` split its surrounding text so the claim can be marked.
+
+    `link` is `source_url` when it is an http(s) address, else empty: other kinds are shown as text.
+    `reporter` (a reader's contact) is empty for viewers: it is for editors only.
+    """
 
     origin: str
     source_url: str
+    link: str
     before: str
     claim: str
     after: str
@@ -133,7 +140,7 @@ def _candidate_view(
         label=debunk.label,
         rating_text=debunk.rating_text or debunk.label.replace("_", " "),
         reviewer_name=debunk.reviewer_name,
-        review_url=debunk.review_url,
+        review_url=debunk.review_url if is_web_url(debunk.review_url) else "",
         explanation=debunk.explanation,
         variants=list(debunk.variants[:5]),
         confidence_percent=percent,
@@ -155,7 +162,7 @@ def _split_context(sighting: Sighting) -> tuple[str, str, str]:
     return context[:at], context[at : at + len(sighting.text)], context[at + len(sighting.text) :]
 
 
-def _sighting_views(sightings: tuple[Sighting, ...]) -> list[SightingView]:
+def _sighting_views(sightings: tuple[Sighting, ...], *, show_contact: bool) -> list[SightingView]:
     """Newest first; the same passage seen again at the same place is shown once, with a count."""
     views: dict[tuple[str, str, str, str], SightingView] = {}
     for s in sightings:
@@ -167,11 +174,12 @@ def _sighting_views(sightings: tuple[Sighting, ...]) -> list[SightingView]:
         views[key] = SightingView(
             origin=origin_label(s.origin),
             source_url=s.source_url,
+            link=s.source_url if is_web_url(s.source_url) else "",
             before=before,
             claim=claim,
             after=after,
             comment=s.comment,
-            reporter=s.reporter,
+            reporter=s.reporter if show_contact else "",
             seen=ago(s.seen_at),
         )
     return list(views.values())
@@ -273,7 +281,7 @@ def _item_context(
             )
             for position, c in enumerate(item.candidates)
         ],
-        sightings=_sighting_views(item.sightings),
+        sightings=_sighting_views(item.sightings, show_contact=user.can("editor")),
         history=_history(store.audit_entries(target_type="review_item", target_id=item.id, limit=20)),
         can_decide=user.can("editor") and item.status == "open",
         can_reopen=user.can("editor") and item.status != "open",
@@ -289,7 +297,7 @@ def _item_context(
 @router.get("/items/{item_id}.json")
 def item_page(
     request: Request,
-    item_id: int,
+    item_id: IdPath,
     user: Viewer,
     queue: QueueDep,
     checker: CheckerDep,
@@ -311,7 +319,7 @@ def _decide(
     queue: ReviewQueue,
     checker: Checker,
     user: User,
-    item_id: int,
+    item_id: IdPath,
     action: str,
     decide: Callable[[], object],
 ) -> Response:
@@ -336,12 +344,12 @@ def _decide(
 @router.post("/items/{item_id}/confirm")
 def confirm(
     request: Request,
-    item_id: int,
+    item_id: IdPath,
     user: Editor,
     queue: QueueDep,
     checker: CheckerDep,
-    debunk_id: Annotated[int, Form()],
-    version: Annotated[int, Form()],
+    debunk_id: IntForm,
+    version: IntForm,
 ) -> Response:
     def act() -> None:
         queue.confirm(item_id, debunk_id, expected_version=version, actor=user.username)
@@ -353,12 +361,12 @@ def confirm(
 @router.post("/items/{item_id}/reject")
 def reject(
     request: Request,
-    item_id: int,
+    item_id: IdPath,
     user: Editor,
     queue: QueueDep,
     checker: CheckerDep,
-    debunk_id: Annotated[int, Form()],
-    version: Annotated[int, Form()],
+    debunk_id: IntForm,
+    version: IntForm,
 ) -> Response:
     return _decide(
         request,
@@ -374,11 +382,11 @@ def reject(
 @router.post("/items/{item_id}/not-checkworthy")
 def not_checkworthy(
     request: Request,
-    item_id: int,
+    item_id: IdPath,
     user: Editor,
     queue: QueueDep,
     checker: CheckerDep,
-    version: Annotated[int, Form()],
+    version: IntForm,
     note: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     return _decide(
@@ -395,11 +403,11 @@ def not_checkworthy(
 @router.post("/items/{item_id}/reopen")
 def reopen(
     request: Request,
-    item_id: int,
+    item_id: IdPath,
     user: Editor,
     queue: QueueDep,
     checker: CheckerDep,
-    version: Annotated[int, Form()],
+    version: IntForm,
 ) -> Response:
     return _decide(
         request,

@@ -27,11 +27,11 @@ from api.routes.editor.base import (
     redirect,
     templates,
 )
-from factcheck.accounts import AuthenticationError
+from factcheck.accounts import AccountLockedError, AuthenticationError
 
 router = APIRouter()
 
-LOGIN_RATE = "10/minute"  # per client address; off when Settings.rate_limit is "" (as in tests)
+LOGIN_RATE = "10/minute"  # per client address (api.limits); off when Settings.rate_limit is "" (as in tests)
 
 
 @dataclass(kw_only=True)
@@ -107,6 +107,11 @@ def login(
     accounts = get_accounts(request)
     try:
         user = accounts.authenticate(username.strip(), password)
+    except AccountLockedError as locked:
+        context.error = f"Too many failed sign-ins for this account. Try again in {locked.retry_after} s."
+        response = _render_login(request, context, token, status=429)
+        response.headers["Retry-After"] = str(locked.retry_after)
+        return response
     except AuthenticationError as error:
         context.error = f"Not signed in: {error}."
         return _render_login(request, context, token, status=401)

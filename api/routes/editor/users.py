@@ -11,6 +11,7 @@ from fastapi.responses import Response
 
 from api.auth import AccountsDep, get_accounts
 from api.routes.editor.base import Admin, EditorContext, UserView, ago, redirect, render
+from api.schemas import IdPath
 from factcheck.accounts import ROLES, ApiKey, User
 from factcheck.errors import ConflictError, FactcheckError, NotFoundError
 
@@ -165,7 +166,7 @@ def create_api_key(
 
 
 @router.post("/apikeys/{key_id}/revoke")
-def revoke_api_key(request: Request, key_id: int, user: Admin, accounts: AccountsDep) -> Response:
+def revoke_api_key(request: Request, key_id: IdPath, user: Admin, accounts: AccountsDep) -> Response:
     return _admin_action(
         request, user, "revoked", lambda: accounts.revoke_api_key(key_id, actor=user.username)
     )

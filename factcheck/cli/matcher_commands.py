@@ -178,6 +178,8 @@ def train_pairmodel_command(
     model: Annotated[
         list[str] | None, typer.Option(help="'bi' and/or 'cross'. Repeatable; default both.")
     ] = None,
+    bi_epochs: Annotated[int, typer.Option(help="Epochs of the bi-encoder.")] = 2,
+    cross_epochs: Annotated[int, typer.Option(help="Epochs of the cross-encoder.")] = 1,
 ) -> None:
     """Fine-tune MiniLM into a claim bi-encoder and a claim/debunk cross-encoder; export both to int8 ONNX.
 
@@ -205,7 +207,7 @@ def train_pairmodel_command(
                 data_dir,
                 models or settings.models_dir,
                 out,
-                config=PairTrainingConfig(seed=seed),
+                config=PairTrainingConfig(seed=seed, bi_epochs=bi_epochs, cross_epochs=cross_epochs),
                 vector_cache=cache,
                 mined_path=mined,
                 which=tuple(model or ("bi", "cross")),

@@ -13,15 +13,20 @@ with a linear head on its mean-pooled output, int8 ONNX: `model.onnx`, `tokenize
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from factcheck.errors import ModelArtifactError
 from factcheck.matching.embeddings import _onnx_session, _sha256, _tokenizer
 
-__all__ = ["CrossEncoderScorer"]
+__all__ = ["CROSS_ENCODER_DIR", "CrossEncoderScorer", "PairStage"]
+
+CROSS_ENCODER_DIR = "crossencoder"  # under models/
 
 
 class CrossEncoderScorer:
@@ -66,3 +71,68 @@ class CrossEncoderScorer:
             )
             out[row] = float(logit[0])
         return out
+
+
+@dataclass(frozen=True)
+class PairStage:
+    """The cross-encoder on the re-ranker's best `depth` candidates, stacked with the re-ranker:
+
+        probability = 1 / (1 + exp(-(reranker_weight * r + cross_weight * c + intercept)))
+
+    where r is the re-ranker's calibrated log-odds and c the cross-encoder's logit (a logistic regression
+    fitted on dev pairs, see training/matcher.py). Candidates below `depth` keep the re-ranker's probability,
+    and so do all the candidates of a claim whose best re-ranker probability is under `min_probability`
+    (chosen on dev so that it almost never changes what is shown; most article sentences are far below it).
+    """
+
+    scorer: CrossEncoderScorer
+    depth: int
+    reranker_weight: float
+    cross_weight: float
+    intercept: float
+    min_probability: float = 0.0
+
+    def log_odds(self, reranker_log_odds: np.ndarray, cross_logits: np.ndarray) -> np.ndarray:
+        z = self.reranker_weight * np.asarray(reranker_log_odds, dtype=np.float64)
+        return z + self.cross_weight * np.asarray(cross_logits, dtype=np.float64) + self.intercept
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "dir": CROSS_ENCODER_DIR,
+            "model_id": self.scorer.model_id,
+            "depth": self.depth,
+            "min_probability": self.min_probability,
+            "stacking": {
+                "method": "logistic regression on (re-ranker log-odds, cross-encoder logit)",
+                "reranker_weight": self.reranker_weight,
+                "cross_weight": self.cross_weight,
+                "intercept": self.intercept,
+            },
+        }
+
+    @classmethod
+    def load(cls, models_dir: Path, section: dict[str, Any]) -> PairStage:
+        """The stage a manifest's profile describes; its cross-encoder must be the one it was fitted with."""
+        try:
+            scorer = CrossEncoderScorer(models_dir / str(section["dir"]))
+            stacking = section["stacking"]
+            stage = cls(
+                scorer=scorer,
+                depth=int(section["depth"]),
+                reranker_weight=float(stacking["reranker_weight"]),
+                cross_weight=float(stacking["cross_weight"]),
+                intercept=float(stacking["intercept"]),
+                min_probability=float(section.get("min_probability", 0.0)),
+            )
+        except (KeyError, TypeError, ValueError) as error:
+            raise ModelArtifactError(
+                f"the manifest's cross-encoder section is incomplete: {error}"
+            ) from error
+        if section.get("model_id") != scorer.model_id:
+            raise ModelArtifactError(
+                f"the matcher was stacked with cross-encoder {section.get('model_id')}, "
+                f"but {models_dir / str(section['dir'])} holds {scorer.model_id}"
+            )
+        if not all(math.isfinite(v) for v in (stage.reranker_weight, stage.cross_weight, stage.intercept)):
+            raise ModelArtifactError("the manifest's cross-encoder stacking is not finite")
+        return stage

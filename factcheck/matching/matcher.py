@@ -27,6 +27,7 @@ from typing import Any, Literal
 import numpy as np
 
 from factcheck.errors import ModelArtifactError
+from factcheck.matching.crossencoder import PairStage
 from factcheck.matching.embeddings import (
     Encoder,
     StaticEncoder,
@@ -136,6 +137,7 @@ class QueryCandidates:
     debunk_ids: list[int]
     features: np.ndarray
     matched_texts: list[str]
+    claim_texts: list[str]  # each debunk's own claim: what the cross-encoder reads
 
 
 def entries_from_debunks(
@@ -184,6 +186,9 @@ class Matcher:
         Stage sizes and fusion weights.
     gate : Gate or None
         With a transformer: only claims whose "fast" probability reaches the gate are encoded.
+    pair : PairStage or None
+        With a transformer: the cross-encoder re-scores the re-ranker's best few candidates of each claim
+        that reaches the full cascade (past the gate), stacked with the re-ranker's probability.
     """
 
     def __init__(
@@ -195,9 +200,11 @@ class Matcher:
         vector_cache: VectorCache | None = None,
         config: CascadeConfig | None = None,
         gate: Gate | None = None,
+        pair: PairStage | None = None,
     ) -> None:
         self.reranker = reranker
         self.gate = gate if transformer is not None else None
+        self.pair = pair if transformer is not None else None
         self.static = static
         self.transformer = transformer
         self.vector_cache = vector_cache
@@ -238,15 +245,24 @@ class Matcher:
                 f"but {models_dir / 'embeddings' / 'static'} holds {static.model_id}"
             )
         transformer = (
-            TransformerEncoder(models_dir / "embeddings" / TRANSFORMER_DIR)
+            TransformerEncoder(
+                models_dir / "embeddings" / str(manifest.get("transformer_dir", TRANSFORMER_DIR))
+            )
             if "dense" in reranker.retrievers
             else None
         )
         config = CascadeConfig.from_json(manifest.get("cascade", {}))
-        gate_section = manifest.get("profiles", {}).get(profile, {}).get("gate")
+        section = manifest.get("profiles", {}).get(profile, {})
+        gate_section = section.get("gate")
+        pair_section = section.get("pair")
         gate = (
             Gate(Reranker.load(matcher_dir, str(gate_section["profile"])), float(gate_section["threshold"]))
             if transformer is not None and isinstance(gate_section, dict)
+            else None
+        )
+        pair = (
+            PairStage.load(models_dir, pair_section)
+            if transformer is not None and isinstance(pair_section, dict)
             else None
         )
         return cls(
@@ -256,6 +272,7 @@ class Matcher:
             vector_cache=vector_cache,
             config=config,
             gate=gate,
+            pair=pair,
         )
 
     @property
@@ -385,7 +402,7 @@ class Matcher:
         cleaned = _cleaned(queries)
         if gate is None:
             retrieved = self._retrieve(cleaned, self.retrievers)
-            return _ranked(self._fuse(cleaned, retrieved, self.retrievers), k, reranker)
+            return _ranked(self._fuse(cleaned, retrieved, self.retrievers), k, reranker, cleaned, self.pair)
         # The gate: the fast cascade for every claim, MiniLM only for those it finds near a debunk,
         # which then reuse their BM25 and static scores.
         retrieved = self._retrieve(cleaned, FAST_RETRIEVERS)
@@ -395,7 +412,7 @@ class Matcher:
             texts = [cleaned[i] for i in passing]
             subset = {name: scores.rows(passing) for name, scores in retrieved.items()}
             subset.update(self._retrieve(texts, ["dense"]))
-            full = _ranked(self._fuse(texts, subset, self.retrievers), k, reranker)
+            full = _ranked(self._fuse(texts, subset, self.retrievers), k, reranker, texts, self.pair)
             for i, found in zip(passing, full, strict=True):
                 results[i] = found
         return results
@@ -433,7 +450,7 @@ class Matcher:
     ) -> list[QueryCandidates]:
         """Reciprocal-rank fusion of the retrievers' best debunks, then the pair features of the best ones."""
         if not retrieved:
-            return [QueryCandidates([], np.zeros((0, 0), dtype=np.float32), []) for _ in cleaned]
+            return [QueryCandidates([], np.zeros((0, 0), dtype=np.float32), [], []) for _ in cleaned]
         best = {name: retrieved[name].debunks for name in retrievers}
         weights = dict(self.config.rrf_weights)
         vector = "dense" if "dense" in retrievers else "static"
@@ -445,7 +462,7 @@ class Matcher:
                     pool.update(int(p) for p in top_positions(best[name][i], self.config.depth))
             positions = np.fromiter(pool, dtype=np.int64, count=len(pool))
             if len(positions) == 0:
-                out.append(QueryCandidates([], np.zeros((0, 0), dtype=np.float32), []))
+                out.append(QueryCandidates([], np.zeros((0, 0), dtype=np.float32), [], []))
                 continue
             ranks = {name: ranks_of(best[name][i], positions) for name in retrievers}
             rrf = np.zeros(len(positions), dtype=np.float64)
@@ -487,8 +504,14 @@ class Matcher:
                 self._texts[e[int(np.argmax(row[e]))]] if len(e) > 1 else self._texts[e[0]]
                 for e in entry_lists
             ]
+            claims = [
+                self._texts[next((e for e in entries if self._kinds[e] == "claim"), entries[0])]
+                for entries in entry_lists
+            ]
             out.append(
-                QueryCandidates([self._groups.debunk_ids[int(p)] for p in positions], features, matched)
+                QueryCandidates(
+                    [self._groups.debunk_ids[int(p)] for p in positions], features, matched, claims
+                )
             )
         return out
 
@@ -506,8 +529,15 @@ def _cleaned(queries: Sequence[str]) -> list[str]:
     return [clean_query(query) or query for query in queries]
 
 
-def _ranked(found: list[QueryCandidates], k: int, reranker: Reranker) -> list[list[Candidate]]:
-    """The re-ranker's k best candidates of each claim, with calibrated probabilities."""
+def _ranked(
+    found: list[QueryCandidates],
+    k: int,
+    reranker: Reranker,
+    claims: Sequence[str] = (),
+    pair: PairStage | None = None,
+) -> list[list[Candidate]]:
+    """The re-ranker's k best candidates of each claim, with calibrated probabilities; with `pair`, its
+    best `pair.depth` re-scored by the cross-encoder reading them with the claim (`claims`, cleaned)."""
     sizes = [len(item.debunk_ids) for item in found]
     # one model call for the whole batch: per-call overhead (OpenMP start-up) dominates small inputs
     stacked = [item.features for item in found if len(item.debunk_ids)]
@@ -515,9 +545,18 @@ def _ranked(found: list[QueryCandidates], k: int, reranker: Reranker) -> list[li
     all_probabilities = reranker.calibrate(all_scores)
     offsets = np.concatenate([[0], np.cumsum(sizes)])
     results: list[list[Candidate]] = []
-    for item, start, end in zip(found, offsets[:-1], offsets[1:], strict=True):
+    for number, (item, start, end) in enumerate(zip(found, offsets[:-1], offsets[1:], strict=True)):
         scores, probabilities = all_scores[start:end], all_probabilities[start:end]
-        order = np.argsort(-scores, kind="stable")[:k]
+        order = np.argsort(-scores, kind="stable")
+        if pair is not None and len(order) and probabilities[order[0]] >= pair.min_probability:
+            # scores become calibrated log-odds, so that they still order what is returned
+            head = order[: pair.depth]
+            logits = pair.scorer.logits(claims[number], [item.claim_texts[i] for i in head])
+            scores = reranker.log_odds(scores)
+            scores[head] = pair.log_odds(scores[head], logits)
+            probabilities = 1.0 / (1.0 + np.exp(-scores))
+            order = np.concatenate([head[np.argsort(-scores[head], kind="stable")], order[pair.depth :]])
+        order = order[:k]
         results.append(
             [
                 Candidate(

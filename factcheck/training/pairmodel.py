@@ -128,7 +128,7 @@ class PairTrainingConfig:
     cross_lr: float = 3e-5
     cross_head_lr: float = 1e-3
     cross_max_length: int = 64
-    cross_neighbours: int = 2  # hard negatives per query with a debunk, each epoch
+    cross_neighbours: int = 1  # hard negatives per query with a debunk, each epoch
     cross_no_debunk_neighbours: int = 1  # candidates per sentence without a debunk, each epoch
     hard_negative_depth: int = 5  # neighbours drawn from the top this many
 
@@ -376,7 +376,14 @@ def cross_encoder_batches(
                 for n in rng.sample(pool, min(config.cross_no_debunk_neighbours, len(pool)))
             ]
         rng.shuffle(rows)
-        return [rows[i : i + config.cross_batch] for i in range(0, len(rows), config.cross_batch)]
+        # batches of pairs of similar length (sorted within windows of 16 batches): less padding to compute
+        window = 16 * config.cross_batch
+        batches = []
+        for start in range(0, len(rows), window):
+            chunk = sorted(rows[start : start + window], key=lambda row: len(row[0]) + len(row[1]))
+            batches += [chunk[i : i + config.cross_batch] for i in range(0, len(chunk), config.cross_batch)]
+        rng.shuffle(batches)
+        return batches
 
     return epoch
 

@@ -1,9 +1,15 @@
-"""`create_app`: the FastAPI app around one Checker, built at startup or handed in by tests."""
+"""`create_app`: the FastAPI app around one Checker, built at startup or handed in by tests.
+
+This is where the edges are wired: the Checker gets the editors' rejections, and each check's
+needs_review claims go to the review queue (the check path itself knows nothing of the queue).
+"""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 from typing import Any
 
 from fastapi import Depends, FastAPI, Response
@@ -11,12 +17,22 @@ from fastapi.middleware.cors import CORSMiddleware
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.concurrency import run_in_threadpool
 
+from api.deps import ReportHook
 from api.errors import install_error_handlers
 from api.limits import BodySizeLimit, RateLimiter
 from api.observability import Metrics, configure_logging, install_observability
 from api.routes import check, debunks, editor, health, reports
-from factcheck.pipeline import Checker
+from factcheck.pipeline import Checker, RejectionCheck
+from factcheck.review import ReviewQueue
 from factcheck.settings import Settings
+from factcheck.store import Store
+from factcheck.types import Report
+
+logger = logging.getLogger("api")
+
+
+def _rejections(store: Store) -> RejectionCheck:
+    return ReviewQueue(store).rejection_check()
 
 
 def create_app(*, settings: Settings | None = None, checker: Checker | None = None) -> FastAPI:
@@ -27,7 +43,9 @@ def create_app(*, settings: Settings | None = None, checker: Checker | None = No
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if app.state.checker is None:
             serving = settings.model_copy(update={"matcher_profile": settings.api_matcher_profile})
-            app.state.checker = await run_in_threadpool(Checker.from_settings, serving)
+            app.state.checker = await run_in_threadpool(
+                partial(Checker.from_settings, serving, rejections=_rejections)
+            )
         yield
 
     app = FastAPI(
@@ -62,5 +80,19 @@ def create_app(*, settings: Settings | None = None, checker: Checker | None = No
     app.include_router(debunks.router)
     app.include_router(reports.router, dependencies=limited("reports"))
     app.include_router(editor.router)
-    editor.install(app)  # static files, HTML error pages, queueing of needs_review claims
+    editor.install(app, settings)
+    app.state.on_report = _queue_needs_review(app)
     return app
+
+
+def _queue_needs_review(app: FastAPI) -> ReportHook:
+    """The hook run after each check's response: its needs_review claims go to the editors' queue."""
+
+    def flag_for_review(report: Report, source_url: str) -> None:
+        # Queueing must never cost the reader their answer: log and go on.
+        try:
+            ReviewQueue(app.state.checker.store).flag_report(report, origin="api", source_url=source_url)
+        except Exception:
+            logger.exception("could not queue needs_review claims")
+
+    return flag_for_review

@@ -18,11 +18,13 @@ from __future__ import annotations
 import hmac
 import secrets
 from collections.abc import Callable
+from typing import Annotated
 
-from fastapi import HTTPException, Request, Response
+from fastapi import Depends, HTTPException, Request, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
+from api.deps import get_checker
 from factcheck.accounts import Accounts, LoginSession, User, role_at_least
 
 __all__ = [
@@ -30,6 +32,7 @@ __all__ = [
     "CSRF_FIELD",
     "CSRF_HEADER",
     "SESSION_COOKIE",
+    "AccountsDep",
     "check_csrf",
     "check_login_csrf",
     "clear_session_cookie",
@@ -52,12 +55,15 @@ _UNSET = object()
 
 def get_accounts(request: Request) -> Accounts:
     """One Accounts per app (its argon2 hasher is built once), over the Checker's database."""
-    store = request.app.state.checker.store
+    store = get_checker(request).store
     accounts = getattr(request.app.state, "accounts", None)
     if accounts is None or accounts.store is not store:
         accounts = Accounts(store)
         request.app.state.accounts = accounts
     return accounts
+
+
+AccountsDep = Annotated[Accounts, Depends(get_accounts)]
 
 
 def _api_key(request: Request) -> str:

@@ -9,6 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.schemas import INVALID_INPUT
 from factcheck.errors import (
     BlockedAddressError,
     ConflictError,
@@ -32,7 +33,7 @@ _STATUS_OF = (
     (ResponseTooLargeError, 422, "upstream_too_large"),
     (FetchTimeoutError, 504, "upstream_timeout"),
     (FetchError, 502, "fetch_failed"),
-    (InputError, 422, "invalid_input"),
+    (InputError, 422, INVALID_INPUT),
     (FactcheckError, 500, "internal_error"),
 )
 
@@ -53,7 +54,8 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _validation_error(request: Request, error: RequestValidationError) -> JSONResponse:
         first = error.errors()[0] if error.errors() else {}
         where = ".".join(str(part) for part in first.get("loc", ()))
-        return error_response(request, 422, "invalid_request", f"{where}: {first.get('msg', 'invalid')}")
+        code = INVALID_INPUT if first.get("type") == INVALID_INPUT else "invalid_request"
+        return error_response(request, 422, code, f"{where}: {first.get('msg', 'invalid')}")
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:

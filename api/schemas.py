@@ -1,12 +1,23 @@
-"""Request and response bodies of the HTTP API, with the examples shown in the OpenAPI schema."""
+"""Request and response bodies of the HTTP API, with the examples shown in the OpenAPI schema.
+
+The report itself is `factcheck.serialize.ReportOut`: one shape for the API, the CLI and the feeds.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import cast
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
 
-from factcheck.types import ClaimStatus, Debunk, RatingLabel
+from factcheck.ingest import SOURCE_KINDS, SourceKind
+from factcheck.serialize import ReportOut
+from factcheck.types import Debunk, RatingLabel
+
+# The error type of a request that is well formed but asks for something the API refuses; answered
+# with the code of the library's InputError.
+INVALID_INPUT = "invalid_input"
 
 
 class ErrorDetail(BaseModel):
@@ -84,7 +95,12 @@ class CheckRequest(BaseModel):
             "examples": [
                 {"text": "FORWARD THIS! Bill Gates put microchips in the COVID vaccine to track everyone."},
                 {"url": "https://example.org/news/story.html", "options": {"include_all": True}},
-            ]
+            ],
+            # The validator's rule, said in the schema: exactly one source is a non-empty string.
+            "oneOf": [
+                {"required": [kind], "properties": {kind: {"type": "string", "minLength": 1}}}
+                for kind in SOURCE_KINDS
+            ],
         }
     )
 
@@ -99,78 +115,29 @@ class CheckRequest(BaseModel):
     )
     options: CheckOptions = CheckOptions()
 
+    @model_validator(mode="after")
+    def _exactly_one_source(self) -> CheckRequest:
+        if len(self.given()) != 1:
+            # Its own error type: the API answers it as `invalid_input`, like the library's InputError.
+            raise PydanticCustomError(
+                INVALID_INPUT, "give exactly one non-empty source: text, html, url or email"
+            )
+        return self
 
-class DebunkSummary(BaseModel):
-    """What a reader needs beside a claim: the rating, who says so, why, and the link."""
+    def given(self) -> dict[str, str]:
+        """The non-empty sources (one, once validated) by kind."""
+        return {kind: value for kind in SOURCE_KINDS if (value := getattr(self, kind))}
 
-    model_config = ConfigDict(from_attributes=True)
-
-    id: int
-    claim_reviewed: str
-    label: RatingLabel
-    rating_text: str
-    reviewer_name: str
-    reviewer_site: str
-    review_url: str
-    review_date: dt.date | None = None
-    title: str = ""
-    explanation: str = ""
-
-
-class MatchOut(BaseModel):
-    debunk: DebunkSummary
-    score: float
-    confidence: float = Field(description="Calibrated probability that this debunk addresses the claim.")
-    matched_text: str = ""
+    def source(self) -> tuple[SourceKind, str]:
+        """The one source's kind and content."""
+        ((kind, content),) = self.given().items()
+        return cast(SourceKind, kind), content
 
 
-class SignalOut(BaseModel):
-    """The text classifier's guess: a weak signal, never a verdict."""
+class CheckResponse(ReportOut):
+    """The report (the same shape the CLI prints with --json), and the request id to quote in a bug report."""
 
-    label: str
-    false_probability: float
-    note: str
-
-
-class ClaimOut(BaseModel):
-    text: str
-    normalized: str
-    start: int = Field(description="Character offset in the extracted document text.")
-    end: int
-    prefix: str = Field(description="Text just before the claim, to find it again in a rendered page.")
-    suffix: str
-    checkworthiness: float
-    status: ClaimStatus
-    matches: list[MatchOut]
-    signal: SignalOut | None = None
-
-
-class DocumentOut(BaseModel):
-    title: str = ""
-    author: str = ""
-    date: dt.date | None = None
-    site: str = ""
-    language: str = ""
-    source_url: str = ""
-    kind: str
-    text_length: int
-    text: str | None = None
-
-
-class ReportSummary(BaseModel):
-    claims: int
-    debunked: int
-    needs_review: int
-    no_match: int
-    not_checkworthy: int
-
-
-class ReportOut(BaseModel):
     request_id: str = ""
-    document: DocumentOut
-    summary: ReportSummary
-    claims: list[ClaimOut]
-    timings_ms: dict[str, float]
 
 
 class DebunkIn(BaseModel):

@@ -16,6 +16,9 @@ API keys and session tokens are returned once, when created.
     login = accounts.start_session(user)          # login.token goes in the cookie
     key, secret = accounts.create_api_key("ana", name="feeds bot", actor="ana")
     accounts.user_for_api_key(secret)             # -> the User, or None once revoked
+
+Its tables (UserRow, UserSessionRow, ApiKeyRow in factcheck/store/review_models.py) are read and written only here, through
+`Store.transaction()`: a change and the sessions it ends are one transaction.
 """
 
 from __future__ import annotations
@@ -194,7 +197,7 @@ class Accounts:
             )
         _check_role(role)
         _check_password(password)
-        with self.store.session() as session:
+        with self.store.transaction() as session:
             if session.scalar(select(UserRow.id).where(UserRow.username == username)) is not None:
                 raise ConflictError(f"there is already a user called {username!r}")
             row = UserRow(
@@ -211,16 +214,12 @@ class Accounts:
             )
             return _user(row)
 
-    def get_user(self, username: str) -> User:
-        with self.store.session() as session:
-            return _user(self._row(session, username))
-
     def list_users(self) -> list[User]:
-        with self.store.session() as session:
+        with self.store.transaction() as session:
             return [_user(row) for row in session.scalars(select(UserRow).order_by(UserRow.username))]
 
     def count_users(self) -> int:
-        with self.store.session() as session:
+        with self.store.transaction() as session:
             return int(session.scalar(select(func.count(UserRow.id))) or 0)
 
     def set_role(self, username: str, role: str, *, actor: str) -> User:
@@ -229,8 +228,9 @@ class Accounts:
 
     def disable_user(self, username: str, *, actor: str) -> User:
         """Block the user's logins and API keys at once; their history stays."""
-        user = self._change(username, actor, "disable", disabled=True)
-        self._end_sessions_of(user.id)
+        with self.store.transaction():
+            user = self._change(username, actor, "disable", disabled=True)
+            self._end_sessions_of(user.id)
         return user
 
     def enable_user(self, username: str, *, actor: str) -> User:
@@ -239,8 +239,10 @@ class Accounts:
     def set_password(self, username: str, password: str, *, actor: str) -> User:
         """Replace the password and sign the user out everywhere."""
         _check_password(password)
-        user = self._change(username, actor, "set_password", password_hash=self.hasher.hash(password))
-        self._end_sessions_of(user.id)
+        password_hash = self.hasher.hash(password)
+        with self.store.transaction():
+            user = self._change(username, actor, "set_password", password_hash=password_hash)
+            self._end_sessions_of(user.id)
         return user
 
     def _row(self, session: Session, username: str) -> UserRow:
@@ -250,7 +252,7 @@ class Accounts:
         return row
 
     def _change(self, username: str, actor: str, action: str, **values: object) -> User:
-        with self.store.session() as session:
+        with self.store.transaction() as session:
             row = self._row(session, username)
             before = {"role": row.role, "disabled": row.disabled}
             for name, value in values.items():
@@ -266,7 +268,7 @@ class Accounts:
     def authenticate(self, username: str, password: str) -> User:
         """The user with this password; AuthenticationError otherwise (same message in every case)."""
         failure = AuthenticationError("wrong username or password")
-        with self.store.session() as session:
+        with self.store.transaction() as session:
             row = session.scalar(select(UserRow).where(UserRow.username == username))
             stored_hash = row.password_hash if row is not None else self._dummy_hash
             try:
@@ -284,7 +286,7 @@ class Accounts:
         token = secrets.token_urlsafe(32)
         csrf_token = secrets.token_urlsafe(32)
         expires_at = utcnow() + self.session_lifetime
-        with self.store.session() as session:
+        with self.store.transaction() as session:
             session.execute(delete(UserSessionRow).where(UserSessionRow.expires_at < utcnow()))
             session.add(
                 UserSessionRow(
@@ -297,7 +299,7 @@ class Accounts:
         """The live login behind a cookie value; None when unknown, expired or the user is disabled."""
         if not token:
             return None
-        with self.store.session() as session:
+        with self.store.transaction() as session:
             row = session.get(UserSessionRow, _sha256(token))
             if row is None or _aware(row.expires_at) <= utcnow() or row.user.disabled:
                 return None
@@ -306,11 +308,11 @@ class Accounts:
             )
 
     def end_session(self, token: str) -> None:
-        with self.store.session() as session:
+        with self.store.transaction() as session:
             session.execute(delete(UserSessionRow).where(UserSessionRow.token_hash == _sha256(token)))
 
     def _end_sessions_of(self, user_id: int) -> None:
-        with self.store.session() as session:
+        with self.store.transaction() as session:
             session.execute(delete(UserSessionRow).where(UserSessionRow.user_id == user_id))
 
     # --- API keys ------------------------------------------------------------------------------
@@ -318,7 +320,7 @@ class Accounts:
     def create_api_key(self, username: str, *, name: str = "", actor: str) -> tuple[ApiKey, str]:
         """A new key for `username`; the secret is returned here and never again."""
         secret = API_KEY_PREFIX + secrets.token_urlsafe(32)
-        with self.store.session() as session:
+        with self.store.transaction() as session:
             user = self._row(session, username)
             row = ApiKeyRow(user_id=user.id, name=name[:200], prefix=secret[:12], key_hash=_sha256(secret))
             row.user = user
@@ -333,11 +335,11 @@ class Accounts:
         query = select(ApiKeyRow).join(ApiKeyRow.user).order_by(ApiKeyRow.id)
         if username:
             query = query.where(UserRow.username == username)
-        with self.store.session() as session:
+        with self.store.transaction() as session:
             return [_api_key(row) for row in session.scalars(query)]
 
     def revoke_api_key(self, key_id: int, *, actor: str) -> ApiKey:
-        with self.store.session() as session:
+        with self.store.transaction() as session:
             row = session.get(ApiKeyRow, key_id)
             if row is None:
                 raise NotFoundError(f"no API key with id {key_id}")
@@ -352,7 +354,7 @@ class Accounts:
         """The owner of an active key; None for an unknown or revoked key, or a disabled owner."""
         if not secret.startswith(API_KEY_PREFIX):
             return None
-        with self.store.session() as session:
+        with self.store.transaction() as session:
             row = session.scalar(select(ApiKeyRow).where(ApiKeyRow.key_hash == _sha256(secret)))
             if row is None or row.revoked_at is not None or row.user.disabled:
                 return None

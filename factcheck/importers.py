@@ -266,7 +266,9 @@ def _read_claimreview(path: Path, encoding: str, max_record_bytes: int) -> Itera
                 found += len(debunks)
                 yield from debunks
         except ijson.JSONError as error:
-            raise InputError(f"{path}: broken JSON ({str(error).splitlines()[0]}); nothing was imported") from error
+            raise InputError(
+                f"{path}: broken JSON ({str(error).splitlines()[0]}); nothing was imported"
+            ) from error
     if found == 0:
         raise InputError(f"{path}: no ClaimReview records found")
 
@@ -315,7 +317,9 @@ def _read_factchecktools(path: Path) -> Iterator[Record]:
                 except RecordError as error:
                     yield SkippedRecord(number, str(error))
         except ijson.JSONError as error:
-            raise InputError(f"{path}: broken JSON ({str(error).splitlines()[0]}); nothing was imported") from error
+            raise InputError(
+                f"{path}: broken JSON ({str(error).splitlines()[0]}); nothing was imported"
+            ) from error
 
 
 def _read_csv(path: Path, encoding: str, mapping: dict[str, str]) -> Iterator[Record]:

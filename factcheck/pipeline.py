@@ -13,7 +13,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -28,14 +28,14 @@ from factcheck.cpu import limit_cpu_threads
 from factcheck.errors import InputError
 from factcheck.ingest import Fetcher, SafeFetcher, Source, SourceKind, ingest
 from factcheck.matching import Candidate, Matcher, entries_from_debunks
-from factcheck.review import ReviewQueue
 from factcheck.settings import Settings
 from factcheck.store import Store, open_store
 from factcheck.store.models import utcnow
 from factcheck.types import Claim, ClaimVerdict, Debunk, Document, Match, Report
 from factcheck.verdicts import Thresholds, claim_status
 
-# Whether an editor rejected this (claim key, debunk id) pair; the review queue answers it.
+# Whether an editor rejected this (claim key, debunk id) pair. The review queue answers it, but the
+# check path does not import the queue: the edges (API, CLI, feeds) hand the Checker this lookup.
 RejectionCheck = Callable[[str, int], bool]
 
 CANDIDATES_PER_CLAIM = 5
@@ -45,6 +45,17 @@ EXACT_MATCH_PROBABILITY = 1.0
 INDEX_SYNC_OVERLAP = timedelta(minutes=1)
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class _Known:
+    """What the Checker knows about the indexed debunks, replaced whole (never changed in place)."""
+
+    debunks: dict[int, Debunk] = field(default_factory=dict)
+    exact: dict[str, int] = field(default_factory=dict)  # canonical key of a known phrasing -> debunk id
+    # canonical key of one sentence of a known phrasing of several -> debunk id (see match_claims)
+    sentences: dict[str, int] = field(default_factory=dict)
+    versions: dict[int, int] = field(default_factory=dict)  # debunk id -> version indexed
 
 
 class Checker:
@@ -67,22 +78,29 @@ class Checker:
         self.thresholds = thresholds
         self.fetcher = fetcher or SafeFetcher()
         self.is_rejected = is_rejected
-        self._debunks: dict[int, Debunk] = {}
-        self._exact: dict[str, int] = {}  # canonical key of a known phrasing -> debunk id
-        # canonical key of one sentence of a known phrasing of several -> debunk id (see match_claims)
-        self._known_sentences: dict[str, int] = {}
-        self._index_lock = threading.Lock()
+        self._known = _Known()
+        # One lock, and checks never take it. A check reads the matcher, which guards its own arrays
+        # (it must, for every other user of a Matcher), and `self._known`, which is swapped whole by one
+        # assignment, so a check sees one consistent generation of it without locking. What still needs
+        # a lock is writers against each other: two index changes building on the same `_known` would
+        # lose one. A check may see the matcher a moment ahead of `_known` (or behind); candidates whose
+        # debunk `_known` does not hold are dropped, so the worst case is one check as of a moment ago.
+        self._write_lock = threading.RLock()
         # Other processes (API workers, editors, imports, feed workers) change debunks too: every
         # `index_sync_seconds` a check first indexes what changed since the last look (None: never).
         self.index_sync_seconds = index_sync_seconds
-        self._versions: dict[int, int] = {}  # debunk id -> version indexed
         self._synced_at = utcnow()
         self._next_sync = 0.0
-        self._sync_lock = threading.Lock()
 
     @classmethod
-    def from_settings(cls, settings: Settings, *, is_rejected: RejectionCheck | None = None) -> Checker:
-        """Open (and on first start fill) the database, load the shipped models, index every debunk."""
+    def from_settings(
+        cls, settings: Settings, *, rejections: Callable[[Store], RejectionCheck] | None
+    ) -> Checker:
+        """Open (and on first start fill) the database, load the shipped models, index every debunk.
+
+        `rejections` builds the editors' rejection lookup over the opened store (the edges pass
+        `lambda store: ReviewQueue(store).rejection_check()`); None checks without it.
+        """
         if settings.cpu_threads is not None:
             limit_cpu_threads(settings.cpu_threads)
         store = open_store(settings.database_url)
@@ -109,7 +127,7 @@ class Checker:
             classifier=TextClassifier.load(models_dir / "liar"),
             thresholds=thresholds,
             fetcher=SafeFetcher.from_settings(settings),
-            is_rejected=is_rejected or ReviewQueue(store).rejection_check(),
+            is_rejected=rejections(store) if rejections is not None else None,
             index_sync_seconds=settings.index_sync_seconds,
         )
         checker.rebuild_index()
@@ -120,36 +138,34 @@ class Checker:
     def rebuild_index(self) -> None:
         started = utcnow()
         debunks = list(self.store.iter_debunks())
-        with self._index_lock:
+        with self._write_lock:
             self.matcher.index(entries_from_debunks(debunks))
-            self._debunks = {}
-            self._exact = {}
-            self._known_sentences = {}
-            self._versions = {}
-            self._remember(debunks)
+            self._known = self._remember(_Known(), debunks)
             self._synced_at = started
 
     def index_debunks(self, debunk_ids: Iterable[int]) -> None:
         """Make new or edited debunks (and new variants) matchable at once, without a rebuild."""
         fresh = self.store.get_many(debunk_ids)
-        with self._index_lock:
+        with self._write_lock:
+            old = self._known
             retired = [i for i, d in fresh.items() if d.retired]
             changed = [d for d in fresh.values() if not d.retired]
-            known = [d.id for d in changed if d.id in self._debunks]
+            known = [d.id for d in changed if d.id in old.debunks]
             self.matcher.remove([*retired, *known])
             self.matcher.add(entries_from_debunks(changed))
-            for debunk_id in retired:
-                self._debunks.pop(debunk_id, None)
-            self._exact = {key: i for key, i in self._exact.items() if i not in fresh}
-            self._known_sentences = {key: i for key, i in self._known_sentences.items() if i not in fresh}
-            self._remember(changed)
-            self._versions.update({i: d.version for i, d in fresh.items()})
+            kept = _Known(
+                debunks={i: d for i, d in old.debunks.items() if i not in retired},
+                exact={key: i for key, i in old.exact.items() if i not in fresh},
+                sentences={key: i for key, i in old.sentences.items() if i not in fresh},
+                versions={**old.versions, **{i: d.version for i, d in fresh.items()}},
+            )
+            self._known = self._remember(kept, changed)
 
     def sync_index(self) -> int:
         """Index the debunks written by anyone since the last look; returns how many there were."""
         started = utcnow()
         changed = self.store.versions_changed_since(self._synced_at - INDEX_SYNC_OVERLAP)
-        stale = [i for i, version in changed.items() if self._versions.get(i) != version]
+        stale = [i for i, version in changed.items() if self._known.versions.get(i) != version]
         if stale:
             self.index_debunks(stale)
         self._synced_at = started
@@ -158,27 +174,29 @@ class Checker:
     def _sync_index_when_due(self) -> None:
         if self.index_sync_seconds is None or time.monotonic() < self._next_sync:
             return
-        if not self._sync_lock.acquire(blocking=False):
-            return  # another request is syncing; this one checks against the index as it is
+        if not self._write_lock.acquire(blocking=False):
+            return  # the index is being written (a sync, an edit): check against it as it is
         try:
             self._next_sync = time.monotonic() + self.index_sync_seconds
             self.sync_index()
         except SQLAlchemyError as error:  # the database is away: check with the index as it is
             log.warning("could not look for changed debunks: %s", error)
         finally:
-            self._sync_lock.release()
+            self._write_lock.release()
 
-    def _remember(self, debunks: Iterable[Debunk]) -> None:
+    def _remember(self, known: _Known, debunks: Iterable[Debunk]) -> _Known:
+        """`known` (a fresh copy, not yet published) with these debunks added."""
         for debunk in debunks:
             if debunk.id is None:
                 continue
-            self._debunks[debunk.id] = debunk
-            self._versions[debunk.id] = debunk.version
+            known.debunks[debunk.id] = debunk
+            known.versions[debunk.id] = debunk.version
             for text in (debunk.claim_reviewed, *debunk.variants):
-                self._exact[canonical_key(text)] = debunk.id
+                known.exact[canonical_key(text)] = debunk.id
                 if _SENTENCE_INSIDE.search(text):
                     for sentence in _sentences_of_a_phrasing(text, self.thresholds.min_words_for_match):
-                        self._known_sentences.setdefault(canonical_key(sentence), debunk.id)
+                        known.sentences.setdefault(canonical_key(sentence), debunk.id)
+        return known
 
     # --- checking --------------------------------------------------------------------------------
 
@@ -226,7 +244,7 @@ class Checker:
         if max_sentences is not None and len(claims) > max_sentences:
             raise InputError(f"the document has {len(claims):,} sentences; the limit is {max_sentences:,}")
         with _timed(timings, "match"):
-            matches = self.match_claims(claims)
+            matches = self.match_claims(claims, suggest=thresholds.suggest)
         verdicts = [
             ClaimVerdict(claim=claim, status=claim_status(claim, found, thresholds), matches=tuple(found))
             for claim, found in zip(claims, matches, strict=True)
@@ -239,23 +257,28 @@ class Checker:
         return Report(document=document, claims=tuple(verdicts), timings_ms=timings)
 
     def match_claims(
-        self, claims: list[Claim], *, k: int = CANDIDATES_PER_CLAIM, gated: bool = True
+        self,
+        claims: list[Claim],
+        *,
+        k: int = CANDIDATES_PER_CLAIM,
+        gated: bool = True,
+        suggest: float | None = None,
     ) -> list[list[Match]]:
         """Candidate debunks for each claim, best first; a known phrasing matches with certainty.
 
         So does one sentence of a known phrasing of several (a chain letter cut into sentences, as every
-        page is) when the matcher agrees: its debunk comes first, at the suggest threshold or above.
+        page is) when the matcher agrees: its debunk comes first, at the `suggest` threshold (the
+        check's, else the Checker's) or above.
         """
         if not claims:
             return []
-        with self._index_lock:
-            found = self.matcher.search(
-                [claim.normalized or claim.text for claim in claims], k=k, gated=gated
-            )
-            keys = [canonical_key(claim.normalized or claim.text) for claim in claims]
-            exact = [self._exact.get(key) for key in keys]
-            sentence_of = [self._known_sentences.get(key) for key in keys]
-            debunks = dict(self._debunks)
+        suggest = self.thresholds.suggest if suggest is None else suggest
+        known = self._known
+        found = self.matcher.search([claim.normalized or claim.text for claim in claims], k=k, gated=gated)
+        keys = [canonical_key(claim.normalized or claim.text) for claim in claims]
+        exact = [known.exact.get(key) for key in keys]
+        sentence_of = [known.sentences.get(key) for key in keys]
+        debunks = known.debunks
         results = []
         for key, candidates, exact_id, known_id in zip(keys, found, exact, sentence_of, strict=True):
             if (
@@ -263,7 +286,7 @@ class Checker:
                 and known_id is not None
                 and candidates
                 and candidates[0].debunk_id == known_id
-                and candidates[0].probability >= self.thresholds.suggest
+                and candidates[0].probability >= suggest
             ):
                 exact_id = known_id
             if exact_id is not None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -84,7 +84,7 @@ def checker(checker_settings: Settings) -> Iterator[Checker]:
     """
     from factcheck.pipeline import Checker
 
-    built = Checker.from_settings(checker_settings)
+    built = Checker.from_settings(checker_settings, rejections=_rejections)
     yield built
     built.store.close()
 
@@ -101,6 +101,13 @@ def editor_checker(editor_settings: Settings) -> Iterator[Checker]:
     """The real pipeline over its own SQLite file (filled from corpus/), for the review and editor tests."""
     from factcheck.pipeline import Checker
 
-    built = Checker.from_settings(editor_settings)
+    built = Checker.from_settings(editor_settings, rejections=_rejections)
     yield built
     built.store.close()
+
+
+def _rejections(store: Store) -> Callable[[str, int], bool]:
+    """The editors' rejections, as the API, CLI and feeds wire them."""
+    from factcheck.review import ReviewQueue
+
+    return ReviewQueue(store).rejection_check()

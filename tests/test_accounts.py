@@ -28,7 +28,7 @@ def accounts(store: Store) -> Accounts:
 
 def test_passwords_are_stored_as_argon2id_hashes(accounts: Accounts, store: Store) -> None:
     accounts.add_user("ana", PASSWORD, role="editor", actor="test")
-    with store.session() as session:
+    with store.transaction() as session:
         stored = session.scalar(select(UserRow.password_hash))
     assert stored is not None and stored.startswith("$argon2id$")
     assert PASSWORD not in stored
@@ -60,7 +60,7 @@ def test_a_disabled_user_cannot_log_in_and_loses_sessions_and_keys(accounts: Acc
 def test_sessions_are_stored_hashed_and_end_on_logout(accounts: Accounts, store: Store) -> None:
     user = accounts.add_user("ana", PASSWORD, role="viewer", actor="test")
     login = accounts.start_session(user)
-    with store.session() as session:
+    with store.transaction() as session:
         assert session.scalar(select(UserSessionRow.token_hash)) != login.token
     found = accounts.session_for(login.token)
     assert found is not None and found.user.username == "ana" and found.csrf_token == login.csrf_token
@@ -82,7 +82,7 @@ def test_api_keys_are_shown_once_stored_hashed_and_can_be_revoked(accounts: Acco
     key, secret = accounts.create_api_key("bot", name="feeds", actor="admin")
     assert secret.startswith("fck_") and len(secret) > 40
     assert secret.startswith(key.prefix)
-    with store.session() as session:
+    with store.transaction() as session:
         assert session.scalar(select(ApiKeyRow.key_hash)) != secret
     user = accounts.user_for_api_key(secret)
     assert user is not None and user.username == "bot"

@@ -53,6 +53,20 @@ def test_one_sentence_of_a_known_chain_letter_comes_back_debunked_with_certainty
     assert claim["matches"][0]["debunk"]["review_url"].endswith("/the-ten-percent-myth/")
 
 
+def test_a_checks_own_suggest_threshold_decides_whether_a_known_sentence_is_promoted(
+    client: TestClient,
+) -> None:
+    # The same sentence as above, but this check asks for certainty before suggesting anything: the
+    # matcher's own confidence (below 1) no longer promotes it to the known phrasing's debunk.
+    body = {
+        "text": "Scientists say we only use 10% of our brain.",
+        "options": {"match_threshold": 1.0, "suggest_threshold": 1.0, "include_all": True},
+    }
+    [claim] = client.post("/v1/check", json=body).json()["claims"]
+    assert claim["status"] != "debunked"
+    assert claim["matches"] and claim["matches"][0]["confidence"] < 1.0
+
+
 def test_a_sentence_of_a_known_phrasing_the_matcher_does_not_back_is_not_debunked(client: TestClient) -> None:
     # the other sentence of the same phrasing: on its own it says nothing the debunk addresses
     response = client.post("/v1/check", json={"text": "Imagine what we could do with the other 90!"})

@@ -6,17 +6,20 @@ with the real pipeline is in test_feeds_pipeline.py, and on Celery workers in te
 
 from __future__ import annotations
 
+import io
 import itertools
 import json
 import threading
 import time
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
+from factcheck.cli.feeds_commands import parse_duration, parse_since
 from factcheck.errors import (
     BlockedAddressError,
     FetchError,
@@ -28,15 +31,18 @@ from factcheck.errors import (
 )
 from factcheck.feeds import (
     FeedRunner,
+    FlaggedClaim,
+    FlaggedReport,
     LocalThrottle,
     RedisThrottle,
+    SourceSummary,
     add_feed,
     canonical_url,
     is_retryable,
     list_feeds,
-    parse_duration,
     parse_feed,
     remove_feed,
+    write_report,
 )
 from factcheck.ingest import SafeFetcher
 from factcheck.store import Store
@@ -61,7 +67,7 @@ def _runner(store: Store, **fetch_options: float) -> FeedRunner:
 def _articles(store: Store) -> list[ArticleRow]:
     from sqlalchemy import select
 
-    with store.session() as session:
+    with store.transaction() as session:
         return list(session.scalars(select(ArticleRow).order_by(ArticleRow.id)))
 
 
@@ -93,6 +99,23 @@ def test_parse_duration_reads_units(text: str, seconds: int) -> None:
 def test_parse_duration_refuses_what_is_not_a_duration(text: str) -> None:
     with pytest.raises(InputError):
         parse_duration(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("24h", datetime(2026, 3, 1, 12, 0, tzinfo=UTC)),
+        ("2026-02-20", datetime(2026, 2, 20, tzinfo=UTC)),
+        ("2026-02-20T08:30+02:00", datetime(2026, 2, 20, 6, 30, tzinfo=UTC)),
+    ],
+)
+def test_parse_since_reads_a_duration_back_from_now_or_an_iso_date(text: str, expected: datetime) -> None:
+    assert parse_since(text, now=datetime(2026, 3, 2, 12, 0, tzinfo=UTC)) == expected
+
+
+def test_parse_since_refuses_what_is_neither_a_duration_nor_a_date() -> None:
+    with pytest.raises(InputError, match="--since takes a duration"):
+        parse_since("yesterday-ish")
 
 
 @pytest.mark.parametrize(
@@ -282,6 +305,37 @@ def test_redis_throttle_spaces_fetches_from_one_host_across_clients() -> None:
     throttles = [RedisThrottle(redis.Redis(), 0.2, prefix=prefix) for _ in range(2)]
     starts = sorted(_starts(throttles[0], "a.example", 2) + _starts(throttles[1], "a.example", 1))
     assert all(later - earlier >= 0.15 for earlier, later in itertools.pairwise(starts))
+
+
+def test_write_report_html_escapes_feed_text_and_links_only_http_urls() -> None:
+    when = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
+    claim = FlaggedClaim(
+        source="Riverside <Gazette>",
+        feed_url="javascript:alert(1)",
+        article_url="javascript:alert(2)",
+        article_title="<script>alert(3)</script>",
+        checked_at=when,
+        claim='5G "spreads" <b>the virus</b>',
+        status="debunked",
+        checkworthiness=0.9,
+        probability=0.876,
+        debunk_id=7,
+        debunk_claim="5G spreads the virus",
+        debunk_label="False",
+        debunk_url="https://check.example/5g?a=1&b=2",
+        reviewer="Check & Co",
+    )
+    source = SourceSummary("Riverside <Gazette>", "javascript:alert(1)", 3, 0, 5, 1, 0)
+    page = io.StringIO()
+    write_report(FlaggedReport(since=when, until=when, sources=(source,), claims=(claim,)), "html", page)
+    html = page.getvalue()
+    assert "<script" not in html and "javascript:" not in html
+    assert "Riverside &lt;Gazette&gt;" in html and "&lt;b&gt;the virus&lt;/b&gt;" in html
+    assert (
+        '<a href="https://check.example/5g?a=1&amp;b=2">5G spreads the virus</a> (False, Check &amp; Co)'
+        in html
+    )
+    assert "p=0.88" in html and "<svg" in html and "Riverside &lt;Gazette&gt;: 1 debunked" in html
 
 
 def test_feeds_commands_add_list_remove_and_an_empty_report(

@@ -172,13 +172,13 @@ def _publish(server: FeedServer, claims: list[dict[str, Any]], prefix: str) -> l
 
 
 def _by_slug(store: Store, server: FeedServer) -> dict[str, ArticleRow]:
-    with store.session() as session:
+    with store.transaction() as session:
         rows = session.scalars(select(ArticleRow).where(ArticleRow.url.startswith(server.base)))
         return {row.url.rsplit("/", 1)[-1]: row for row in rows}
 
 
 def _results_per_article(store: Store, ids: list[int]) -> dict[int, int]:
-    with store.session() as session:
+    with store.transaction() as session:
         return dict(
             session.execute(
                 select(ArticleResultRow.article_id, func.count())

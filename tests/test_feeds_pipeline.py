@@ -81,7 +81,7 @@ def shared_runner(settings: Settings) -> FeedRunner:
 
 @pytest.fixture
 def runner(shared_runner: FeedRunner) -> FeedRunner:
-    with shared_runner.store.session() as session:
+    with shared_runner.store.transaction() as session:
         for model in (ArticleResultRow, ArticleRow, FeedRow, ReviewItemRow):
             session.execute(delete(model))
     return shared_runner
@@ -107,12 +107,12 @@ def _publish(server: FeedServer, claims: list[dict[str, Any]], *, prefix: str = 
 
 
 def _articles(store: Store) -> dict[str, ArticleRow]:
-    with store.session() as session:
+    with store.transaction() as session:
         return {row.url.rsplit("/", 1)[-1]: row for row in session.scalars(select(ArticleRow))}
 
 
 def _result_counts(store: Store) -> dict[int, int]:
-    with store.session() as session:
+    with store.transaction() as session:
         rows = session.execute(
             select(ArticleResultRow.article_id, func.count()).group_by(ArticleResultRow.article_id)
         )
@@ -136,7 +136,7 @@ def test_run_local_finds_the_debunked_claims_of_rss_and_atom_articles(
 
     assert (summary.feeds, summary.new_articles, summary.done, summary.failed) == (2, 6, 6, 0)
     assert summary.debunked >= 5, summary
-    with runner.store.session() as session:
+    with runner.store.transaction() as session:
         found = session.execute(
             select(ArticleRow.url, ArticleResultRow.debunk_id)
             .join(ArticleRow)
@@ -150,10 +150,10 @@ def test_run_local_finds_the_debunked_claims_of_rss_and_atom_articles(
     assert all(a.status == "done" and a.claim_count >= 1 for a in _articles(runner.store).values())
 
     # Flagged claims are in the editors' queue, exactly once each.
-    with runner.store.session() as session:
+    with runner.store.transaction() as session:
         flagged = session.scalar(select(func.count()).where(ArticleResultRow.status == "needs_review"))
     sightings = sum(
-        item.seen_count for item in ReviewQueue(runner.store).list(origin="feed", limit=500).items
+        item.seen_count for item in ReviewQueue(runner.store).page(origin="feed", limit=500).items
     )
     assert sightings >= flagged
     assert sightings == summary.queued

@@ -436,7 +436,7 @@ def test_a_reader_report_lands_in_the_queue(client: TestClient, editor_checker: 
     )
     assert response.status_code == 202
     assert response.json()["status"] == "received"
-    [item] = ReviewQueue(editor_checker.store).list(origin="reader", text=text).items
+    [item] = ReviewQueue(editor_checker.store).page(origin="reader", text=text).items
     assert item.sightings[0].comment == "The tool missed it"
 
 
@@ -459,3 +459,10 @@ def test_a_reader_report_that_cannot_be_used_gets_the_one_error_shape(
 def test_a_reader_report_naming_a_missing_debunk_is_404(client: TestClient) -> None:
     response = client.post("/v1/reports", json={"text": unique_claim(), "debunk_id": 99_999_999})
     assert response.status_code == 404
+
+
+def test_every_review_status_has_an_editor_label() -> None:
+    from api.routes.editor.base import STATUS_LABELS
+    from factcheck.review import REVIEW_STATUSES
+
+    assert set(STATUS_LABELS) == set(REVIEW_STATUSES)

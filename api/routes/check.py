@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, BackgroundTasks, Depends, Request
+from fastapi import APIRouter, BackgroundTasks, Request
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import get_checker
-from api.schemas import CheckRequest, ErrorBody, ReportOut
+from api.deps import CheckerDep, MetricsDep, ReportHookDep, SettingsDep
+from api.schemas import CheckRequest, CheckResponse, ErrorBody
 from factcheck.errors import InputError
-from factcheck.pipeline import Checker
-from factcheck.serialize import report_to_dict
-from factcheck.types import Report
 from factcheck.verdicts import Thresholds
 
 router = APIRouter(prefix="/v1", tags=["check"])
@@ -26,29 +21,24 @@ _ERRORS = {
 }
 
 
-@router.post("/check", response_model=ReportOut, responses=_ERRORS, summary="Check a document's claims")
+@router.post("/check", response_model=CheckResponse, responses=_ERRORS, summary="Check a document's claims")
 async def check(
     body: CheckRequest,
     request: Request,
     background: BackgroundTasks,
-    checker: Annotated[Checker, Depends(get_checker)],
-) -> ReportOut:
+    checker: CheckerDep,
+    settings: SettingsDep,
+    metrics: MetricsDep,
+    on_report: ReportHookDep,
+) -> CheckResponse:
     """Find the claims in one source and match each against the debunk database.
 
     Give exactly one of `text`, `html`, `url` or `email`. Claims are `debunked` (shown to readers),
     `needs_review` (sent to editors, never shown as false), `no_match`, or `not_checkworthy` (only
     with `include_all`). A claim's `signal` is a text classifier's weak guess, not a fact-check.
     """
-    given = {
-        kind: value
-        for kind, value in body.model_dump(include={"text", "html", "url", "email"}).items()
-        if value
-    }
-    if len(given) != 1:
-        raise InputError("give exactly one non-empty source: text, html, url or email")
-    ((kind, content),) = given.items()
+    kind, content = body.source()
     thresholds = _thresholds(checker.thresholds, body)
-    settings = request.app.state.settings
     report = await run_in_threadpool(
         checker.check,
         content,
@@ -58,11 +48,12 @@ async def check(
         include_all=body.options.include_all,
         max_sentences=settings.api_max_sentences,
     )
-    request.app.state.metrics.observe_report(report)
-    on_report = getattr(request.app.state, "on_report", None)
-    if on_report is not None:  # after the response is sent: the reader does not wait for the queue
-        background.add_task(on_report, report, body.source_url or (content if kind == "url" else ""))
-    return report_out(report, request_id=request.state.request_id, include_text=body.options.include_text)
+    metrics.observe_report(report)
+    # After the response is sent: the reader does not wait for the queue.
+    background.add_task(on_report, report, body.source_url or (content if kind == "url" else ""))
+    return CheckResponse.of(
+        report, include_text=body.options.include_text, request_id=request.state.request_id
+    )
 
 
 def _thresholds(default: Thresholds, body: CheckRequest) -> Thresholds:
@@ -77,10 +68,4 @@ def _thresholds(default: Thresholds, body: CheckRequest) -> Thresholds:
         suggest=suggest,
         checkworthy=default.checkworthy,
         min_words_for_match=default.min_words_for_match,
-    )
-
-
-def report_out(report: Report, *, request_id: str = "", include_text: bool = False) -> ReportOut:
-    return ReportOut.model_validate(
-        {**report_to_dict(report, include_text=include_text), "request_id": request_id}
     )

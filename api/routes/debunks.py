@@ -7,10 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query
 
 from api.auth import require_role
-from api.deps import get_checker
+from api.deps import CheckerDep
 from api.schemas import DebunkIn, DebunkOut, DebunkPage, DebunkUpdate, ErrorBody
 from factcheck.accounts import User
-from factcheck.pipeline import Checker
 from factcheck.types import Debunk, RatingLabel
 
 router = APIRouter(prefix="/v1/debunks", tags=["debunks"])
@@ -21,7 +20,7 @@ DebunkId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 @router.get("", response_model=DebunkPage, summary="List and search debunks")
 def list_debunks(
-    checker: Annotated[Checker, Depends(get_checker)],
+    checker: CheckerDep,
     q: Annotated[str, Query(max_length=500, description="Words of the claim or title")] = "",
     rating: Annotated[RatingLabel | None, Query(description="Normalised rating label")] = None,
     reviewer: Annotated[str | None, Query(max_length=200)] = None,
@@ -36,7 +35,7 @@ def list_debunks(
 
 
 @router.get("/{debunk_id}", response_model=DebunkOut, responses={404: {"model": ErrorBody}})
-def get_debunk(debunk_id: DebunkId, checker: Annotated[Checker, Depends(get_checker)]) -> DebunkOut:
+def get_debunk(debunk_id: DebunkId, checker: CheckerDep) -> DebunkOut:
     return DebunkOut.of(checker.store.get(debunk_id))
 
 
@@ -53,7 +52,7 @@ _WRITE_ERRORS = {
 )
 def create_debunk(
     body: DebunkIn,
-    checker: Annotated[Checker, Depends(get_checker)],
+    checker: CheckerDep,
     editor: Annotated[User, Depends(require_role("editor"))],
 ) -> DebunkOut:
     values = body.model_dump()
@@ -68,7 +67,7 @@ def create_debunk(
 def update_debunk(
     debunk_id: DebunkId,
     body: DebunkUpdate,
-    checker: Annotated[Checker, Depends(get_checker)],
+    checker: CheckerDep,
     editor: Annotated[User, Depends(require_role("editor"))],
 ) -> DebunkOut:
     changes = body.model_dump(exclude_unset=True, exclude={"version"})
@@ -83,7 +82,7 @@ def update_debunk(
 def retire_debunk(
     debunk_id: DebunkId,
     version: Annotated[int, Query(ge=1, description="The `version` of the debunk as you read it.")],
-    checker: Annotated[Checker, Depends(get_checker)],
+    checker: CheckerDep,
     editor: Annotated[User, Depends(require_role("editor"))],
 ) -> DebunkOut:
     """Retired debunks stop matching and leave listings; they stay in the database and the audit log."""

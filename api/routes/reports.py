@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Literal
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import get_checker
+from api.deps import QueueDep
 from api.schemas import ErrorBody
-from factcheck.pipeline import Checker
-from factcheck.review import ReviewQueue
 
 router = APIRouter(prefix="/v1", tags=["reports"])
 
@@ -62,12 +60,10 @@ class ReportReceipt(BaseModel):
     responses={404: {"model": ErrorBody}, 422: {"model": ErrorBody}, 429: {"model": ErrorBody}},
     summary="Report a claim the tool missed or got wrong",
 )
-async def create_report(
-    body: ReaderReport, request: Request, checker: Annotated[Checker, Depends(get_checker)]
-) -> ReportReceipt:
+async def create_report(body: ReaderReport, request: Request, queue: QueueDep) -> ReportReceipt:
     """Queue a reader's report for the editors. Identical and near-identical reports are grouped."""
     await run_in_threadpool(
-        ReviewQueue(checker.store).add_reader_report,
+        queue.add_reader_report,
         body.text,
         source_url=body.source_url,
         context=body.context,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -11,9 +11,12 @@ from rich.table import Table
 
 from factcheck.cli._apps import app, db_app, read_source, user_errors
 from factcheck.ingest import SourceKind
-from factcheck.serialize import match_to_dict, report_to_dict
+from factcheck.serialize import MatchOut, ReportOut
 from factcheck.settings import Settings
 from factcheck.types import Report
+
+if TYPE_CHECKING:
+    from factcheck.pipeline import Checker
 
 _STATUS_STYLE = {
     "debunked": "bold red",
@@ -21,6 +24,14 @@ _STATUS_STYLE = {
     "no_match": "dim",
     "not_checkworthy": "dim",
 }
+
+
+def _checker() -> Checker:
+    """The configured Checker with the editors' rejections; imported here, as it loads the models."""
+    from factcheck.pipeline import Checker
+    from factcheck.review import ReviewQueue
+
+    return Checker.from_settings(Settings(), rejections=lambda store: ReviewQueue(store).rejection_check())
 
 
 @app.command()
@@ -41,13 +52,11 @@ def check(
         factcheck check chain-letter.eml
         curl -s https://example.org/story | factcheck check - --kind html --json
     """
-    from factcheck.pipeline import Checker  # loads the models: only for the commands that need them
-
     with user_errors():
-        checker = Checker.from_settings(Settings())
+        checker = _checker()
         report = checker.check(read_source(source), kind=kind, include_all=include_all)
     if as_json:
-        typer.echo(json.dumps(report_to_dict(report), indent=2, ensure_ascii=False))
+        typer.echo(json.dumps(ReportOut.of(report).model_dump(mode="json"), indent=2, ensure_ascii=False))
         return
     _print_report(report)
 
@@ -97,12 +106,14 @@ def search(
 
         factcheck db search "microchips in vaccines"
     """
-    from factcheck.pipeline import Checker
-
     with user_errors():
-        matches = Checker.from_settings(Settings()).search(text, k=limit)
+        matches = _checker().search(text, k=limit)
     if as_json:
-        typer.echo(json.dumps([match_to_dict(m) for m in matches], indent=2, ensure_ascii=False))
+        typer.echo(
+            json.dumps(
+                [MatchOut.of(m).model_dump(mode="json") for m in matches], indent=2, ensure_ascii=False
+            )
+        )
         return
     if not matches:
         typer.echo("No debunk found.")

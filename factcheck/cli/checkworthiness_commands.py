@@ -12,7 +12,7 @@ from rich.table import Table
 
 from factcheck.cli._apps import app, eval_app, read_source, train_app, user_errors
 from factcheck.ingest import SourceKind
-from factcheck.serialize import claim_to_dict
+from factcheck.serialize import ClaimSpan
 from factcheck.settings import Settings
 
 if TYPE_CHECKING:
@@ -69,7 +69,11 @@ def claims(
             "source_url": document.source_url,
             "threshold": cutoff,
             "claims": [
-                {**claim_to_dict(claim), "checkworthy": claim.checkworthiness >= cutoff} for claim in found
+                {
+                    **ClaimSpan.of(claim).model_dump(mode="json"),
+                    "checkworthy": claim.checkworthiness >= cutoff,
+                }
+                for claim in found
             ],
         }
         typer.echo(json.dumps(payload, indent=2, ensure_ascii=False))

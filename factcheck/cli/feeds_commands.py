@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -14,14 +16,14 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from factcheck.cli._apps import app, open_database, user_errors
 from factcheck.cpu import limit_cpu_threads, threads_per_process
+from factcheck.errors import InputError
 from factcheck.feeds import (
     ArticleOutcome,
     FeedRunner,
+    ReportFormat,
     RunSummary,
     add_feed,
     list_feeds,
-    parse_duration,
-    parse_since,
     remove_feed,
     report_data,
     write_report,
@@ -34,7 +36,35 @@ feeds_app = typer.Typer(
 app.add_typer(feeds_app, name="feeds")
 
 Engine = Literal["local", "celery"]
-ReportFormatOption = Literal["html", "csv", "jsonl"]
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*$", re.IGNORECASE)
+_DURATION_UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+
+
+def parse_duration(text: str) -> timedelta:
+    """'90s', '15m', '24h', '7d', '2w' (or plain seconds) as a timedelta: `run --every`, `report --since`.
+
+    Example:
+        >>> parse_duration("15m")
+        datetime.timedelta(seconds=900)
+    """
+    match = _DURATION.match(text)
+    if not match or float(match.group(1)) <= 0:
+        raise InputError(f"not a duration: {text!r} (expected e.g. 90s, 15m, 24h, 7d)")
+    return timedelta(seconds=float(match.group(1)) * _DURATION_UNITS[match.group(2).lower()])
+
+
+def parse_since(text: str, *, now: datetime | None = None) -> datetime:
+    """A report's start: a duration back from now ('24h', '7d') or an ISO date or time (UTC if naive)."""
+    try:
+        return (now or datetime.now(UTC)) - parse_duration(text)
+    except InputError:
+        pass
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise InputError(f"--since takes a duration (24h, 7d) or an ISO date, not {text!r}") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 class _ProgressBar:
@@ -218,9 +248,7 @@ def _print_summary(summary: RunSummary, *, as_json: bool) -> None:
 @app.command("report")
 def report(
     since: Annotated[str, typer.Option(help="A duration back from now (24h, 7d) or an ISO date.")] = "24h",
-    format: Annotated[
-        ReportFormatOption, typer.Option("--format", "-f", help="html, csv or jsonl.")
-    ] = "html",
+    format: Annotated[ReportFormat, typer.Option("--format", "-f", help="html, csv or jsonl.")] = "html",
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here, not to stdout.")] = None,
 ) -> None:
     """Flagged claims per source, from the feed articles checked since a moment.

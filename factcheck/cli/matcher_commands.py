@@ -119,7 +119,7 @@ def train_matcher_command(
         factcheck train matcher --data ../shared/data --out models --vector-cache /tmp/factcheck-vectors.db
     """
     from factcheck.store import Store
-    from factcheck.training.matcher import train_matcher
+    from factcheck.training.matcher import load_checkthat_splits, train_matcher
 
     settings = Settings()
     data_dir = data or settings.models_dir.parent.parent / "shared" / "data"
@@ -132,7 +132,7 @@ def train_matcher_command(
             cache.migrate()
         try:
             report = train_matcher(
-                data_dir,
+                load_checkthat_splits(data_dir, seed=seed),
                 out_dir,
                 random_state=seed,
                 vector_cache=cache,

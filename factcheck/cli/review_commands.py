@@ -65,8 +65,8 @@ def train_reranker(
 
         factcheck train reranker --with-reviews --profile fast --vector-cache /tmp/factcheck-vectors.db
     """
-    from factcheck.review.training import train_reranker_with_reviews
     from factcheck.store import Store
+    from factcheck.training.review import train_reranker_with_reviews
 
     settings = Settings()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")

@@ -17,7 +17,6 @@ training/matcher.py `choose_gate`): most sentences of an article are nowhere nea
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -517,12 +516,6 @@ class Matcher:
 
     def _live_entries(self, position: int) -> list[int]:
         return self._entries_of.get(position, [])
-
-    def describe(self) -> str:
-        gate = self.gate.threshold if self.gate is not None else None
-        return json.dumps(
-            {"debunks": len(self), "entries": len(self._texts), "retrievers": self.retrievers, "gate": gate}
-        )
 
 
 def _cleaned(queries: Sequence[str]) -> list[str]:

@@ -1,16 +1,29 @@
 """The debunk database: SQLAlchemy 2 over SQLite (default) or PostgreSQL, migrated with Alembic.
 
-`Store` is the only thing outside this package that touches SQL. Imports go through
-`Store.import_records`, which upserts on (review URL, normalised claim) inside one transaction,
-so an import either lands whole or not at all.
+This package owns the schema (every table's model and every migration) and the unit of work,
+`Store.transaction()`. The SQL itself lives with the code that owns each kind of table:
+
+    store/         debunks, variants, import runs, the audit log, the vector cache (models.py)
+    review/        the review queue (ReviewItemRow ... ReviewDismissalRow in review_models.py); its
+                   dashboard also counts debunks written by editors (DebunkRow, read only)
+    accounts.py    users, login sessions, API keys (UserRow, UserSessionRow, ApiKeyRow, in review_models.py)
+    feeds/         feeds, articles and their results (feed_models.py)
+
+All of them run it inside `Store.transaction()`, so an operation that writes to several (a review
+decision and the variants it adds, a feed article and the items it queues) opens one transaction
+around them and commits, or rolls back, as one. Imports go through `Store.import_records`, which
+upserts on (review URL, normalised claim) inside one transaction, so an import either lands whole
+or not at all.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Iterable, Iterator
+import threading
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -30,6 +43,11 @@ from factcheck.types import Debunk
 __all__ = ["AuditEntry", "ImportSummary", "SkippedRecord", "Store", "open_store"]
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+# (id of the Store, thread) -> the session of the transaction open there; see Store.transaction.
+_OPEN_TRANSACTIONS: ContextVar[Mapping[tuple[int, int], Session] | None] = ContextVar(
+    "factcheck_open_transactions", default=None
+)
 
 # The Debunk fields stored as plain columns; variants and bookkeeping are handled apart.
 _COLUMN_FIELDS = (
@@ -133,10 +151,28 @@ class Store:
             command.upgrade(config, "head")
 
     @contextmanager
-    def session(self) -> Iterator[Session]:
-        """A session in one transaction: committed on success, rolled back on any error."""
+    def transaction(self) -> Iterator[Session]:
+        """The unit of work: a session in one transaction, committed when the block ends, rolled back on
+        any error that leaves it.
+
+        Opened while another is open on this Store in the same thread, it joins that one instead of
+        starting its own. So an operation that spans several writes (a review decision and the variants
+        it adds, a feed article and the items it queues, a user and their ended sessions) opens one
+        around them, and every Store, ReviewQueue and Accounts method it calls lands in it: all or
+        nothing. An error raised inside must leave the outermost block: catching it half-way and going
+        on would commit the half that was written.
+        """
+        key = (id(self), threading.get_ident())
+        outer = _OPEN_TRANSACTIONS.get() or {}
+        if key in outer:
+            yield outer[key]
+            return
         with self._sessions() as session, session.begin():
-            yield session
+            token = _OPEN_TRANSACTIONS.set({**outer, key: session})
+            try:
+                yield session
+            finally:
+                _OPEN_TRANSACTIONS.reset(token)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -147,11 +183,11 @@ class Store:
         query = select(func.count(DebunkRow.id))
         if not include_retired:
             query = query.where(DebunkRow.retired.is_(False))
-        with self.session() as session:
+        with self.transaction() as session:
             return int(session.scalar(query) or 0)
 
     def get(self, debunk_id: int) -> Debunk:
-        with self.session() as session:
+        with self.transaction() as session:
             row = session.get(DebunkRow, debunk_id, options=[selectinload(DebunkRow.variants)])
             if row is None:
                 raise NotFoundError(f"no debunk with id {debunk_id}")
@@ -161,7 +197,7 @@ class Store:
         ids = list(set(debunk_ids))
         if not ids:
             return {}
-        with self.session() as session:
+        with self.transaction() as session:
             rows = session.scalars(
                 select(DebunkRow).where(DebunkRow.id.in_(ids)).options(selectinload(DebunkRow.variants))
             )
@@ -169,7 +205,7 @@ class Store:
 
     def versions_changed_since(self, moment: datetime) -> dict[int, int]:
         """Id -> version of every debunk (retired ones too) written after `moment`."""
-        with self.session() as session:
+        with self.transaction() as session:
             rows = session.execute(
                 select(DebunkRow.id, DebunkRow.version).where(DebunkRow.updated_at > moment)
             )
@@ -182,7 +218,7 @@ class Store:
             query = select(DebunkRow).where(DebunkRow.id > last_id).order_by(DebunkRow.id).limit(batch_size)
             if not include_retired:
                 query = query.where(DebunkRow.retired.is_(False))
-            with self.session() as session:
+            with self.transaction() as session:
                 rows = session.scalars(query.options(selectinload(DebunkRow.variants))).all()
                 batch = [_debunk_from_row(row) for row in rows]
             if not batch:
@@ -211,7 +247,7 @@ class Store:
             query = query.where(func.lower(DebunkRow.reviewer_name) == reviewer.lower())
         if language:
             query = query.where(DebunkRow.language == language)
-        with self.session() as session:
+        with self.transaction() as session:
             total = int(session.scalar(select(func.count()).select_from(query.subquery())) or 0)
             rows = session.scalars(
                 query.order_by(DebunkRow.id)
@@ -222,7 +258,7 @@ class Store:
             return [_debunk_from_row(row) for row in rows], total
 
     def stats(self) -> dict[str, Any]:
-        with self.session() as session:
+        with self.transaction() as session:
             by_label = dict(
                 session.execute(
                     select(DebunkRow.label, func.count())
@@ -263,7 +299,7 @@ class Store:
     ) -> ImportSummary:
         """Upsert a stream of records in one transaction; invalid ones are skipped and reported."""
         summary = ImportSummary()
-        with self.session() as session:
+        with self.transaction() as session:
             run = ImportRun(source=source[:1000], format=format)
             session.add(run)
             session.flush()
@@ -330,7 +366,7 @@ class Store:
 
     def add_variant(self, debunk_id: int, text: str, *, provenance: str) -> bool:
         """Attach a circulating phrasing to a debunk; False when it was already there."""
-        with self.session() as session:
+        with self.transaction() as session:
             row = _locked_row(session, debunk_id)
             before = _snapshot(row)
             added = _merge_variants(row, (text,), provenance)
@@ -347,7 +383,7 @@ class Store:
         """A new debunk written by an editor or a program; ConflictError if the same one exists."""
         _validate(debunk)
         values = _column_values(debunk)
-        with self.session() as session:
+        with self.transaction() as session:
             duplicate = session.scalar(
                 select(DebunkRow.id).where(
                     DebunkRow.review_url == values["review_url"], DebunkRow.claim_key == values["claim_key"]
@@ -370,7 +406,7 @@ class Store:
         unknown = set(changes) - editable
         if unknown:
             raise RecordError(f"cannot change field(s): {', '.join(sorted(unknown))}")
-        with self.session() as session:
+        with self.transaction() as session:
             # Compare-and-set first: the one atomic statement decides who wins a race, on every database.
             claimed = session.execute(
                 update(DebunkRow)
@@ -436,7 +472,7 @@ class Store:
         if session is not None:
             session.add(entry)
             return
-        with self.session() as own:
+        with self.transaction() as own:
             own.add(entry)
 
     def audit_entries(
@@ -447,7 +483,7 @@ class Store:
             query = query.where(AuditRow.target_type == target_type)
         if target_id is not None:
             query = query.where(AuditRow.target_id == str(target_id))
-        with self.session() as session:
+        with self.transaction() as session:
             return [
                 AuditEntry(
                     id=row.id,
@@ -467,7 +503,7 @@ class Store:
     def get_vectors(self, model_id: str, text_keys: Iterable[str]) -> dict[str, bytes]:
         keys = list(text_keys)
         found: dict[str, bytes] = {}
-        with self.session() as session:
+        with self.transaction() as session:
             for start in range(0, len(keys), 500):
                 chunk = keys[start : start + 500]
                 rows = session.execute(
@@ -484,7 +520,7 @@ class Store:
         # Two processes warming the same fresh database encode the same texts: the first write wins.
         insert = postgresql_insert if self.engine.dialect.name == "postgresql" else sqlite_insert
         rows = [{"model_id": model_id, "text_key": key, "vector": vector} for key, vector in vectors.items()]
-        with self.session() as session:
+        with self.transaction() as session:
             session.execute(insert(VectorRow).on_conflict_do_nothing(), rows)
 
 

@@ -67,8 +67,13 @@ from factcheck.matching.text import clean_query
 __all__ = [
     "DATASETS",
     "MatcherTrainingReport",
+    "Split",
+    "TrainingSplits",
+    "assemble_splits",
     "distill_static_model",
     "export_transformer_model",
+    "load_checkthat_splits",
+    "read_labelled_splits",
     "train_matcher",
 ]
 
@@ -144,11 +149,30 @@ class QueryCachingEncoder:
 
 @dataclass
 class Split:
+    """One set of queries against one collection; `relevant` maps a query id to its correct debunks
+    (a query without an entry has none: a sentence nobody fact-checked)."""
+
     name: str
     collection: Collection
     queries: list[str]  # ids
     texts: list[str]
     relevant: dict[str, set[int]]
+
+
+@dataclass(frozen=True)
+class TrainingSplits:
+    """What `train_matcher` learns from: the re-ranker is fitted on `train`, calibrated and judged on `dev`."""
+
+    train: tuple[Split, ...]
+    dev: tuple[Split, ...]
+
+    @property
+    def labelled_dev(self) -> tuple[Split, ...]:
+        """The dev splits whose queries have a correct debunk (the ones ranking metrics are reported for)."""
+        return tuple(split for split in self.dev if split.relevant)
+
+    def sizes(self) -> dict[str, int]:
+        return {split.name: len(split.queries) for split in (*self.train, *self.dev)}
 
 
 @dataclass
@@ -172,6 +196,34 @@ def distill_static_model(out_dir: Path, *, pca_dims: int = 256) -> Path:
     out_dir.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(str(out_dir))
     return out_dir
+
+
+# ------------------------------------------------------------------------------------------ the splits
+
+
+def load_checkthat_splits(data_dir: Path, *, seed: int = 0) -> TrainingSplits:
+    """The CheckThat! splits of the module docstring, with the sentences without a debunk added."""
+    return assemble_splits(read_labelled_splits(data_dir), negative_sentences(data_dir, seed=seed))
+
+
+def read_labelled_splits(data_dir: Path) -> dict[str, Split]:
+    """The CheckThat! train and dev splits (TRAIN, DEV) by name, each query with its correct debunks."""
+    with tempfile.TemporaryDirectory(prefix="factcheck-train-") as tmp:
+        collections: dict[str, Collection] = {}
+        return {name: _load_split(name, data_dir, Path(tmp), collections) for name in (*TRAIN, *DEV)}
+
+
+def assemble_splits(labelled: dict[str, Split], negatives: dict[str, list[str]]) -> TrainingSplits:
+    """Keep the 2020 dev tweets out of 2022 train, and add the sentences without a debunk to both parts."""
+    splits = dict(labelled)
+    splits["2a-train"] = _drop_overlap(splits["2a-train"], splits["2020-dev"])
+    for name, (part, like) in NEGATIVE_SPLITS.items():
+        texts = negatives[part][0::2] if name.endswith("snopes") else negatives[part][1::2]
+        splits[name] = _negative_split(name, texts, splits[like])
+    return TrainingSplits(
+        train=tuple(splits[name] for name in (*TRAIN, "neg-train-snopes", "neg-train-politifact")),
+        dev=tuple(splits[name] for name in (*DEV, "neg-dev-snopes", "neg-dev-politifact")),
+    )
 
 
 def _load_split(name: str, data_dir: Path, workdir: Path, collections: dict[str, Collection]) -> Split:
@@ -423,8 +475,26 @@ def export_transformer_model(out_dir: Path, *, max_seq_length: int = 256) -> Pat
     return out_dir
 
 
+Found = dict[str, list[QueryCandidates]]
+"""Split name -> the cascade's candidates (with their features) for each of its queries."""
+
+
+@dataclass
+class DevRanking:
+    """Each dev query's candidates ranked by the calibrated re-ranker, best first."""
+
+    scores: dict[str, list[np.ndarray]]  # split name -> raw re-ranker scores, in candidate order
+    probabilities: list[np.ndarray]  # per query (dev splits in order), sorted best first
+    correct: list[np.ndarray]  # per query, whether each of those candidates is a correct debunk
+    negative: np.ndarray  # per query, it has no debunk at all
+
+    @property
+    def top(self) -> np.ndarray:
+        return np.asarray([p[0] if len(p) else 0.0 for p in self.probabilities])
+
+
 def train_matcher(
-    data_dir: Path,
+    splits: TrainingSplits,
     out_dir: Path,
     *,
     random_state: int = 0,
@@ -434,153 +504,207 @@ def train_matcher(
 ) -> MatcherTrainingReport:
     """Fit, calibrate and save the re-ranker(s) into `out_dir/matcher/`; distil the static model if absent.
 
-    `vector_cache` (e.g. a Store) keeps MiniLM vectors between runs; the first run encodes ~80k texts.
+    `splits` is usually `load_checkthat_splits(data_dir)`. `vector_cache` (e.g. a Store) keeps MiniLM
+    vectors between runs; the first run encodes ~80k texts.
     """
-    from sklearn.ensemble import HistGradientBoostingClassifier
-
     started = time.perf_counter()
     config = config or CascadeConfig()
+    static, transformer_dir = _ensure_embeddings(out_dir, profiles)
+    report = MatcherTrainingReport(out_dir=out_dir)
+    manifest = _manifest(splits, static, config, random_state)
+    log.info("splits: %s", splits.sizes())
+    rankings: dict[str, DevRanking] = {}
+    shown: dict[str, np.ndarray] = {}  # profile -> a correct debunk is in the top 5, at or above suggest
+    for profile in profiles:
+        matcher = _profile_matcher(profile, static, transformer_dir, vector_cache, config)
+        found = _find_candidates(matcher, splits)
+        reranker = _fit_reranker(matcher, splits, found, random_state)
+        ranking = _calibrate(reranker, splits, found)
+        match, suggest, stats = choose_thresholds(ranking.probabilities, ranking.correct, ranking.negative)
+        stats.update(_negative_rates(ranking, match, suggest))
+        reranker.match_threshold, reranker.suggest_threshold = match, suggest
+        dev_metrics = _dev_metrics(reranker, splits, found, ranking)
+        dev_metrics["dev-pooled"].update(stats)
+        reranker.dev = {name: {k: round(v, 4) for k, v in m.items()} for name, m in dev_metrics.items()}
+        manifest["profiles"][profile] = reranker.save(out_dir / "matcher", profile)
+        rankings[profile] = ranking
+        shown[profile] = np.asarray(
+            [
+                bool((c[:SUGGEST_DEPTH] & (p[:SUGGEST_DEPTH] >= suggest)).any())
+                for p, c in zip(ranking.probabilities, ranking.correct, strict=True)
+            ]
+        )
+        report.dev[profile] = dev_metrics
+        report.thresholds[profile] = {"match": match, "suggest": suggest}
+        _compare_methods(report.methods, profile, matcher, splits, found, dev_metrics)
+        log.info("profile %s: thresholds match=%.3f suggest=%.3f", profile, match, suggest)
+    if {"full", "fast"} <= set(rankings):
+        gate, gate_stats = choose_gate(rankings["fast"].top, shown["full"], rankings["fast"].negative)
+        manifest["profiles"]["full"]["gate"] = {"profile": "fast", "threshold": gate, "dev": gate_stats}
+        report.thresholds["full"]["gate"] = gate
+        log.info("profile full: MiniLM gate at fast probability %.4f: %s", gate, gate_stats)
+    manifest["sizes"] = splits.sizes()
+    _write_manifest(manifest, report, out_dir / "matcher")
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _ensure_embeddings(out_dir: Path, profiles: Sequence[str]) -> tuple[StaticEncoder, Path]:
+    """The static model (distilled if absent) and the int8 MiniLM folder (exported if "full" needs it)."""
     static_dir = out_dir / "embeddings" / "static"
     if not (static_dir / "model.safetensors").is_file():
         log.info("distilling the static model into %s", static_dir)
         distill_static_model(static_dir)
-    static = StaticEncoder(static_dir)
     transformer_dir = out_dir / "embeddings" / TRANSFORMER_DIR
     if "full" in profiles and not (transformer_dir / "model.onnx").is_file():
         log.info("exporting the int8 transformer into %s", transformer_dir)
         export_transformer_model(transformer_dir)
-    report = MatcherTrainingReport(out_dir=out_dir)
-    manifest: dict[str, Any] = {
+    return StaticEncoder(static_dir), transformer_dir
+
+
+def _manifest(
+    splits: TrainingSplits, static: StaticEncoder, config: CascadeConfig, random_state: int
+) -> dict[str, Any]:
+    return {
         "format": 1,
         "trained": date.today().isoformat(),
         "random_state": random_state,
         "static_model_id": static.model_id,
         "cascade": config.to_json(),
-        "splits": {
-            "train": [*TRAIN, "neg-train-snopes", "neg-train-politifact"],
-            "dev": [*DEV, "neg-dev-snopes", "neg-dev-politifact"],
-        },
+        "splits": {"train": [s.name for s in splits.train], "dev": [s.name for s in splits.dev]},
         "versions": _versions(),
         "profiles": {},
     }
-    with tempfile.TemporaryDirectory(prefix="factcheck-train-") as tmp:
-        collections: dict[str, Collection] = {}
-        splits = {name: _load_split(name, data_dir, Path(tmp), collections) for name in (*TRAIN, *DEV)}
-    splits["2a-train"] = _drop_overlap(splits["2a-train"], splits["2020-dev"])
-    negatives = negative_sentences(data_dir, seed=random_state)
-    for name, (part, like) in NEGATIVE_SPLITS.items():
-        texts = negatives[part][0::2] if name.endswith("snopes") else negatives[part][1::2]
-        splits[name] = _negative_split(name, texts, splits[like])
-    train_names = (*TRAIN, "neg-train-snopes", "neg-train-politifact")
-    calibration_names = (*DEV, "neg-dev-snopes", "neg-dev-politifact")
-    log.info("splits: %s", {name: len(split.queries) for name, split in splits.items()})
-    # which dev queries (in calibration order) have no debunk at all
-    negative = np.asarray(
-        [name not in DEV for name in calibration_names for _ in splits[name].queries], dtype=bool
+
+
+def _profile_matcher(
+    profile: str,
+    static: StaticEncoder,
+    transformer_dir: Path,
+    vector_cache: VectorCache | None,
+    config: CascadeConfig,
+) -> Matcher:
+    """The serving cascade of `profile` ("full" adds MiniLM), without a re-ranker yet."""
+    transformer = (
+        QueryCachingEncoder(TransformerEncoder(transformer_dir), vector_cache) if profile == "full" else None
     )
-    top_probabilities: dict[str, np.ndarray] = {}  # profile -> each dev query's best probability
-    shown: dict[str, np.ndarray] = {}  # profile -> a correct debunk is in the top 5, at or above suggest
-    for profile in profiles:
-        transformer = (
-            QueryCachingEncoder(TransformerEncoder(transformer_dir), vector_cache)
-            if profile == "full"
-            else None
-        )
-        matcher = Matcher(
-            reranker=None, static=static, transformer=transformer, vector_cache=vector_cache, config=config
-        )
-        names = feature_names(matcher.retrievers)
-        found = {name: _candidates(matcher, split) for name, split in splits.items()}
-        x_train = np.vstack([c.features for name in train_names for c in found[name] if len(c.debunk_ids)])
-        y_train = np.concatenate([_labels(splits[name], found[name]) for name in train_names])
-        model = HistGradientBoostingClassifier(
-            max_iter=300, learning_rate=0.05, max_leaf_nodes=15, min_samples_leaf=40, l2_regularization=1.0,
-            random_state=random_state,
-        )  # fmt: skip
-        model.fit(x_train, y_train)
-        reranker = Reranker(model=model, feature_names=names, retrievers=list(matcher.retrievers))
-        dev_scores = {name: [reranker.score(c.features) for c in found[name]] for name in calibration_names}
-        all_scores = np.concatenate([s for name in calibration_names for s in dev_scores[name]])
-        all_labels = np.concatenate([_labels(splits[name], found[name]) for name in calibration_names])
-        reranker.slope, reranker.intercept = _fit_platt(all_scores, all_labels)
-        probabilities, correct = [], []
-        for name in calibration_names:
-            for q, c, s in zip(splits[name].queries, found[name], dev_scores[name], strict=True):
+    return Matcher(
+        reranker=None, static=static, transformer=transformer, vector_cache=vector_cache, config=config
+    )
+
+
+def _find_candidates(matcher: Matcher, splits: TrainingSplits) -> Found:
+    return {split.name: _candidates(matcher, split) for split in (*splits.train, *splits.dev)}
+
+
+def _fit_reranker(matcher: Matcher, splits: TrainingSplits, found: Found, random_state: int) -> Reranker:
+    """A gradient-boosted classifier of (query, candidate) relevance over the cascade's features."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    x_train = np.vstack([c.features for s in splits.train for c in found[s.name] if len(c.debunk_ids)])
+    y_train = np.concatenate([_labels(s, found[s.name]) for s in splits.train])
+    model = HistGradientBoostingClassifier(
+        max_iter=300, learning_rate=0.05, max_leaf_nodes=15, min_samples_leaf=40, l2_regularization=1.0,
+        random_state=random_state,
+    )  # fmt: skip
+    model.fit(x_train, y_train)
+    return Reranker(
+        model=model, feature_names=feature_names(matcher.retrievers), retrievers=list(matcher.retrievers)
+    )
+
+
+def _calibrate(reranker: Reranker, splits: TrainingSplits, found: Found) -> DevRanking:
+    """Fit Platt scaling on every dev candidate, and rank each dev query's candidates by it."""
+    scores = {s.name: [reranker.score(c.features) for c in found[s.name]] for s in splits.dev}
+    all_scores = np.concatenate([x for s in splits.dev for x in scores[s.name]])
+    all_labels = np.concatenate([_labels(s, found[s.name]) for s in splits.dev])
+    reranker.slope, reranker.intercept = _fit_platt(all_scores, all_labels)
+    probabilities, correct = [], []
+    for split in splits.dev:
+        for q, c, s in zip(split.queries, found[split.name], scores[split.name], strict=True):
+            order = np.argsort(-s, kind="stable")
+            probabilities.append(reranker.calibrate(s[order]))
+            correct.append(np.asarray([c.debunk_ids[i] in split.relevant.get(q, ()) for i in order]))
+    negative = np.asarray([q not in s.relevant for s in splits.dev for q in s.queries], dtype=bool)
+    return DevRanking(scores, probabilities, correct, negative)
+
+
+def _negative_rates(ranking: DevRanking, match: float, suggest: float) -> dict[str, float]:
+    """How many dev sentences without a debunk there are, and which share would be matched or suggested."""
+    negative_top = ranking.top[ranking.negative]
+    return {
+        "negatives": float(len(negative_top)),
+        "negatives_matched": float(np.mean(negative_top >= match)) if len(negative_top) else 0.0,
+        "negatives_suggested": float(np.mean(negative_top >= suggest)) if len(negative_top) else 0.0,
+    }
+
+
+def _dev_metrics(
+    reranker: Reranker, splits: TrainingSplits, found: Found, ranking: DevRanking
+) -> dict[str, dict[str, float]]:
+    """Ranking metrics and operating points per labelled dev split, and pooled over them ("dev-pooled")."""
+    labelled = splits.labelled_dev
+    metrics: dict[str, dict[str, float]] = {}
+    for name, parts in [*((s.name, (s,)) for s in labelled), ("dev-pooled", labelled)]:
+        rankings, relevant, found_probs = {}, {}, {}
+        for split in parts:
+            for q, c, s in zip(split.queries, found[split.name], ranking.scores[split.name], strict=True):
+                key = f"{split.name}:{q}"
                 order = np.argsort(-s, kind="stable")
-                probabilities.append(reranker.calibrate(s[order]))
-                correct.append(
-                    np.asarray([c.debunk_ids[i] in splits[name].relevant.get(q, ()) for i in order])
-                )
-        match, suggest, stats = choose_thresholds(probabilities, correct, negative)
-        top_probabilities[profile] = np.asarray([p[0] if len(p) else 0.0 for p in probabilities])
-        shown[profile] = np.asarray(
-            [
-                bool((c[:SUGGEST_DEPTH] & (p[:SUGGEST_DEPTH] >= suggest)).any())
-                for p, c in zip(probabilities, correct, strict=True)
-            ]
+                rankings[key] = [c.debunk_ids[i] for i in order]
+                relevant[key] = split.relevant[q]
+                probs = reranker.calibrate(s[order])
+                found_probs[key] = [(c.debunk_ids[i], float(p)) for i, p in zip(order, probs, strict=True)]
+        metrics[name] = evaluate_rankings(rankings, relevant)
+        metrics[name].update(
+            operating_points(
+                found_probs,
+                relevant,
+                match_threshold=reranker.match_threshold,
+                suggest_threshold=reranker.suggest_threshold,
+            )
         )
-        negative_top = top_probabilities[profile][negative]
-        stats["negatives"] = float(len(negative_top))
-        stats["negatives_matched"] = float(np.mean(negative_top >= match)) if len(negative_top) else 0.0
-        stats["negatives_suggested"] = float(np.mean(negative_top >= suggest)) if len(negative_top) else 0.0
-        reranker.match_threshold, reranker.suggest_threshold = match, suggest
-        dev_metrics: dict[str, dict[str, float]] = {}
-        for name in (*DEV, "dev-pooled"):
-            parts = DEV if name == "dev-pooled" else (name,)
-            rankings, relevant, found_probs = {}, {}, {}
-            for part in parts:
-                split = splits[part]
-                for q, c, s in zip(split.queries, found[part], dev_scores[part], strict=True):
-                    key = f"{part}:{q}"
-                    order = np.argsort(-s, kind="stable")
-                    rankings[key] = [c.debunk_ids[i] for i in order]
-                    relevant[key] = split.relevant[q]
-                    probs = reranker.calibrate(s[order])
-                    found_probs[key] = [
-                        (c.debunk_ids[i], float(p)) for i, p in zip(order, probs, strict=True)
-                    ]
-            metrics = evaluate_rankings(rankings, relevant)
-            metrics.update(
-                operating_points(found_probs, relevant, match_threshold=match, suggest_threshold=suggest)
+    return metrics
+
+
+def _compare_methods(
+    methods: dict[str, dict[str, dict[str, float]]],
+    profile: str,
+    matcher: Matcher,
+    splits: TrainingSplits,
+    found: Found,
+    dev_metrics: dict[str, dict[str, float]],
+) -> None:
+    """Add, per labelled dev split, each retriever alone, their fusion and this profile's re-ranker."""
+    names = feature_names(matcher.retrievers)
+    for split in splits.labelled_dev:
+        candidates = found[split.name]
+        table = methods.setdefault(split.name, {})
+        for retriever in matcher.retrievers:
+            column = names.index(f"{retriever}_score")
+            table[retriever] = evaluate_rankings(
+                _rank(split, candidates, [c.features[:, column] for c in candidates]), split.relevant
             )
-            dev_metrics[name] = metrics
-        dev_metrics["dev-pooled"].update(stats)
-        reranker.dev = {name: {k: round(v, 4) for k, v in m.items()} for name, m in dev_metrics.items()}
-        manifest["profiles"][profile] = reranker.save(out_dir / "matcher", profile)
-        report.dev[profile] = dev_metrics
-        report.thresholds[profile] = {"match": match, "suggest": suggest}
-        for name in DEV:
-            methods = report.methods.setdefault(name, {})
-            for retriever in matcher.retrievers:
-                column = names.index(f"{retriever}_score")
-                methods[retriever] = evaluate_rankings(
-                    _rank(splits[name], found[name], [c.features[:, column] for c in found[name]]),
-                    splits[name].relevant,
-                )
-            column = names.index("rrf")
-            methods[f"rrf({'+'.join(matcher.retrievers)})"] = evaluate_rankings(
-                _rank(splits[name], found[name], [c.features[:, column] for c in found[name]]),
-                splits[name].relevant,
+        column = names.index("rrf")
+        table[f"rrf({'+'.join(matcher.retrievers)})"] = evaluate_rankings(
+            _rank(split, candidates, [c.features[:, column] for c in candidates]), split.relevant
+        )
+        table[f"rerank-{profile}"] = dict(dev_metrics[split.name])
+        table[f"rerank-{profile}"]["recall@pool"] = float(
+            np.mean(
+                [
+                    bool(set(c.debunk_ids) & split.relevant[q])
+                    for q, c in zip(split.queries, candidates, strict=True)
+                ]
             )
-            methods[f"rerank-{profile}"] = {k: v for k, v in dev_metrics[name].items()}
-            pool = {
-                q: [d for d in c.debunk_ids] for q, c in zip(splits[name].queries, found[name], strict=True)
-            }
-            methods[f"rerank-{profile}"]["recall@pool"] = float(
-                np.mean([bool(set(pool[q]) & splits[name].relevant[q]) for q in splits[name].queries])
-            )
-        log.info("profile %s: thresholds match=%.3f suggest=%.3f", profile, match, suggest)
-    if {"full", "fast"} <= set(top_probabilities):
-        gate, gate_stats = choose_gate(top_probabilities["fast"], shown["full"], negative)
-        manifest["profiles"]["full"]["gate"] = {"profile": "fast", "threshold": gate, "dev": gate_stats}
-        report.thresholds["full"]["gate"] = gate
-        log.info("profile full: MiniLM gate at fast probability %.4f: %s", gate, gate_stats)
-    manifest["sizes"] = {name: len(split.queries) for name, split in splits.items()}
-    _keep_other_profiles(manifest, out_dir / "matcher")
-    (out_dir / "matcher").mkdir(parents=True, exist_ok=True)
-    (out_dir / "matcher" / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-    report.seconds = time.perf_counter() - started
-    (out_dir / "matcher" / "dev_methods.json").write_text(
+        )
+
+
+def _write_manifest(manifest: dict[str, Any], report: MatcherTrainingReport, matcher_dir: Path) -> None:
+    _keep_other_profiles(manifest, matcher_dir)
+    matcher_dir.mkdir(parents=True, exist_ok=True)
+    (matcher_dir / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    (matcher_dir / "dev_methods.json").write_text(
         json.dumps(
             {
                 k: {m: {x: round(y, 4) for x, y in v.items()} for m, v in d.items()}
@@ -591,7 +715,6 @@ def train_matcher(
         + "\n",
         encoding="utf-8",
     )
-    return report
 
 
 def _keep_other_profiles(manifest: dict[str, Any], matcher_dir: Path) -> None:

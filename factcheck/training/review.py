@@ -1,17 +1,15 @@
 """Editors' decisions as training data: retrain the matcher's re-ranker with the reviewed pairs added.
 
-`factcheck.training.matcher.train_matcher` reads its training queries from CheckThat!-format files
-under a data folder. This module builds a copy of that folder (symlinks, except three files) in
-which the CLEF-2022 2A *train* split also holds the editors' reviewed claims:
+The CLEF-2022 2A *train* split (`REVIEW_SPLIT`) also gets the editors' reviewed claims, in memory:
 
-    vclaims.jsonl          + every debunk an editor confirmed or rejected, as one more verified claim
-    ..._Train_Queries.tsv  + every reviewed claim wording that has a confirmed debunk
-    ..._Train_QRELs.tsv    + (wording, confirmed debunk) as relevant
+    collection  + every debunk an editor confirmed or rejected, as one more verified claim
+    queries     + every reviewed claim wording that has a confirmed debunk
+    relevant    + (wording, confirmed debunk)
 
-and calls `train_matcher` on it unchanged, so training, calibration and thresholds stay one piece
-of code. As in CheckThat!, every other candidate the cascade finds for such a wording is a negative
+and `train_matcher` runs on those splits, so training, calibration and thresholds stay one piece of
+code. As in CheckThat!, every other candidate the cascade finds for such a wording is a negative
 example, rejected debunks included. A wording that only has rejections has no relevant debunk, and
-the CheckThat! format (and so `train_matcher`) drops such queries: those pairs are counted in the
+`train_matcher` learns nothing from a labelled query without one: those pairs are counted in the
 report as `unused_rejections`. Dev splits are not touched, so the before/after figures compare.
 
 The new re-ranker is trained into a staging folder and replaces `models/matcher/` only when its
@@ -20,23 +18,34 @@ pooled dev MAP@5 is not lower than the current one's (or when `replace="always"`
 
 from __future__ import annotations
 
-import json
+import dataclasses
 import shutil
 import tempfile
+import time
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from factcheck._text import canonical_key
 from factcheck.errors import InputError, ModelArtifactError
+from factcheck.evaluation.retrieval import Collection
 from factcheck.review import ReviewedPair, ReviewQueue
 from factcheck.store import Store
+from factcheck.training.matcher import (
+    Split,
+    assemble_splits,
+    negative_sentences,
+    read_labelled_splits,
+    train_matcher,
+)
 from factcheck.types import Debunk
 
 __all__ = [
+    "AugmentedData",
     "ReviewTrainingReport",
-    "augment_training_data",
+    "add_reviewed_pairs",
     "install_if_chosen",
     "train_reranker_with_reviews",
 ]
@@ -44,7 +53,6 @@ __all__ = [
 REVIEW_SPLIT = "2a-train"  # the Snopes-style train split our claims and debunks are added to
 QUERY_PREFIX = "review-"
 VCLAIM_PREFIX = "vclaim-review-"
-COMPARED = ("map@1", "map@5", "p@1", "recall@5", "precision@match", "coverage@match", "recall@suggest_top5")
 
 
 @dataclass(frozen=True)
@@ -71,55 +79,19 @@ class ReviewTrainingReport:
     seconds: float = 0.0
 
 
-def _debunk_line(vclaim_id: str, debunk: Debunk) -> str:
-    return json.dumps(
-        {
-            "vclaim_id": vclaim_id,
-            "vclaim": debunk.claim_reviewed,
-            "title": debunk.title,
-            "subtitle": debunk.explanation,
-            "page_url": debunk.review_url,
-            "date": debunk.review_date.isoformat() if debunk.review_date else "",
-        },
-        ensure_ascii=False,
-    )
+def add_reviewed_pairs(
+    split: Split, pairs: Sequence[ReviewedPair], debunks: dict[int, Debunk], *, repeat: int = 1
+) -> tuple[Split, AugmentedData]:
+    """`split` with every reviewed wording that has a confirmed debunk as one more query.
 
-
-def augment_training_data(
-    pairs: Sequence[ReviewedPair],
-    debunks: dict[int, Debunk],
-    data_dir: Path,
-    workdir: Path,
-    *,
-    datasets: dict[str, tuple[str, str, str]],
-    repeat: int = 1,
-) -> AugmentedData:
-    """Mirror `data_dir` into `workdir` for `datasets`, adding the reviewed pairs to the train split.
-
-    `repeat` > 1 adds each reviewed wording that many times (as distinct queries), to give editors'
-    judgements more weight than one tweet each among thousands.
+    Each debunk an editor confirmed or rejected joins the split's collection as one more verified
+    claim (merged into an existing one with the same URL and claim, as the store's import would), so
+    rejected debunks are among the candidates the re-ranker learns to push down. `repeat` > 1 adds
+    each wording that many times (as distinct queries), to give editors' judgements more weight than
+    one tweet each among thousands.
     """
     if repeat < 1:
         raise InputError(f"repeat must be at least 1, got {repeat}")
-    collection_rel, queries_rel, qrels_rel = datasets[REVIEW_SPLIT]
-    replaced = {collection_rel, queries_rel, qrels_rel}
-    for parts in datasets.values():
-        for relative in parts:
-            target = workdir / relative
-            if relative in replaced or target.exists():
-                continue
-            source = data_dir / relative
-            if not source.is_file():
-                raise InputError(f"training data missing: {source}")
-            _link(source, target)
-    # The sentences without a debunk the matcher also trains on (never-fact-checked debates, news).
-    from factcheck.training.matcher import NEGATIVE_SOURCES
-
-    for relative in NEGATIVE_SOURCES:
-        source, target = data_dir / relative, workdir / relative
-        if source.exists() and not target.exists():
-            _link(source, target)
-
     positives: dict[str, set[int]] = defaultdict(set)
     rejected: dict[str, set[int]] = defaultdict(set)
     for pair in pairs:
@@ -127,30 +99,55 @@ def augment_training_data(
             (positives if pair.matches else rejected)[pair.claim_text.strip()].add(pair.debunk_id)
     used_debunks = sorted({d for ids in (*positives.values(), *rejected.values()) for d in ids})
     unused = sum(len(ids) for text, ids in rejected.items() if text not in positives)
-
-    def copy_with(relative: str, extra: list[str]) -> None:
-        target = workdir / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        original = (data_dir / relative).read_text(encoding="utf-8")
-        if original and not original.endswith("\n"):
-            original += "\n"
-        target.write_text(original + "".join(line + "\n" for line in extra), encoding="utf-8")
-
-    copy_with(collection_rel, [_debunk_line(f"{VCLAIM_PREFIX}{d}", debunks[d]) for d in used_debunks])
-    queries: list[str] = []
-    qrels: list[str] = []
+    collection = _with_debunks(split.collection, {d: debunks[d] for d in used_debunks})
+    queries, texts, relevant = list(split.queries), list(split.texts), dict(split.relevant)
     for number, (text, ids) in enumerate(sorted(positives.items())):
         for copy in range(repeat):
             query_id = f"{QUERY_PREFIX}{number}-{copy}"
-            queries.append(f"{query_id}\t{' '.join(text.split())}")
-            qrels.extend(f"{query_id}\t0\t{VCLAIM_PREFIX}{d}\t1" for d in sorted(ids))
-    copy_with(queries_rel, queries)
-    copy_with(qrels_rel, qrels)
-    return AugmentedData(
+            queries.append(query_id)
+            texts.append(" ".join(text.split()))
+            relevant[query_id] = {collection.vclaim_to_debunk[f"{VCLAIM_PREFIX}{d}"] for d in ids}
+    added = AugmentedData(
         queries=len(positives),
         positives=sum(len(ids) for ids in positives.values()),
         debunks=len(used_debunks),
         unused_rejections=unused,
+    )
+    return Split(split.name, collection, queries, texts, relevant), added
+
+
+def _with_debunks(collection: Collection, debunks: dict[int, Debunk]) -> Collection:
+    """A copy of `collection` that also holds `debunks` (store id -> debunk) as verified claims with ids
+    `vclaim-review-<store id>`, shaped like a CheckThat! Snopes record: claim, title, explanation, URL, date."""
+    ids = {(d.review_url, canonical_key(d.claim_reviewed)): d.id for d in collection.debunks}
+    next_id = max((d.id or 0 for d in collection.debunks), default=0) + 1
+    added: list[Debunk] = []
+    mapping = dict(collection.vclaim_to_debunk)
+    for store_id, debunk in debunks.items():
+        vclaim_id = f"{VCLAIM_PREFIX}{store_id}"
+        key = (debunk.review_url, canonical_key(debunk.claim_reviewed))
+        existing = ids.get(key)
+        if existing is None:
+            existing = ids[key] = next_id
+            next_id += 1
+            added.append(
+                Debunk(
+                    claim_reviewed=debunk.claim_reviewed,
+                    label="other",
+                    title=debunk.title,
+                    explanation=debunk.explanation,
+                    review_url=debunk.review_url,
+                    review_date=debunk.review_date,
+                    external_id=vclaim_id,
+                    id=existing,
+                )
+            )
+        mapping[vclaim_id] = existing
+    return dataclasses.replace(
+        collection,
+        debunks=[*collection.debunks, *added],
+        vclaim_to_debunk=mapping,
+        records=collection.records + len(debunks),
     )
 
 
@@ -186,10 +183,6 @@ def train_reranker_with_reviews(
     The model is trained into `models_dir/matcher.with-reviews/` and then, following `replace`,
     moved to `models_dir/matcher/` (the previous one is kept as `matcher.previous/`).
     """
-    import time
-
-    from factcheck.training.matcher import DATASETS, train_matcher
-
     started = time.perf_counter()
     pairs = ReviewQueue(store).reviewed_pairs()
     if not any(pair.matches for pair in pairs):
@@ -200,6 +193,11 @@ def train_reranker_with_reviews(
     live = models_dir / "matcher"
     staged = models_dir / "matcher.with-reviews"
     report = ReviewTrainingReport(before=_read_current(live), model_dir=live, staged_dir=staged)
+    labelled = read_labelled_splits(data_dir)
+    labelled[REVIEW_SPLIT], report.added = add_reviewed_pairs(
+        labelled[REVIEW_SPLIT], pairs, debunks, repeat=repeat
+    )
+    splits = assemble_splits(labelled, negative_sentences(data_dir, seed=random_state))
     stage_root = Path(tempfile.mkdtemp(prefix="factcheck-reviews-model-"))
     try:
         # train_matcher writes <out>/matcher/ and needs <out>/embeddings/static/: share the live one.
@@ -208,17 +206,9 @@ def train_reranker_with_reviews(
             (stage_root / "embeddings").symlink_to(embeddings.resolve())
         if live.is_dir():  # train_matcher carries over the profiles this run does not retrain
             shutil.copytree(live, stage_root / "matcher")
-        with tempfile.TemporaryDirectory(prefix="factcheck-reviews-data-") as tmp:
-            report.added = augment_training_data(
-                pairs, debunks, data_dir, Path(tmp), datasets=DATASETS, repeat=repeat
-            )
-            trained = train_matcher(
-                Path(tmp),
-                stage_root,
-                random_state=random_state,
-                vector_cache=vector_cache,
-                profiles=tuple(profiles),
-            )
+        trained = train_matcher(
+            splits, stage_root, random_state=random_state, vector_cache=vector_cache, profiles=tuple(profiles)
+        )
         report.after = {profile: dict(m["dev-pooled"]) for profile, m in trained.dev.items()}
         report.staged_profiles = tuple(sorted(_read_current(stage_root / "matcher"))) or tuple(report.after)
         if staged.exists():
@@ -260,9 +250,3 @@ def _not_worse(report: ReviewTrainingReport) -> bool:
         if before and after.get("map@5", 0.0) < before.get("map@5", 0.0):
             return False
     return True
-
-
-def _link(source: Path, target: Path) -> None:
-    """Mirror one file or folder of the data into the work folder, without copying it."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.symlink_to(source.resolve())

@@ -9,16 +9,16 @@ from typer.testing import CliRunner
 
 from factcheck.cli import app
 from factcheck.errors import InputError
-from factcheck.evaluation.retrieval import load_collection, read_qrels, read_queries
+from factcheck.evaluation.retrieval import Collection
 from factcheck.review import ReviewedPair
-from factcheck.review.training import (
+from factcheck.store import Store
+from factcheck.training.matcher import DATASETS, Split
+from factcheck.training.review import (
     REVIEW_SPLIT,
     ReviewTrainingReport,
-    augment_training_data,
+    add_reviewed_pairs,
     install_if_chosen,
 )
-from factcheck.store import Store
-from factcheck.training.matcher import DATASETS
 from factcheck.types import Debunk
 from tests.conftest import SHARED_DATA, shared_data
 
@@ -42,29 +42,45 @@ PAIRS = [
 ]
 
 
-def test_augmented_train_split_holds_the_confirmed_pairs_and_leaves_dev_alone(tmp_path: Path) -> None:
-    shared_data(DATASETS[REVIEW_SPLIT][0])
-    workdir = tmp_path / "data"
-    added = augment_training_data(
-        PAIRS, {7: MICROCHIP, 9: FIVE_G}, SHARED_DATA, workdir, datasets=DATASETS, repeat=2
+def _snopes_split() -> Split:
+    """A two-query train split whose collection already holds MICROCHIP's URL and claim (as record 2)."""
+    collection = Collection(
+        debunks=[
+            Debunk(claim_reviewed="The moon landing was staged.", label="other", id=1),
+            Debunk(
+                claim_reviewed=MICROCHIP.claim_reviewed, label="other", review_url=MICROCHIP.review_url, id=2
+            ),
+        ],
+        vclaim_to_debunk={"vclaim-sno-moon": 1, "vclaim-sno-chips": 2},
+        format="checkthat2022",
+        records=2,
     )
+    return Split(
+        REVIEW_SPLIT,
+        collection,
+        ["q1", "q2"],
+        ["They faked the moon landing", "Chips in vaccines!"],
+        {"q1": {1}, "q2": {2}},
+    )
+
+
+def test_augmented_train_split_holds_the_confirmed_pairs(tmp_path: Path) -> None:
+    split = _snopes_split()
+    augmented, added = add_reviewed_pairs(split, PAIRS, {7: MICROCHIP, 9: FIVE_G}, repeat=2)
     assert (added.queries, added.positives, added.debunks, added.unused_rejections) == (1, 1, 2, 1)
-    collection_rel, queries_rel, qrels_rel = DATASETS[REVIEW_SPLIT]
-    queries = read_queries(workdir / queries_rel)
-    qrels = read_qrels(workdir / qrels_rel)
-    mine = {q: t for q, t in queries.items() if q.startswith("review-")}
+    mine = dict(zip(augmented.queries, augmented.texts, strict=True))
+    mine = {q: t for q, t in mine.items() if q.startswith("review-")}
     assert sorted(mine) == ["review-0-0", "review-0-1"]
     assert set(mine.values()) == {"Bill Gates hid tracking chips in every vaccine dose."}
-    assert qrels["review-0-0"] == {"vclaim-review-7"}
-    assert len(queries) == len(read_queries(SHARED_DATA / queries_rel)) + 2
-    collection = load_collection(workdir / collection_rel, tmp_path)
+    collection = augmented.collection
+    assert augmented.relevant["review-0-0"] == {collection.vclaim_to_debunk["vclaim-review-7"]}
+    assert len(augmented.queries) == len(split.queries) + 2
     [ours] = [d for d in collection.debunks if d.review_url == MICROCHIP.review_url]
-    assert collection.vclaim_to_debunk["vclaim-review-7"] == ours.id
+    assert collection.vclaim_to_debunk["vclaim-review-7"] == ours.id == 2  # merged, as the import merges
     assert ours.claim_reviewed == MICROCHIP.claim_reviewed
-    for name, parts in DATASETS.items():  # everything else is the shared data itself
-        for relative in parts:
-            if relative not in DATASETS[REVIEW_SPLIT]:
-                assert (workdir / relative).resolve() == (SHARED_DATA / relative).resolve(), name
+    [five_g] = [d for d in collection.debunks if d.review_url == FIVE_G.review_url]
+    assert collection.vclaim_to_debunk["vclaim-review-9"] == five_g.id == 3  # a candidate to push down
+    assert (split.queries, len(split.collection.debunks)) == (["q1", "q2"], 2)  # the original is untouched
 
 
 def _staged(
@@ -107,7 +123,7 @@ def test_install_if_chosen_replaces_the_live_model_only_as_asked(
 
 def test_augment_refuses_a_repeat_below_one(tmp_path: Path) -> None:
     with pytest.raises(InputError):
-        augment_training_data(PAIRS, {}, tmp_path, tmp_path / "out", datasets=DATASETS, repeat=0)
+        add_reviewed_pairs(_snopes_split(), PAIRS, {}, repeat=0)
 
 
 runner = CliRunner()
@@ -133,7 +149,7 @@ def test_train_reranker_with_reviews_trains_compares_and_installs_only_if_not_wo
     """A real (fast-profile) training run on the shared data; a few minutes on two cores."""
 
     from factcheck.review import ReviewQueue
-    from factcheck.review.training import train_reranker_with_reviews
+    from factcheck.training.review import train_reranker_with_reviews
     from factcheck.types import Claim, ClaimVerdict, Document, Match, Report
     from tests.conftest import REPO_ROOT
 

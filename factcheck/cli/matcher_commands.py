@@ -107,6 +107,13 @@ def train_matcher_command(
     profile: Annotated[
         list[str] | None, typer.Option(help=_PROFILE_HELP + " Repeatable; default both.")
     ] = None,
+    transformer: Annotated[
+        str | None,
+        typer.Option(help="MiniLM folder under OUT/embeddings/ for 'full' (default: the shipped choice)."),
+    ] = None,
+    cross_encoder: Annotated[
+        bool, typer.Option(help="Stack the cross-encoder of OUT/embeddings/ on 'full' when it is there.")
+    ] = True,
 ) -> None:
     """Train the claim matcher's re-ranker on the CheckThat! train splits and calibrate it on dev.
 
@@ -137,6 +144,8 @@ def train_matcher_command(
                 random_state=seed,
                 vector_cache=cache,
                 profiles=tuple(profile or ("full", "fast")),
+                **({"transformer": transformer} if transformer else {}),
+                **({} if cross_encoder else {"cross_encoder": None}),
             )
         finally:
             if cache is not None:

@@ -6,7 +6,7 @@ plague") can look as close as the right one. Reading both at once, attention can
 word. It costs a few ms per pair, so the matcher runs it only on the top few candidates of the claims
 that pass the MiniLM gate (see `Matcher`).
 
-The model (`models/crossencoder/`, written by `factcheck train pairmodel`) is all-MiniLM-L6-v2 fine-tuned
+The model (`models/embeddings/crossencoder-int8/`, written by `factcheck train pairmodel`) is all-MiniLM-L6-v2 fine-tuned
 with a linear head on its mean-pooled output, int8 ONNX: `model.onnx`, `tokenizer.json`, `metadata.json`.
 """
 
@@ -26,7 +26,7 @@ from factcheck.matching.embeddings import _onnx_session, _sha256, _tokenizer
 
 __all__ = ["CROSS_ENCODER_DIR", "CrossEncoderScorer", "PairStage"]
 
-CROSS_ENCODER_DIR = "crossencoder"  # under models/
+CROSS_ENCODER_DIR = "crossencoder-int8"  # under models/embeddings/
 
 
 class CrossEncoderScorer:
@@ -111,10 +111,10 @@ class PairStage:
         }
 
     @classmethod
-    def load(cls, models_dir: Path, section: dict[str, Any]) -> PairStage:
+    def load(cls, embeddings_dir: Path, section: dict[str, Any]) -> PairStage:
         """The stage a manifest's profile describes; its cross-encoder must be the one it was fitted with."""
         try:
-            scorer = CrossEncoderScorer(models_dir / str(section["dir"]))
+            scorer = CrossEncoderScorer(embeddings_dir / str(section["dir"]))
             stacking = section["stacking"]
             stage = cls(
                 scorer=scorer,
@@ -131,7 +131,7 @@ class PairStage:
         if section.get("model_id") != scorer.model_id:
             raise ModelArtifactError(
                 f"the matcher was stacked with cross-encoder {section.get('model_id')}, "
-                f"but {models_dir / str(section['dir'])} holds {scorer.model_id}"
+                f"but {embeddings_dir / str(section['dir'])} holds {scorer.model_id}"
             )
         if not all(math.isfinite(v) for v in (stage.reranker_weight, stage.cross_weight, stage.intercept)):
             raise ModelArtifactError("the manifest's cross-encoder stacking is not finite")

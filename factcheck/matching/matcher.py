@@ -40,12 +40,24 @@ from factcheck.matching.retrieval import DebunkGroups, LexicalIndex, VectorIndex
 from factcheck.matching.text import TextProfile, clean_query, profile
 from factcheck.types import Debunk
 
-__all__ = ["Candidate", "CascadeConfig", "IndexEntry", "Matcher", "QueryCandidates", "entries_from_debunks"]
+__all__ = [
+    "PACKAGED_TRANSFORMER_DIR",
+    "TRANSFORMER_DIR",
+    "Candidate",
+    "CascadeConfig",
+    "IndexEntry",
+    "Matcher",
+    "QueryCandidates",
+    "entries_from_debunks",
+]
 
 EntryKind = Literal["claim", "title", "variant", "explanation"]
 Profile = Literal["full", "fast"]
 FAST_RETRIEVERS = ["bm25", "static"]
-TRANSFORMER_DIR = "minilm-int8"  # under models/embeddings/
+# Folders under models/embeddings/: the packaged all-MiniLM-L6-v2 exported untouched, and the one the matcher
+# is trained with by default (the manifest names the one it was trained with).
+PACKAGED_TRANSFORMER_DIR = "minilm-int8"
+TRANSFORMER_DIR = PACKAGED_TRANSFORMER_DIR
 SEARCH_BATCH = 32  # claims retrieved together: (claims x entries) score arrays stay a few MB
 
 
@@ -260,7 +272,7 @@ class Matcher:
             else None
         )
         pair = (
-            PairStage.load(models_dir, pair_section)
+            PairStage.load(models_dir / "embeddings", pair_section)
             if transformer is not None and isinstance(pair_section, dict)
             else None
         )

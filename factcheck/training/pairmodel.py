@@ -4,7 +4,7 @@
   that a claim lands next to the debunk of *the same claim*, not next to debunks of the same topic.
   Loss: softmax over the batch's debunks (scale 20), each query's own positive against the others'
   positives (in-batch negatives) and one mined topical neighbour per query (hard negatives).
-- **cross-encoder** (`models/crossencoder/`): the same MiniLM weights reading "claim [SEP] debunk" at
+- **cross-encoder** (`models/embeddings/crossencoder-int8/`): the same MiniLM weights reading "claim [SEP] debunk" at
   once, a linear head on the mean-pooled output giving a logit for "same claim". Loss: binary
   cross-entropy on positives, mined topical neighbours and sentences of real news and debates that
   have no debunk (their top candidates are all wrong).
@@ -625,7 +625,7 @@ def train_pair_models(
         dev = pool_dev_map(_cross_score(cross), data.dev)
         export_int8(
             cross,
-            out_dir / CROSS_ENCODER_DIR,
+            out_dir / "embeddings" / CROSS_ENCODER_DIR,
             output="logit",
             pair=True,
             metadata={

@@ -127,9 +127,10 @@ class PairTrainingConfig:
     cross_batch: int = 32
     cross_lr: float = 3e-5
     cross_head_lr: float = 1e-3
-    cross_max_length: int = 64
+    cross_max_length: int = 48
     cross_neighbours: int = 1  # hard negatives per query with a debunk, each epoch
     cross_no_debunk_neighbours: int = 1  # candidates per sentence without a debunk, each epoch
+    cross_no_debunk_sentences: int | None = 1050  # sentences without a debunk drawn each epoch (None: all)
     hard_negative_depth: int = 5  # neighbours drawn from the top this many
 
 
@@ -369,7 +370,10 @@ def cross_encoder_batches(
             rows += [(query.text, positive, 1.0) for positive in query.positives]
             pool = list(query.neighbours[: config.hard_negative_depth])
             rows += [(query.text, n, 0.0) for n in rng.sample(pool, min(config.cross_neighbours, len(pool)))]
-        for query in no_debunk:
+        sentences = list(no_debunk)
+        if config.cross_no_debunk_sentences is not None:
+            sentences = rng.sample(sentences, min(config.cross_no_debunk_sentences, len(sentences)))
+        for query in sentences:
             pool = list(query.neighbours[: config.cross_no_debunk_neighbours + 1])
             rows += [
                 (query.text, n, 0.0)

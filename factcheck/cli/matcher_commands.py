@@ -187,7 +187,7 @@ def train_pairmodel_command(
     model: Annotated[
         list[str] | None, typer.Option(help="'bi' and/or 'cross'. Repeatable; default both.")
     ] = None,
-    bi_epochs: Annotated[int, typer.Option(help="Epochs of the bi-encoder.")] = 2,
+    bi_epochs: Annotated[int, typer.Option(help="Epochs of the bi-encoder.")] = 1,
     cross_epochs: Annotated[int, typer.Option(help="Epochs of the cross-encoder.")] = 1,
 ) -> None:
     """Fine-tune MiniLM into a claim bi-encoder and a claim/debunk cross-encoder; export both to int8 ONNX.

@@ -1,33 +1,39 @@
 """Load benchmark of `POST /v1/check`: latency percentiles, requests/s, errors and server memory.
 
-Starts `factcheck serve` on 127.0.0.1 over a SQLite database holding the shipped corpus plus the
-14k Snopes claims of CheckThat! 2022 (kept in bench/.cache/ so their vectors are computed once), then
+Starts `factcheck serve` on a free 127.0.0.1 port over a copy of a SQLite database holding the shipped
+corpus plus the 14k Snopes claims of CheckThat! 2022 (kept in bench/.cache/ so their vectors are
+computed once; the copy keeps the review queue's writes out of it), then
 drives it with async httpx at several concurrencies, with 300-word and 1,500-word articles made from
 the real article bodies in ../shared/data/article_extraction.
 
     .venv/bin/python bench/api.py                      # concurrency 1, 8, 32; 200 requests each
     .venv/bin/python bench/api.py --soak 10000         # plus server memory over 10,000 requests
     .venv/bin/python bench/api.py --profile fast       # the cascade without MiniLM
+    .venv/bin/python bench/api.py --baseline-worktree ../main --concurrency 1 --words 300
+                                                       # this checkout and another, in the same run
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import hashlib
 import json
 import os
 import statistics
 import subprocess
 import sys
 import time
+from contextlib import ExitStack
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+from _server import database_copy, factcheck_env, running_server
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "data"
 CACHE = Path(__file__).resolve().parent / ".cache"
-PORT = 8765
 
 
 def articles(words: int) -> list[str]:
@@ -69,48 +75,34 @@ def cpu_seconds(pid: int) -> float:
     return total / os.sysconf("SC_CLK_TCK")
 
 
-def start_server(workers: int | None, profile: str | None) -> subprocess.Popen[bytes]:
+def prepared_database(checkout: Path) -> Path:
+    """bench/.cache/api-<checkout>.db: the corpus + the 14k Snopes claims, imported by that checkout's
+    own CLI (its schema), once; runs use a copy (see `database_copy`)."""
     CACHE.mkdir(exist_ok=True)
-    env = {
-        **os.environ,
-        "FACTCHECK_DATABASE_URL": f"sqlite:///{CACHE / 'bench.db'}",
-        "FACTCHECK_RATE_LIMIT": "",
-        **({"FACTCHECK_API_MATCHER_PROFILE": profile} if profile else {}),
-    }
+    path = CACHE / f"api-{hashlib.sha1(str(checkout.resolve()).encode()).hexdigest()[:10]}.db"
+    if path.exists():
+        return path
+    building = path.with_suffix(".building")
+    building.unlink(missing_ok=True)
+    env = factcheck_env(checkout, building)
     factcheck = [sys.executable, "-m", "factcheck"]
-    subprocess.run([*factcheck, "db", "init"], env=env, check=True)
-    subprocess.run(
-        [
-            *factcheck,
-            "db",
-            "import",
-            str(SHARED / "clef2022_task2a_claim_retrieval_tweets" / "vclaims.jsonl"),
-        ],
-        env=env,
-        check=True,
-    )
-    server = subprocess.Popen(
-        [*factcheck, "serve", "--port", str(PORT), *(["--workers", str(workers)] if workers else [])],
-        env={**env, "FACTCHECK_LOG_FORMAT": "text"},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.time() + 900  # the first start encodes 14k claims once
-    while time.time() < deadline:
-        try:
-            # new connections land on any worker: ready when 16 of them in a row say so
-            if all(
-                httpx.get(f"http://127.0.0.1:{PORT}/readyz", timeout=2).status_code == 200 for _ in range(16)
-            ):
-                return server
-        except httpx.HTTPError:
-            pass
-        time.sleep(1)
-    server.kill()
-    raise SystemExit("the server did not become ready")
+    subprocess.run([*factcheck, "db", "init"], env=env, cwd=checkout, check=True)
+    vclaims = SHARED / "clef2022_task2a_claim_retrieval_tweets" / "vclaims.jsonl"
+    subprocess.run([*factcheck, "db", "import", str(vclaims)], env=env, cwd=checkout, check=True)
+    building.rename(path)
+    return path
 
 
-async def load(texts: list[str], *, concurrency: int, requests: int) -> dict[str, float]:
+@dataclass(frozen=True)
+class Build:
+    """One server under test: its label in the table, its base URL and its process."""
+
+    label: str
+    base_url: str
+    process: subprocess.Popen[bytes]
+
+
+async def load(base_url: str, texts: list[str], *, concurrency: int, requests: int) -> dict[str, float]:
     latencies: list[float] = []
     errors = 0
     queue = list(range(requests))
@@ -124,7 +116,7 @@ async def load(texts: list[str], *, concurrency: int, requests: int) -> dict[str
             latencies.append((time.perf_counter() - started) * 1000)
             errors += response.status_code != 200
 
-    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{PORT}", timeout=120) as client:
+    async with httpx.AsyncClient(base_url=base_url, timeout=120) as client:
         started = time.perf_counter()
         await asyncio.gather(*(worker(client) for _ in range(concurrency)))
         elapsed = time.perf_counter() - started
@@ -144,6 +136,7 @@ def main() -> None:
     )
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 8, 32])
+    parser.add_argument("--words", type=int, nargs="+", default=[300, 1500])
     parser.add_argument(
         "--workers", type=int, help="Server worker processes (default: serve's, one per core)."
     )
@@ -153,46 +146,75 @@ def main() -> None:
         choices=["full", "fast"],
         help="FACTCHECK_API_MATCHER_PROFILE (default: the server's, full).",
     )
+    parser.add_argument(
+        "--baseline-worktree",
+        type=Path,
+        help="Another checkout (e.g. a worktree of main) to measure in the same run: a second server "
+        "from its code, every row measured on both, in alternating order.",
+    )
     args = parser.parse_args()
 
-    server = start_server(args.workers, args.profile)
-    try:
-        print(
-            "| words | concurrency | p50 ms | p95 ms | p99 ms | req/s | errors | server CPU ms/req |\n"
-            "|---|---|---|---|---|---|---|---|"
-        )
-        for words in (300, 1500):
-            texts = articles(words)
-            asyncio.run(load(texts, concurrency=2, requests=10))  # warm-up
-            for concurrency in args.concurrency:
-                cpu_before = cpu_seconds(server.pid)
-                figures = asyncio.run(load(texts, concurrency=concurrency, requests=args.requests))
-                cpu_ms = (cpu_seconds(server.pid) - cpu_before) * 1000 / args.requests
-                print(
-                    f"| {words} | {concurrency} | {figures['p50_ms']:.0f} | {figures['p95_ms']:.0f} | "
-                    f"{figures['p99_ms']:.0f} | {figures['requests_per_s']:.1f} | {figures['errors']:.0f} | "
-                    f"{cpu_ms:.0f} |",
-                    flush=True,
-                )
-        if args.soak:
-            texts = articles(300)
-            chunk = max(1, args.soak // 5)
-            readings = [rss_mb(server.pid)]
-            sent = errors = 0
-            started = time.perf_counter()
-            while sent < args.soak:
-                size = min(chunk, args.soak - sent)
-                errors += int(asyncio.run(load(texts, concurrency=8, requests=size))["errors"])
-                sent += size
-                readings.append(rss_mb(server.pid))
-            rate = sent / (time.perf_counter() - started)
-            print(
-                f"\nsoak: {sent} requests of 300 words at concurrency 8, {rate:.1f} req/s, {errors} errors; "
-                f"server RSS (MB) every {chunk}: {' -> '.join(f'{mb:.0f}' for mb in readings)}"
+    checkouts = [("this checkout", ROOT)]
+    if args.baseline_worktree:
+        checkouts.append((f"baseline {args.baseline_worktree}", args.baseline_worktree.resolve()))
+    profile = {"FACTCHECK_API_MATCHER_PROFILE": args.profile} if args.profile else {}
+    with ExitStack() as stack:
+        builds = []
+        for label, checkout in checkouts:
+            database = stack.enter_context(database_copy(prepared_database(checkout)))
+            base_url, process = stack.enter_context(
+                running_server(checkout, database, workers=args.workers, extra_env=profile)
             )
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+            builds.append(Build(label, base_url, process))
+        build_column = len(builds) > 1
+        print(
+            ("| build " if build_column else "")
+            + "| words | concurrency | p50 ms | p95 ms | p99 ms | req/s | errors | server CPU ms/req |\n"
+            + ("|---" if build_column else "")
+            + "|---|---|---|---|---|---|---|---|"
+        )
+        row = 0
+        for words in args.words:
+            texts = articles(words)
+            for build in builds:
+                asyncio.run(load(build.base_url, texts, concurrency=2, requests=10))  # warm-up
+            for concurrency in args.concurrency:
+                # alternate which build goes first, so a drift in the machine's load hits both alike
+                for build in builds if row % 2 == 0 else builds[::-1]:
+                    cpu_before = cpu_seconds(build.process.pid)
+                    figures = asyncio.run(
+                        load(build.base_url, texts, concurrency=concurrency, requests=args.requests)
+                    )
+                    cpu_ms = (cpu_seconds(build.process.pid) - cpu_before) * 1000 / args.requests
+                    print(
+                        (f"| {build.label} " if build_column else "")
+                        + f"| {words} | {concurrency} | {figures['p50_ms']:.0f} | {figures['p95_ms']:.0f} | "
+                        f"{figures['p99_ms']:.0f} | {figures['requests_per_s']:.1f} | {figures['errors']:.0f} | "
+                        f"{cpu_ms:.0f} |",
+                        flush=True,
+                    )
+                row += 1
+        if args.soak:
+            soak(builds[0], args.soak)
+
+
+def soak(build: Build, requests: int) -> None:
+    """Server memory over `requests` requests of 300 words at concurrency 8 (this checkout only)."""
+    texts = articles(300)
+    chunk = max(1, requests // 5)
+    readings = [rss_mb(build.process.pid)]
+    sent = errors = 0
+    started = time.perf_counter()
+    while sent < requests:
+        size = min(chunk, requests - sent)
+        errors += int(asyncio.run(load(build.base_url, texts, concurrency=8, requests=size))["errors"])
+        sent += size
+        readings.append(rss_mb(build.process.pid))
+    rate = sent / (time.perf_counter() - started)
+    print(
+        f"\nsoak: {sent} requests of 300 words at concurrency 8, {rate:.1f} req/s, {errors} errors; "
+        f"server RSS (MB) every {chunk}: {' -> '.join(f'{mb:.0f}' for mb in readings)}"
+    )
 
 
 if __name__ == "__main__":

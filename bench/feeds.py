@@ -29,15 +29,10 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from html import escape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -47,6 +42,7 @@ from factcheck.cpu import threads_per_process  # noqa: E402
 from factcheck.feeds import ArticleOutcome, FeedRunner, RunSummary, add_feed  # noqa: E402
 from factcheck.settings import Settings  # noqa: E402
 from factcheck.store import open_store  # noqa: E402
+from tests.postgres import POSTGRES_ADMIN_URL, throwaway_database  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "data" / "article_extraction" / "ground_truth.json"
 FEEDS = 10
@@ -123,20 +119,6 @@ class Site:
         )
 
 
-@contextmanager
-def fresh_database(admin_url: str) -> Iterator[str]:
-    name = f"factcheck_bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
 class Stamps:
     """A RunProgress that notes when each article ended."""
 
@@ -196,7 +178,7 @@ def stop_workers(workers: list[subprocess.Popen[bytes]]) -> None:
 def run_engine(engine: str, base: str, articles: int, admin_url: str) -> dict[str, Any]:
     kind, count = engine.split("-")
     processes = int(count)
-    with fresh_database(admin_url) as database_url:
+    with throwaway_database(admin_url, prefix="factcheck_bench") as database_url:
         settings = settings_for(database_url, f"factcheck-bench-{uuid.uuid4().hex[:8]}")
         store = open_store(database_url)
         ensure_initialised(store, settings.corpus_dir)
@@ -264,9 +246,7 @@ def main() -> None:
     parser.add_argument("--engines", default="local-1,local-2,celery-1,celery-2")
     parser.add_argument(
         "--postgres",
-        default=os.environ.get(
-            "FACTCHECK_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-        ),
+        default=POSTGRES_ADMIN_URL,
         help="A PostgreSQL URL whose user may create databases; each engine gets a fresh one.",
     )
     parser.add_argument("--json", action="store_true", help="Print the rows as JSON too.")

@@ -12,6 +12,7 @@ FactcheckError
 │   ├── TooManyRedirectsError   redirect chain over the limit
 │   └── HTTPStatusError         the server answered with an error status
 ├── ModelArtifactError         a trained model in models/ is missing or unreadable
+├── MissingExtraError          an optional extra (e.g. `train`: PyTorch) is not installed
 ├── NotFoundError              a record that was asked for does not exist
 └── ConflictError              a record changed since the caller read it
 """
@@ -69,6 +70,10 @@ class HTTPStatusError(FetchError):
 
 class ModelArtifactError(FactcheckError):
     pass
+
+
+class MissingExtraError(FactcheckError):
+    """The message names the extra and the pip line that installs it."""
 
 
 class NotFoundError(FactcheckError):

@@ -22,11 +22,11 @@ from sqlalchemy.exc import SQLAlchemyError
 from factcheck._text import canonical_key
 from factcheck.checkworthiness import CheckworthinessModel
 from factcheck.claims import candidate_spans, extract_claims
-from factcheck.classify import TextClassifier
 from factcheck.corpus import ensure_initialised
 from factcheck.cpu import limit_cpu_threads
 from factcheck.errors import InputError
 from factcheck.ingest import Fetcher, SafeFetcher, Source, SourceKind, ingest
+from factcheck.liar import TextClassifier
 from factcheck.matching import Candidate, Matcher, entries_from_debunks
 from factcheck.settings import Settings
 from factcheck.store import Store, open_store

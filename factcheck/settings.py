@@ -45,9 +45,8 @@ class Settings(BaseSettings):
     import_max_record_bytes: int = 1024 * 1024
 
     # The matcher's cascade: "full" (BM25 + static + MiniLM, better) or "fast" (no transformer at query time).
-    # Batch work (CLI, feeds, workers) takes `matcher_profile`, the API `api_matcher_profile`. "fast" checks
-    # a 300-word article in about two thirds of the CPU (45 instead of 70 ms on two cores), at 10 points less
-    # MAP@5 and 5 points less auto-match coverage on dev tweets: paraphrased hoaxes go unflagged.
+    # Batch work (CLI, feeds, workers) takes `matcher_profile`, the API `api_matcher_profile`. "fast" costs
+    # less CPU but misses paraphrased hoaxes; the README (The API) gives today's measured trade-off.
     matcher_profile: Literal["full", "fast"] = "full"
     api_matcher_profile: Literal["full", "fast"] = "full"
 

@@ -1,29 +1,40 @@
-"""Shared fixtures: real databases (a SQLite file and a throwaway PostgreSQL database)."""
+"""Shared fixtures: real databases (SQLite files, throwaway PostgreSQL), the real pipeline, the app.
+
+The shipped models load once per session, in `checker`. Tests that only read use `checker` and its
+database as they are; tests that write (debunks, reviews, users) take `editor_checker`, which has its own
+copy of that database for the one test and borrows the loaded models.
+"""
 
 from __future__ import annotations
 
 import os
-import uuid
+import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from sqlalchemy import create_engine, text
+from argon2 import PasswordHasher
 from sqlalchemy.engine import make_url
 
 from factcheck.settings import Settings
 from factcheck.store import Store
+from tests.fixtures.feeds.server import FeedServer
+from tests.postgres import throwaway_database
 
 if TYPE_CHECKING:
+    from fastapi import FastAPI
+    from fastapi.testclient import TestClient
+
     from factcheck.pipeline import Checker
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = Path(os.environ.get("FACTCHECK_SHARED_DATA_DIR", REPO_ROOT.parent / "shared" / "data"))
 FIXTURES = Path(__file__).parent / "fixtures"
-POSTGRES_ADMIN_URL = os.environ.get(
-    "FACTCHECK_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
+
+# The accounts of `people`: one password, and a hasher cheap enough to make accounts in every test.
+PASSWORD = "correct horse battery"
+FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 
 
 def shared_data(*parts: str) -> Path:
@@ -42,17 +53,8 @@ def sqlite_url(tmp_path: Path) -> str:
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
     """A fresh database on the real PostgreSQL server, dropped afterwards."""
-    name = f"factcheck_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    try:
+    with throwaway_database() as url:
         yield url
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -80,30 +82,121 @@ def checker_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 def checker(checker_settings: Settings) -> Iterator[Checker]:
     """The real pipeline over the shipped corpus and models, built once for the test session.
 
-    Tests that change debunks through it must leave the corpus records as they found them.
+    Its database is shared by every test that reads: a test that writes takes `editor_checker`.
     """
     from factcheck.pipeline import Checker
 
     built = Checker.from_settings(checker_settings, rejections=_rejections)
+    database = _sqlite_path(checker_settings)
+    _copy_sqlite(database, database.with_name("pristine.db"))  # before any test writes to it
     yield built
     built.store.close()
 
 
 @pytest.fixture(scope="session")
-def editor_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    """Settings for the editor workflow's own Checker: its tests add variants, debunks and users."""
-    folder = tmp_path_factory.mktemp("editor")
-    return Settings(database_url=f"sqlite:///{folder / 'editor.db'}", rate_limit="", log_format="text")
+def pristine_database(checker_settings: Settings, checker: Checker) -> Path:
+    """The session database as `checker` first built it: corpus and cached vectors, no test's writes."""
+    return _sqlite_path(checker_settings).with_name("pristine.db")
 
 
-@pytest.fixture(scope="session")
-def editor_checker(editor_settings: Settings) -> Iterator[Checker]:
-    """The real pipeline over its own SQLite file (filled from corpus/), for the review and editor tests."""
+@pytest.fixture
+def editor_settings(checker_settings: Settings, pristine_database: Path, tmp_path: Path) -> Settings:
+    """Settings over this test's own copy of the pristine session database."""
+    copy = tmp_path / "editor.db"
+    _copy_sqlite(pristine_database, copy)
+    return checker_settings.model_copy(update={"database_url": f"sqlite:///{copy}"})
+
+
+def _sqlite_path(settings: Settings) -> Path:
+    return Path(make_url(settings.database_url).database or "")
+
+
+def _copy_sqlite(source: Path, target: Path) -> None:
+    """SQLite's online backup: a consistent copy even while another connection has the file open."""
+    reading = sqlite3.connect(source)
+    writing = sqlite3.connect(target)
+    try:
+        reading.backup(writing)
+    finally:
+        writing.close()
+        reading.close()
+
+
+@pytest.fixture
+def editor_checker(editor_settings: Settings, checker: Checker) -> Iterator[Checker]:
+    """The real pipeline over the test's own database, for the tests that add debunks, reviews and users.
+
+    It borrows the session Checker's loaded models; only the index is built again (from cached vectors).
+    """
+    from factcheck.matching import Matcher
     from factcheck.pipeline import Checker
 
-    built = Checker.from_settings(editor_settings, rejections=_rejections)
+    store = Store(editor_settings.database_url)
+    shared = checker.matcher
+    matcher = Matcher(
+        reranker=shared.reranker,
+        static=shared.static,
+        transformer=shared.transformer,
+        vector_cache=store,
+        config=shared.config,
+        gate=shared.gate,
+    )
+    built = Checker(
+        store=store,
+        matcher=matcher,
+        checkworthiness=checker.checkworthiness,
+        classifier=checker.classifier,
+        thresholds=checker.thresholds,
+        fetcher=checker.fetcher,
+        is_rejected=_rejections(store),
+        index_sync_seconds=checker.index_sync_seconds,
+    )
+    built.rebuild_index()
     yield built
-    built.store.close()
+    store.close()
+
+
+@pytest.fixture
+def app(checker_settings: Settings, checker: Checker) -> FastAPI:
+    """The API over the session Checker; a module whose tests write overrides it with `editor_app`."""
+    from api.app import create_app
+
+    return create_app(settings=checker_settings, checker=checker)
+
+
+@pytest.fixture
+def editor_app(editor_settings: Settings, editor_checker: Checker) -> FastAPI:
+    """The API over the test's own database (see `editor_checker`)."""
+    from api.app import create_app
+
+    return create_app(settings=editor_settings, checker=editor_checker)
+
+
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[TestClient]:
+    """FastAPI's in-process client of `app`."""
+    from fastapi.testclient import TestClient
+
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def people(editor_checker: Checker) -> dict[str, str]:
+    """One account per role in the test's own database: role -> username; the password is PASSWORD."""
+    from factcheck.accounts import Accounts
+
+    accounts = Accounts(editor_checker.store, hasher=FAST_HASHER)
+    for role in ("admin", "editor", "viewer"):
+        accounts.add_user(f"test-{role}", PASSWORD, role=role, display_name=f"Test {role}", actor="test")
+    return {role: f"test-{role}" for role in ("admin", "editor", "viewer")}
+
+
+@pytest.fixture
+def server() -> Iterator[FeedServer]:
+    """A feed and article server on 127.0.0.1 (see tests/fixtures/feeds/server.py)."""
+    with FeedServer() as running:
+        yield running
 
 
 def _rejections(store: Store) -> Callable[[str, int], bool]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,13 +15,6 @@ from factcheck.settings import Settings
 # A chain letter repeating a wording the corpus records for the microchip hoax (a known phrasing
 # matches with certainty; paraphrases are the matcher's tests' business).
 HOAX = "FORWARD THIS TO EVERYONE! My cousin who is a nurse said the covid jab has a tracking chip in it."
-
-
-@pytest.fixture(scope="module")
-def client(checker: Checker, checker_settings: Settings) -> Iterator[TestClient]:
-    settings = checker_settings.model_copy(update={"rate_limit": ""})
-    with TestClient(create_app(settings=settings, checker=checker)) as client:
-        yield client
 
 
 def test_a_known_hoax_comes_back_debunked_with_its_fact_check(client: TestClient) -> None:
@@ -111,12 +103,16 @@ def test_a_true_sentence_is_not_debunked(client: TestClient) -> None:
 
 
 def test_options_include_all_and_text(client: TestClient) -> None:
-    text = "Hello everyone. " + HOAX
+    text = "We are so excited to see you all next week at the picnic! " + HOAX
     report = client.post(
         "/v1/check", json={"text": text, "options": {"include_all": True, "include_text": True}}
     ).json()
-    assert report["document"]["text"] is not None
-    assert {claim["status"] for claim in report["claims"]} >= {"debunked"}
+    assert report["document"]["text"] == text
+    assert all(text[claim["start"] : claim["end"]] == claim["text"] for claim in report["claims"])
+    assert {claim["status"] for claim in report["claims"]} == {"debunked", "not_checkworthy"}
+    default = client.post("/v1/check", json={"text": text}).json()
+    assert default["document"]["text"] is None
+    assert {claim["status"] for claim in default["claims"]} == {"debunked"}
 
 
 @pytest.mark.parametrize(

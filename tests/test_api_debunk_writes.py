@@ -2,41 +2,36 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from api.app import create_app
 from factcheck.accounts import Accounts
 from factcheck.pipeline import Checker
-from factcheck.settings import Settings
 
 NEW_HOAX = "Holding your breath for ten seconds every morning proves you do not have the coronavirus."
 
 
-@pytest.fixture(scope="module")
-def keys(checker: Checker) -> dict[str, str]:
-    accounts = Accounts(checker.store)
-    found = {}
-    for role in ("editor", "viewer"):
-        name = f"api-writes-{role}"
-        accounts.add_user(name, "a long enough password 1", role=role, actor="test")
-        found[role] = accounts.create_api_key(name, actor="test")[1]
-    return found
+@pytest.fixture
+def app(editor_app: FastAPI) -> FastAPI:
+    """These tests write debunks: each gets its own database."""
+    return editor_app
 
 
-@pytest.fixture(scope="module")
-def client(checker: Checker, checker_settings: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(settings=checker_settings, checker=checker)) as client:
-        yield client
+@pytest.fixture
+def keys(editor_checker: Checker, people: dict[str, str]) -> dict[str, str]:
+    """An API key for the editor and for the viewer of `people`."""
+    accounts = Accounts(editor_checker.store)
+    return {role: accounts.create_api_key(people[role], actor="test")[1] for role in ("editor", "viewer")}
 
 
 def _auth(key: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {key}"}
 
 
-def test_an_editor_creates_a_debunk_and_it_matches_at_once(client: TestClient, keys: dict[str, str]) -> None:
+def test_an_editor_creates_a_debunk_and_it_matches_at_once(
+    client: TestClient, keys: dict[str, str], people: dict[str, str]
+) -> None:
     body = {
         "claim_reviewed": "Holding your breath for 10 seconds is a test for COVID-19.",
         "label": "false",
@@ -49,7 +44,7 @@ def test_an_editor_creates_a_debunk_and_it_matches_at_once(client: TestClient, k
     created = client.post("/v1/debunks", json=body, headers=_auth(keys["editor"]))
     assert created.status_code == 201, created.text
     debunk = created.json()
-    assert debunk["version"] == 1 and debunk["provenance"] == "editor:api-writes-editor"
+    assert debunk["version"] == 1 and debunk["provenance"] == f"editor:{people['editor']}"
     report = client.post("/v1/check", json={"text": NEW_HOAX}).json()
     assert report["claims"][0]["status"] == "debunked"
     assert report["claims"][0]["matches"][0]["debunk"]["id"] == debunk["id"]

@@ -80,13 +80,21 @@ def test_character_ngrams_counted_per_word_equal_scikit_learns(model: Checkworth
     assert abs(classifier._char_features(texts) - expected).max() == 0  # again, from the word cache
 
 
-def test_shipped_model_calibrates_each_domains_log_odds(model: CheckworthinessModel) -> None:
-    texts = ["Crime doubled in 2020.", "Thank you, it is good to be here."]
+def test_shipped_model_calibrates_each_domain_into_probabilities_that_keep_the_ranking(
+    model: CheckworthinessModel,
+) -> None:
+    claims = ["Crime doubled in 2020.", "Unemployment fell to 3.5 percent last year."]
+    pleasantries = ["Thank you, it is good to be here.", "Good morning everyone."]
+    texts = claims + pleasantries
+    by_domain = {}
     for domain in DOMAINS:
-        slope, intercept = model.calibration[domain]
+        scores = model.score(texts, domain=domain)  # type: ignore[arg-type]
+        assert ((scores >= 0) & (scores <= 1)).all()
+        assert scores[: len(claims)].min() > scores[len(claims) :].max()
         log_odds = model.classifier.decision_function(texts, domains=domain)
-        expected = 1 / (1 + np.exp(-(slope * log_odds + intercept)))
-        np.testing.assert_allclose(model.score(texts, domain=domain), expected)  # type: ignore[arg-type]
+        assert list(np.argsort(scores)) == list(np.argsort(log_odds))  # calibration is monotone
+        by_domain[domain] = tuple(np.round(scores, 6))
+    assert len(set(by_domain.values())) == len(DOMAINS)  # each domain has its own calibration
 
 
 def test_model_refuses_thresholds_for_an_unknown_domain(model: CheckworthinessModel) -> None:

@@ -13,31 +13,28 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
-from argon2 import PasswordHasher
 
-from api.app import create_app
-from factcheck.accounts import Accounts
 from factcheck.review import ReviewQueue
-from factcheck.settings import Settings
+from tests.conftest import PASSWORD
 from tests.e2e_helpers import chromium, screenshot_path, serve_app
 
 if TYPE_CHECKING:
+    from fastapi import FastAPI
     from playwright.sync_api import Browser, Page
 
     from factcheck.pipeline import Checker
 
 pytestmark = pytest.mark.slow
 
-PASSWORD = "correct horse battery"
-FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 # A chain-letter claim; forced to needs_review below by asking only exact wordings to count as debunked.
 CLAIM = "Bill Gates is putting microchips in the coronavirus vaccine so that everyone can be tracked."
 ONLY_EXACT = {"match_threshold": 1.0, "suggest_threshold": 0.0}
 
 
-@pytest.fixture(scope="module")
-def base_url(editor_settings: Settings, editor_checker: Checker) -> Iterator[str]:
-    with serve_app(lambda: create_app(settings=editor_settings, checker=editor_checker)) as url:
+@pytest.fixture
+def base_url(editor_app: FastAPI) -> Iterator[str]:
+    """The editor app over the test's own database, served by uvicorn on 127.0.0.1."""
+    with serve_app(lambda: editor_app) as url:
         yield url
 
 
@@ -45,16 +42,6 @@ def base_url(editor_settings: Settings, editor_checker: Checker) -> Iterator[str
 def browser() -> Iterator[Browser]:
     with chromium() as launched:
         yield launched
-
-
-@pytest.fixture(scope="module")
-def people(editor_checker: Checker) -> dict[str, str]:
-    accounts = Accounts(editor_checker.store, hasher=FAST_HASHER)
-    names = {}
-    for role in ("editor", "viewer"):
-        names[role] = f"ui-{role}-{uuid.uuid4().hex[:6]}"
-        accounts.add_user(names[role], PASSWORD, role=role, display_name=f"UI {role}", actor="test")
-    return names
 
 
 @pytest.fixture

@@ -19,8 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from factcheck.corpus import ensure_initialised
@@ -28,8 +27,9 @@ from factcheck.feeds import FeedRunner, add_feed
 from factcheck.settings import Settings
 from factcheck.store import Store, open_store
 from factcheck.store.feed_models import ArticleResultRow, ArticleRow
-from tests.conftest import POSTGRES_ADMIN_URL, REPO_ROOT
+from tests.conftest import REPO_ROOT
 from tests.fixtures.feeds.server import FeedServer, Item, article, debunked_claims, rss
+from tests.postgres import throwaway_database
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
@@ -42,16 +42,8 @@ MODELS = ("matcher", "checkworthiness", "liar")
 @pytest.fixture(scope="module")
 def database_url() -> Iterator[str]:
     """A throwaway PostgreSQL database for the module (the worker and the tests share it)."""
-    name = f"factcheck_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with throwaway_database() as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -154,12 +146,6 @@ class Worker:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait(timeout=10)
         self._log_file.close()
-
-
-@pytest.fixture
-def server() -> Iterator[FeedServer]:
-    with FeedServer() as running:
-        yield running
 
 
 def _publish(server: FeedServer, claims: list[dict[str, Any]], prefix: str) -> list[Item]:

@@ -10,7 +10,6 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
 from datetime import timedelta
 from io import StringIO
 from pathlib import Path
@@ -85,12 +84,6 @@ def runner(shared_runner: FeedRunner) -> FeedRunner:
         for model in (ArticleResultRow, ArticleRow, FeedRow, ReviewItemRow):
             session.execute(delete(model))
     return shared_runner
-
-
-@pytest.fixture
-def server() -> Iterator[FeedServer]:
-    with FeedServer() as running:
-        yield running
 
 
 def _publish(server: FeedServer, claims: list[dict[str, Any]], *, prefix: str = "story") -> list[Item]:

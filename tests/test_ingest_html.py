@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from pathlib import Path
 
@@ -103,16 +104,21 @@ def test_document_from_html_refuses_100k_nested_tags_without_recursion_error(mar
 
 
 @pytest.mark.parametrize(
-    "markup",
+    ("markup", "first_words"),
     [
-        "<html><body><p>Unclosed <b>bold <i>and <div>nested</p></span></html></td><p>Second line</p>",
-        "<html><body><table><tr><td>cell<td>cell</table></tr></body>",
-        "<<<>>> <p <p>> </ </html",
-        "<html>" + "<p>x" * 1_000,
+        (
+            "<html><body><p>Unclosed <b>bold <i>and <div>nested</p></span></html></td><p>Second line</p>",
+            ["Unclosed", "bold", "and", "nested"],
+        ),
+        ("<html><body><table><tr><td>cell<td>cell</table></tr></body>", ["cell", "cell"]),
+        ("<<<>>> <p <p>> </ </html", []),
+        ("<html>" + "<p>x" * 1_000, ["x"] * 1_000),
     ],
 )
-def test_document_from_html_survives_malformed_markup(markup: str) -> None:
-    assert isinstance(document_from_html(markup).text, str)
+def test_document_from_html_survives_malformed_markup(markup: str, first_words: list[str]) -> None:
+    text = document_from_html(markup).text
+    assert re.findall(r"\w+", text)[: len(first_words)] == first_words
+    assert "<p" not in text and "</" not in text
 
 
 def test_document_from_html_refuses_a_page_with_too_many_elements_quickly() -> None:

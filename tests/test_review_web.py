@@ -4,56 +4,33 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import pytest
-from argon2 import PasswordHasher
 from fastapi import Depends, FastAPI
 from fastapi.testclient import TestClient
 
-from api.app import create_app
 from api.auth import SESSION_COOKIE, require_role
 from factcheck.accounts import Accounts
 from factcheck.review import ReviewItem, ReviewQueue
-from factcheck.settings import Settings
 from factcheck.types import Claim, ClaimVerdict, Debunk, Document, Match, Report
+from tests.conftest import FAST_HASHER, PASSWORD
 
 if TYPE_CHECKING:
     from factcheck.pipeline import Checker
 
-PASSWORD = "correct horse battery"
-FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
-@pytest.fixture(scope="module")
-def app(editor_settings: Settings, editor_checker: Checker) -> FastAPI:
-    app = create_app(settings=editor_settings, checker=editor_checker)
+@pytest.fixture
+def app(editor_app: FastAPI) -> FastAPI:
+    """The editor app over the test's own database, with one route that only `require_role` guards."""
 
-    @app.post("/test-only/needs-editor", dependencies=[Depends(require_role("editor"))])
+    @editor_app.post("/test-only/needs-editor", dependencies=[Depends(require_role("editor"))])
     def needs_editor() -> dict[str, str]:
         return {"ok": "yes"}
 
-    return app
-
-
-@pytest.fixture(scope="module")
-def people(editor_checker: Checker) -> dict[str, str]:
-    """One account per role, with names unique to this module (the database is shared)."""
-    accounts = Accounts(editor_checker.store, hasher=FAST_HASHER)
-    names = {}
-    for role in ("admin", "editor", "viewer"):
-        name = f"web-{role}-{uuid.uuid4().hex[:6]}"
-        accounts.add_user(name, PASSWORD, role=role, actor="test")
-        names[role] = name
-    return names
-
-
-@pytest.fixture
-def client(app: FastAPI) -> Iterator[TestClient]:
-    with TestClient(app) as test_client:
-        yield test_client
+    return editor_app
 
 
 def login(client: TestClient, username: str, password: str = PASSWORD) -> str:

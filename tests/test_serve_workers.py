@@ -56,7 +56,7 @@ def _worker_pids(base_url: str, count: int = 16) -> list[int]:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+def served_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     database = tmp_path_factory.mktemp("serve") / "serve.db"
     port = free_port()
     process = subprocess.Popen(
@@ -85,14 +85,14 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
         process.wait(timeout=60)
 
 
-def test_connections_opened_at_once_are_spread_over_both_workers(server: tuple[str, Path]) -> None:
-    base_url, _ = server
+def test_connections_opened_at_once_are_spread_over_both_workers(served_api: tuple[str, Path]) -> None:
+    base_url, _ = served_api
     pids = _worker_pids(base_url)
     assert len(set(pids)) == 2, pids  # uvicorn's shared socket gave all 16 to one worker
 
 
-def test_a_debunk_another_process_writes_is_matched_by_every_worker(server: tuple[str, Path]) -> None:
-    base_url, database = server
+def test_a_debunk_another_process_writes_is_matched_by_every_worker(served_api: tuple[str, Path]) -> None:
+    base_url, database = served_api
     before = asyncio.run(_at_once(base_url, "/v1/check", 8, {"text": NEW_HOAX}))
     assert all(response.json()["claims"][0]["status"] != "debunked" for response in before)
     store = Store(f"sqlite:///{database}")
@@ -121,8 +121,8 @@ def test_a_debunk_another_process_writes_is_matched_by_every_worker(server: tupl
     assert len(set(_worker_pids(base_url))) == 2  # both workers answered the checks above
 
 
-def test_a_worker_that_dies_is_replaced_and_no_request_fails(server: tuple[str, Path]) -> None:
-    base_url, _ = server
+def test_a_worker_that_dies_is_replaced_and_no_request_fails(served_api: tuple[str, Path]) -> None:
+    base_url, _ = served_api
     victim = _worker_pids(base_url)[0]
     os.kill(victim, signal.SIGKILL)
     deadline = time.monotonic() + 120

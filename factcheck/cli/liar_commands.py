@@ -34,8 +34,8 @@ def eval_liar(
 
         factcheck eval liar --data ../shared/data/liar/valid.tsv --json
     """
-    from factcheck.classify import TextClassifier
     from factcheck.evaluation.liar import evaluate_liar, liar_files, read_liar
+    from factcheck.liar import TextClassifier
 
     with user_errors():
         classifier = TextClassifier.load(model or Settings().models_dir / "liar")

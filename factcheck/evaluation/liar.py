@@ -15,8 +15,8 @@ from pathlib import Path
 import numpy as np
 from sklearn.metrics import accuracy_score, f1_score
 
-from factcheck.classify import FALSE_LEANING, LIAR_LABELS, TextClassifier
 from factcheck.errors import InputError
+from factcheck.liar import FALSE_LEANING, LIAR_LABELS, TextClassifier
 
 SPLIT_FILES = ("valid.tsv", "test.tsv")
 

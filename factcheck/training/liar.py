@@ -30,7 +30,9 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
-from factcheck.classify import (
+from factcheck.errors import InputError
+from factcheck.evaluation.liar import evaluate_liar, read_liar
+from factcheck.liar import (
     FALSE_LEANING,
     LIAR_LABELS,
     METADATA_FILE,
@@ -38,8 +40,6 @@ from factcheck.classify import (
     TextClassifier,
     pack_model,
 )
-from factcheck.errors import InputError
-from factcheck.evaluation.liar import evaluate_liar, read_liar
 
 SEED = 0
 FOLDS = 5

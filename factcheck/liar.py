@@ -1,4 +1,4 @@
-"""The text classifier: a weak, text-only guess for claims that no debunk addresses.
+"""The LIAR text classifier: a weak, text-only guess for claims that no debunk addresses.
 
 Trained on LIAR (PolitiFact statements, 6 labels; see models/liar/CARD.md). Text alone predicts
 PolitiFact's rating poorly (about a quarter right of six labels, two thirds right of false-leaning vs
@@ -100,10 +100,6 @@ class TextClassifier:
         if linear is not None:
             return np.vstack([_predict_linear(linear, batch) for batch in batches])
         return np.vstack([np.asarray(self.model.predict_proba(batch), dtype=float) for batch in batches])
-
-    def false_probabilities(self, texts: Sequence[str]) -> np.ndarray:
-        """P(pants-fire) + P(false) + P(barely-true) per text."""
-        return self.probabilities(texts)[:, self._false_columns].sum(axis=1)
 
     def signal(self, texts: Sequence[str]) -> list[ClassifierSignal]:
         """The weak signal for each text: its likeliest label and the false-leaning probability."""

@@ -16,9 +16,9 @@ from sklearn.pipeline import make_pipeline
 from typer.testing import CliRunner
 
 import factcheck.cli.liar_commands  # noqa: F401  (registers `eval liar` and `train liar`)
-from factcheck.classify import FALSE_LEANING, LIAR_LABELS, MODEL_FILE, TextClassifier, pack_model
 from factcheck.cli._apps import app
 from factcheck.errors import InputError, ModelArtifactError
+from factcheck.liar import FALSE_LEANING, LIAR_LABELS, MODEL_FILE, TextClassifier, pack_model
 from tests.conftest import REPO_ROOT, shared_data
 
 MODEL_DIR = REPO_ROOT / "models" / "liar"

@@ -835,3 +835,22 @@ def _versions() -> dict[str, str]:
         "scikit-learn": sklearn.__version__,
         "model2vec": model2vec.__version__,
     }
+
+
+def record_thresholds(
+    matcher_dir: Path, profile: str, *, match: float, suggest: float, source: dict[str, Any]
+) -> None:
+    """Ship other match/suggest thresholds for `profile` (e.g. the ones `bench/e2e.py --sweep` chose) and
+    write down where they came from; the thresholds `train_matcher` chose stay beside them."""
+    if not 0.0 <= suggest <= match <= 1.0:
+        raise InputError(f"thresholds must satisfy 0 <= suggest <= match <= 1, not {suggest} and {match}")
+    path = matcher_dir / MANIFEST
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    section = manifest["profiles"][profile]
+    section.setdefault(
+        "thresholds_from_training",
+        {"match": section["match_threshold"], "suggest": section["suggest_threshold"]},
+    )
+    section["match_threshold"], section["suggest_threshold"] = match, suggest
+    section["thresholds_source"] = source
+    path.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")

@@ -57,7 +57,7 @@ FAST_RETRIEVERS = ["bm25", "static"]
 # Folders under models/embeddings/: the packaged all-MiniLM-L6-v2 exported untouched, and the one the matcher
 # is trained with by default (the manifest names the one it was trained with).
 PACKAGED_TRANSFORMER_DIR = "minilm-int8"
-TRANSFORMER_DIR = PACKAGED_TRANSFORMER_DIR
+TRANSFORMER_DIR = "minilm-claims-int8"  # fine-tuned by `factcheck train pairmodel` (training/pairmodel.py)
 SEARCH_BATCH = 32  # claims retrieved together: (claims x entries) score arrays stay a few MB
 
 

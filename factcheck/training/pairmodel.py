@@ -39,6 +39,7 @@ import numpy as np
 from factcheck.evaluation.retrieval import Collection, evaluate_rankings
 from factcheck.matching.crossencoder import CROSS_ENCODER_DIR
 from factcheck.matching.embeddings import VectorCache
+from factcheck.matching.matcher import TRANSFORMER_DIR
 from factcheck.matching.text import clean_query
 
 if TYPE_CHECKING:
@@ -61,7 +62,7 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-BI_ENCODER_DIR = "minilm-claims-int8"  # under models/embeddings/
+BI_ENCODER_DIR = TRANSFORMER_DIR  # under models/embeddings/: the matcher uses it by default
 MINE_DEPTH = 10  # candidates of today's matcher kept per query; the non-gold ones are the neighbours
 
 

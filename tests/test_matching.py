@@ -90,7 +90,7 @@ class CountingEncoder:
     """MiniLM, counting how many texts it was asked to encode (to see the cache at work)."""
 
     def __init__(self) -> None:
-        shipped = read_manifest(MODELS / "matcher").get("transformer_dir", TRANSFORMER_DIR)
+        shipped = read_manifest(MODELS / "matcher")["transformer_dir"]
         self.inner = TransformerEncoder(MODELS / "embeddings" / shipped)
         self.model_id, self.dim = self.inner.model_id, self.inner.dim
         self.encoded = 0

@@ -257,7 +257,9 @@ class Matcher:
             )
         transformer = (
             TransformerEncoder(
-                models_dir / "embeddings" / str(manifest.get("transformer_dir", TRANSFORMER_DIR))
+                models_dir
+                / "embeddings"
+                / str(manifest.get("transformer_dir", PACKAGED_TRANSFORMER_DIR))  # older manifests: packaged
             )
             if "dense" in reranker.retrievers
             else None

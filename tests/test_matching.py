@@ -15,7 +15,7 @@ from factcheck.errors import ModelArtifactError
 from factcheck.matching import Candidate, IndexEntry, Matcher, clean_query, entries_from_debunks
 from factcheck.matching.crossencoder import CrossEncoderScorer
 from factcheck.matching.embeddings import TransformerEncoder
-from factcheck.matching.matcher import TRANSFORMER_DIR, Gate
+from factcheck.matching.matcher import Gate
 from factcheck.matching.reranker import read_manifest
 from factcheck.matching.text import profile
 from factcheck.store import Store

@@ -562,7 +562,8 @@ def _ranked(
             scores = reranker.log_odds(scores)
             scores[head] = pair.log_odds(scores[head], logits)
             probabilities = 1.0 / (1.0 + np.exp(-scores))
-            order = np.concatenate([head[np.argsort(-scores[head], kind="stable")], order[pair.depth :]])
+            # all by probability, as training ranks dev: a demoted candidate may fall below one not re-read
+            order = np.argsort(-scores, kind="stable")
         order = order[:k]
         results.append(
             [

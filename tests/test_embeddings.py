@@ -1,4 +1,5 @@
-"""The int8 ONNX MiniLM: what `factcheck train matcher` exports is what ships, and stays close to MiniLM."""
+"""The int8 ONNX export of the packaged MiniLM: what `export_transformer_model` writes is what ships in
+models/embeddings/minilm-int8, and stays close to MiniLM (the fine-tuned one: tests/test_pairmodel.py)."""
 
 from __future__ import annotations
 
@@ -12,10 +13,10 @@ import pytest
 
 from factcheck.errors import ModelArtifactError
 from factcheck.matching.embeddings import TransformerEncoder
-from factcheck.matching.matcher import TRANSFORMER_DIR
+from factcheck.matching.matcher import PACKAGED_TRANSFORMER_DIR
 from factcheck.training.matcher import export_transformer_model
 
-SHIPPED = Path(__file__).resolve().parent.parent / "models" / "embeddings" / TRANSFORMER_DIR
+SHIPPED = Path(__file__).resolve().parent.parent / "models" / "embeddings" / PACKAGED_TRANSFORMER_DIR
 
 SENTENCES = [
     "5G mobile networks spread the coronavirus.",

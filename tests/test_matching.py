@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import shutil
 from collections.abc import Sequence
 from pathlib import Path
@@ -11,8 +13,10 @@ import pytest
 
 from factcheck.errors import ModelArtifactError
 from factcheck.matching import Candidate, IndexEntry, Matcher, clean_query, entries_from_debunks
+from factcheck.matching.crossencoder import CrossEncoderScorer
 from factcheck.matching.embeddings import TransformerEncoder
-from factcheck.matching.matcher import TRANSFORMER_DIR, Gate
+from factcheck.matching.matcher import Gate
+from factcheck.matching.reranker import read_manifest
 from factcheck.matching.text import profile
 from factcheck.store import Store
 from factcheck.types import Debunk
@@ -86,7 +90,8 @@ class CountingEncoder:
     """MiniLM, counting how many texts it was asked to encode (to see the cache at work)."""
 
     def __init__(self) -> None:
-        self.inner = TransformerEncoder(MODELS / "embeddings" / TRANSFORMER_DIR)
+        shipped = read_manifest(MODELS / "matcher")["transformer_dir"]
+        self.inner = TransformerEncoder(MODELS / "embeddings" / shipped)
         self.model_id, self.dim = self.inner.model_id, self.inner.dim
         self.encoded = 0
 
@@ -169,6 +174,54 @@ def test_only_claims_that_pass_the_gate_are_encoded_by_minilm(
     else:  # nothing passes: MiniLM never runs and the fast cascade answers
         assert encoder.encoded == 0
         assert found == fast_matcher.search(texts, k=3)
+
+
+class CountingScorer:
+    """The shipped cross-encoder, recording which claims it read and with how many debunks."""
+
+    def __init__(self, inner: CrossEncoderScorer) -> None:
+        self.inner, self.model_id = inner, inner.model_id
+        self.calls: list[tuple[str, int]] = []
+
+    def logits(self, claim: str, debunks: Sequence[str]) -> np.ndarray:
+        self.calls.append((claim, len(debunks)))
+        return self.inner.logits(claim, debunks)
+
+
+def test_the_shipped_full_profile_stacks_the_cross_encoder_on_its_best_few_candidates() -> None:
+    pair = Matcher.load(MODELS).pair
+    assert pair is not None and 1 <= pair.depth <= 5 and 0.0 <= pair.min_probability < 1.0
+    assert pair.cross_weight > 0  # the stacking listens to the cross-encoder
+    assert Matcher.load(MODELS, profile="fast").pair is None
+
+
+def test_the_cross_encoder_reads_only_the_top_candidates_of_claims_near_a_debunk(store: Store) -> None:
+    matcher = Matcher.load(MODELS, vector_cache=store)
+    assert matcher.pair is not None
+    scorer = CountingScorer(matcher.pair.scorer)
+    matcher.pair = dataclasses.replace(matcher.pair, scorer=scorer)  # type: ignore[arg-type]
+    matcher.index(entries_from_debunks(DEBUNKS))
+    unrelated = "Thanks for reading, and see you all next week."
+    texts = [text for text, _ in PARAPHRASES] + [unrelated]
+    found = matcher.search(texts, k=5, gated=False)
+    read = dict(scorer.calls)
+    assert all(count <= matcher.pair.depth for count in read.values())
+    assert clean_query(unrelated) not in read  # far from every debunk: the re-ranker alone answers
+    assert [c[0].debunk_id for c in found[: len(PARAPHRASES)]] == [d for _, d in PARAPHRASES]
+    for text, candidates in zip(texts, found, strict=True):
+        assert [c.score for c in candidates] == sorted((c.score for c in candidates), reverse=True)
+        if clean_query(text) in read:  # stacked: the score is the log-odds of the probability
+            assert all(c.probability == pytest.approx(1 / (1 + np.exp(-c.score))) for c in candidates)
+
+
+def test_a_cross_encoder_other_than_the_one_stacked_is_refused(tmp_path: Path) -> None:
+    shutil.copytree(MODELS / "matcher", tmp_path / "matcher")
+    shutil.copytree(MODELS / "embeddings", tmp_path / "embeddings", symlinks=True)
+    manifest = read_manifest(tmp_path / "matcher")
+    manifest["profiles"]["full"]["pair"]["model_id"] = "minilm-crossencoder-int8:000000000000:48"
+    (tmp_path / "matcher" / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(ModelArtifactError, match="cross-encoder"):
+        Matcher.load(tmp_path)
 
 
 @pytest.mark.parametrize("profile_name", ["fast", "full"])

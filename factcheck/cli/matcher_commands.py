@@ -107,6 +107,13 @@ def train_matcher_command(
     profile: Annotated[
         list[str] | None, typer.Option(help=_PROFILE_HELP + " Repeatable; default both.")
     ] = None,
+    transformer: Annotated[
+        str | None,
+        typer.Option(help="MiniLM folder under OUT/embeddings/ for 'full' (default: the shipped choice)."),
+    ] = None,
+    cross_encoder: Annotated[
+        bool, typer.Option(help="Stack the cross-encoder of OUT/embeddings/ on 'full' when it is there.")
+    ] = True,
 ) -> None:
     """Train the claim matcher's re-ranker on the CheckThat! train splits and calibrate it on dev.
 
@@ -137,6 +144,8 @@ def train_matcher_command(
                 random_state=seed,
                 vector_cache=cache,
                 profiles=tuple(profile or ("full", "fast")),
+                **({"transformer": transformer} if transformer else {}),
+                **({} if cross_encoder else {"cross_encoder": None}),
             )
         finally:
             if cache is not None:
@@ -155,3 +164,64 @@ def train_matcher_command(
                 f"  {dataset}: MAP@1 {m['map@1']:.3f} MAP@5 {m['map@5']:.3f} P@1 {m['p@1']:.3f} R@5 {m['recall@5']:.3f}"
             )
     typer.echo(f"wrote {out_dir / 'matcher'} in {report.seconds:.0f} s")
+
+
+@train_app.command("pairmodel")
+def train_pairmodel_command(
+    data: Annotated[
+        Path | None, typer.Option(help="The shared/data folder (default: ../shared/data).")
+    ] = None,
+    models: Annotated[
+        Path | None, typer.Option(help="Models folder of today's matcher (mines the hard negatives).")
+    ] = None,
+    out: Annotated[Path, typer.Option(help="Where the two int8 ONNX models are written.")] = Path(
+        "/tmp/factcheck-pairs"
+    ),
+    seed: Annotated[int, typer.Option(help="Random seed of batches, sampling and initialisation.")] = 0,
+    vector_cache: Annotated[
+        Path | None, typer.Option(help="SQLite file that keeps MiniLM vectors between runs.")
+    ] = None,
+    mined: Annotated[
+        Path | None, typer.Option(help="JSON file of mined pairs: read if present, else written.")
+    ] = None,
+    model: Annotated[
+        list[str] | None, typer.Option(help="'bi' and/or 'cross'. Repeatable; default both.")
+    ] = None,
+    bi_epochs: Annotated[int, typer.Option(help="Epochs of the bi-encoder.")] = 1,
+    cross_epochs: Annotated[int, typer.Option(help="Epochs of the cross-encoder.")] = 1,
+) -> None:
+    """Fine-tune MiniLM into a claim bi-encoder and a claim/debunk cross-encoder; export both to int8 ONNX.
+
+    Writes OUT/embeddings/minilm-claims-int8/, OUT/crossencoder/ and OUT/pairmodel-training.json (seed,
+    data sizes, losses, time, dev figures). Copy the chosen models into models/ by hand.
+
+    Example:
+
+        nice -n 5 factcheck train pairmodel --data ../shared/data --out /tmp/factcheck-pairs \\
+            --vector-cache /tmp/factcheck-vectors.db --mined /tmp/factcheck-pairs-mined.json
+    """
+    from factcheck.store import Store
+    from factcheck.training.pairmodel import PairTrainingConfig, train_pair_models
+
+    settings = Settings()
+    data_dir = data or settings.models_dir.parent.parent / "shared" / "data"
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    with user_errors():
+        cache = None
+        if vector_cache is not None:
+            cache = Store(f"sqlite:///{vector_cache}")
+            cache.migrate()
+        try:
+            record = train_pair_models(
+                data_dir,
+                models or settings.models_dir,
+                out,
+                config=PairTrainingConfig(seed=seed, bi_epochs=bi_epochs, cross_epochs=cross_epochs),
+                vector_cache=cache,
+                mined_path=mined,
+                which=tuple(model or ("bi", "cross")),
+            )
+        finally:
+            if cache is not None:
+                cache.close()
+    typer.echo(json.dumps({k: v for k, v in record.items() if k != "config"}, indent=2))

@@ -26,6 +26,7 @@ from typing import Any, Literal
 import numpy as np
 
 from factcheck.errors import ModelArtifactError
+from factcheck.matching.crossencoder import PairStage
 from factcheck.matching.embeddings import (
     Encoder,
     StaticEncoder,
@@ -39,12 +40,24 @@ from factcheck.matching.retrieval import DebunkGroups, LexicalIndex, VectorIndex
 from factcheck.matching.text import TextProfile, clean_query, profile
 from factcheck.types import Debunk
 
-__all__ = ["Candidate", "CascadeConfig", "IndexEntry", "Matcher", "QueryCandidates", "entries_from_debunks"]
+__all__ = [
+    "PACKAGED_TRANSFORMER_DIR",
+    "TRANSFORMER_DIR",
+    "Candidate",
+    "CascadeConfig",
+    "IndexEntry",
+    "Matcher",
+    "QueryCandidates",
+    "entries_from_debunks",
+]
 
 EntryKind = Literal["claim", "title", "variant", "explanation"]
 Profile = Literal["full", "fast"]
 FAST_RETRIEVERS = ["bm25", "static"]
-TRANSFORMER_DIR = "minilm-int8"  # under models/embeddings/
+# Folders under models/embeddings/: the packaged all-MiniLM-L6-v2 exported untouched, and the one the matcher
+# is trained with by default (the manifest names the one it was trained with).
+PACKAGED_TRANSFORMER_DIR = "minilm-int8"
+TRANSFORMER_DIR = "minilm-claims-int8"  # fine-tuned by `factcheck train pairmodel` (training/pairmodel.py)
 SEARCH_BATCH = 32  # claims retrieved together: (claims x entries) score arrays stay a few MB
 
 
@@ -135,6 +148,7 @@ class QueryCandidates:
     debunk_ids: list[int]
     features: np.ndarray
     matched_texts: list[str]
+    claim_texts: list[str]  # each debunk's own claim: what the cross-encoder reads
 
 
 def entries_from_debunks(
@@ -183,6 +197,9 @@ class Matcher:
         Stage sizes and fusion weights.
     gate : Gate or None
         With a transformer: only claims whose "fast" probability reaches the gate are encoded.
+    pair : PairStage or None
+        With a transformer: the cross-encoder re-scores the re-ranker's best few candidates of each claim
+        that reaches the full cascade (past the gate), stacked with the re-ranker's probability.
     """
 
     def __init__(
@@ -194,9 +211,11 @@ class Matcher:
         vector_cache: VectorCache | None = None,
         config: CascadeConfig | None = None,
         gate: Gate | None = None,
+        pair: PairStage | None = None,
     ) -> None:
         self.reranker = reranker
         self.gate = gate if transformer is not None else None
+        self.pair = pair if transformer is not None else None
         self.static = static
         self.transformer = transformer
         self.vector_cache = vector_cache
@@ -237,15 +256,26 @@ class Matcher:
                 f"but {models_dir / 'embeddings' / 'static'} holds {static.model_id}"
             )
         transformer = (
-            TransformerEncoder(models_dir / "embeddings" / TRANSFORMER_DIR)
+            TransformerEncoder(
+                models_dir
+                / "embeddings"
+                / str(manifest.get("transformer_dir", PACKAGED_TRANSFORMER_DIR))  # older manifests: packaged
+            )
             if "dense" in reranker.retrievers
             else None
         )
         config = CascadeConfig.from_json(manifest.get("cascade", {}))
-        gate_section = manifest.get("profiles", {}).get(profile, {}).get("gate")
+        section = manifest.get("profiles", {}).get(profile, {})
+        gate_section = section.get("gate")
+        pair_section = section.get("pair")
         gate = (
             Gate(Reranker.load(matcher_dir, str(gate_section["profile"])), float(gate_section["threshold"]))
             if transformer is not None and isinstance(gate_section, dict)
+            else None
+        )
+        pair = (
+            PairStage.load(models_dir / "embeddings", pair_section)
+            if transformer is not None and isinstance(pair_section, dict)
             else None
         )
         return cls(
@@ -255,6 +285,7 @@ class Matcher:
             vector_cache=vector_cache,
             config=config,
             gate=gate,
+            pair=pair,
         )
 
     @property
@@ -384,7 +415,7 @@ class Matcher:
         cleaned = _cleaned(queries)
         if gate is None:
             retrieved = self._retrieve(cleaned, self.retrievers)
-            return _ranked(self._fuse(cleaned, retrieved, self.retrievers), k, reranker)
+            return _ranked(self._fuse(cleaned, retrieved, self.retrievers), k, reranker, cleaned, self.pair)
         # The gate: the fast cascade for every claim, MiniLM only for those it finds near a debunk,
         # which then reuse their BM25 and static scores.
         retrieved = self._retrieve(cleaned, FAST_RETRIEVERS)
@@ -394,7 +425,7 @@ class Matcher:
             texts = [cleaned[i] for i in passing]
             subset = {name: scores.rows(passing) for name, scores in retrieved.items()}
             subset.update(self._retrieve(texts, ["dense"]))
-            full = _ranked(self._fuse(texts, subset, self.retrievers), k, reranker)
+            full = _ranked(self._fuse(texts, subset, self.retrievers), k, reranker, texts, self.pair)
             for i, found in zip(passing, full, strict=True):
                 results[i] = found
         return results
@@ -432,7 +463,7 @@ class Matcher:
     ) -> list[QueryCandidates]:
         """Reciprocal-rank fusion of the retrievers' best debunks, then the pair features of the best ones."""
         if not retrieved:
-            return [QueryCandidates([], np.zeros((0, 0), dtype=np.float32), []) for _ in cleaned]
+            return [QueryCandidates([], np.zeros((0, 0), dtype=np.float32), [], []) for _ in cleaned]
         best = {name: retrieved[name].debunks for name in retrievers}
         weights = dict(self.config.rrf_weights)
         vector = "dense" if "dense" in retrievers else "static"
@@ -444,7 +475,7 @@ class Matcher:
                     pool.update(int(p) for p in top_positions(best[name][i], self.config.depth))
             positions = np.fromiter(pool, dtype=np.int64, count=len(pool))
             if len(positions) == 0:
-                out.append(QueryCandidates([], np.zeros((0, 0), dtype=np.float32), []))
+                out.append(QueryCandidates([], np.zeros((0, 0), dtype=np.float32), [], []))
                 continue
             ranks = {name: ranks_of(best[name][i], positions) for name in retrievers}
             rrf = np.zeros(len(positions), dtype=np.float64)
@@ -486,8 +517,14 @@ class Matcher:
                 self._texts[e[int(np.argmax(row[e]))]] if len(e) > 1 else self._texts[e[0]]
                 for e in entry_lists
             ]
+            claims = [
+                self._texts[next((e for e in entries if self._kinds[e] == "claim"), entries[0])]
+                for entries in entry_lists
+            ]
             out.append(
-                QueryCandidates([self._groups.debunk_ids[int(p)] for p in positions], features, matched)
+                QueryCandidates(
+                    [self._groups.debunk_ids[int(p)] for p in positions], features, matched, claims
+                )
             )
         return out
 
@@ -499,8 +536,15 @@ def _cleaned(queries: Sequence[str]) -> list[str]:
     return [clean_query(query) or query for query in queries]
 
 
-def _ranked(found: list[QueryCandidates], k: int, reranker: Reranker) -> list[list[Candidate]]:
-    """The re-ranker's k best candidates of each claim, with calibrated probabilities."""
+def _ranked(
+    found: list[QueryCandidates],
+    k: int,
+    reranker: Reranker,
+    claims: Sequence[str] = (),
+    pair: PairStage | None = None,
+) -> list[list[Candidate]]:
+    """The re-ranker's k best candidates of each claim, with calibrated probabilities; with `pair`, its
+    best `pair.depth` re-scored by the cross-encoder reading them with the claim (`claims`, cleaned)."""
     sizes = [len(item.debunk_ids) for item in found]
     # one model call for the whole batch: per-call overhead (OpenMP start-up) dominates small inputs
     stacked = [item.features for item in found if len(item.debunk_ids)]
@@ -508,9 +552,19 @@ def _ranked(found: list[QueryCandidates], k: int, reranker: Reranker) -> list[li
     all_probabilities = reranker.calibrate(all_scores)
     offsets = np.concatenate([[0], np.cumsum(sizes)])
     results: list[list[Candidate]] = []
-    for item, start, end in zip(found, offsets[:-1], offsets[1:], strict=True):
+    for number, (item, start, end) in enumerate(zip(found, offsets[:-1], offsets[1:], strict=True)):
         scores, probabilities = all_scores[start:end], all_probabilities[start:end]
-        order = np.argsort(-scores, kind="stable")[:k]
+        order = np.argsort(-scores, kind="stable")
+        if pair is not None and len(order) and probabilities[order[0]] >= pair.min_probability:
+            # scores become calibrated log-odds, so that they still order what is returned
+            head = order[: pair.depth]
+            logits = pair.scorer.logits(claims[number], [item.claim_texts[i] for i in head])
+            scores = reranker.log_odds(scores)
+            scores[head] = pair.log_odds(scores[head], logits)
+            probabilities = 1.0 / (1.0 + np.exp(-scores))
+            # all by probability, as training ranks dev: a demoted candidate may fall below one not re-read
+            order = np.argsort(-scores, kind="stable")
+        order = order[:k]
         results.append(
             [
                 Candidate(

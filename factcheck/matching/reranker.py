@@ -73,8 +73,12 @@ class Reranker:
         with _thread_pools().limit(limits=1, user_api="openmp"):
             return np.asarray(self.model.decision_function(features), dtype=np.float64)
 
+    def log_odds(self, scores: np.ndarray) -> np.ndarray:
+        """The calibrated log-odds: what the cross-encoder stage stacks with."""
+        return self.slope * np.asarray(scores, dtype=np.float64) + self.intercept
+
     def calibrate(self, scores: np.ndarray) -> np.ndarray:
-        return 1.0 / (1.0 + np.exp(-(self.slope * np.asarray(scores, dtype=np.float64) + self.intercept)))
+        return 1.0 / (1.0 + np.exp(-self.log_odds(scores)))
 
     def save(self, directory: Path, profile: str) -> dict[str, Any]:
         """Write the classifier; returns this profile's manifest section."""

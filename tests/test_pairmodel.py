@@ -1,0 +1,122 @@
+"""The pair models: one loop trains both on a tiny set, and the int8 ONNX exports score as torch does."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from factcheck.matching.crossencoder import CrossEncoderScorer
+from factcheck.matching.embeddings import TransformerEncoder
+from factcheck.training.pairmodel import (
+    BiEncoder,
+    CrossEncoder,
+    PairData,
+    PairQuery,
+    PairTrainingConfig,
+    bi_encoder_batches,
+    cross_encoder_batches,
+    export_int8,
+    fit,
+)
+
+torch = pytest.importorskip("torch")
+
+QUERIES = [
+    PairQuery(
+        "5G towers spread the coronavirus",
+        ("5G networks cause or spread COVID-19.",),
+        ("The coronavirus was created in a lab.", "5G towers were burned in England."),
+    ),
+    PairQuery(
+        "Three cats in Wyoming caught the plague",
+        ("Three cats in Wyoming were diagnosed with the bubonic plague.",),
+        ("A man in China was diagnosed with the plague.", "The plague is spread by fleas."),
+    ),
+    PairQuery(
+        "The CDC says the flu shot causes the flu epidemic",
+        ("A CDC doctor said the flu vaccine is causing the deadly flu epidemic.",),
+        ("The CDC recommends a flu shot for everyone over six months.",),
+    ),
+    PairQuery(
+        "Sweden stopped investigating rapes since the migrants came",
+        ("Police in Sweden admitted they are no longer investigating rape since migrant arrivals.",),
+        ("Sweden dropped its investigation of Julian Assange.",),
+    ),
+]
+NO_DEBUNK = [
+    PairQuery("The council met on Tuesday to approve the budget.", (), ("The city budget was cut in half.",))
+]
+CONFIG = PairTrainingConfig(bi_batch=2, cross_batch=4, bi_max_length=32, cross_max_length=48)
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+    torch.set_num_threads(2)
+    out = tmp_path_factory.mktemp("pairs")
+    bi = BiEncoder(max_length=CONFIG.bi_max_length)
+    before = bi.encoder.embeddings.word_embeddings.weight.detach().clone()
+    bi_losses = fit(
+        bi, bi.parameter_groups(1e-4), bi_encoder_batches(QUERIES, CONFIG), epochs=2, seed=0, max_steps=3
+    )
+    moved = float((bi.encoder.embeddings.word_embeddings.weight - before).abs().max())
+    export_int8(bi, out / "bi", output="last_hidden_state", pair=False, metadata={"max_seq_length": 32})
+    cross = CrossEncoder(max_length=CONFIG.cross_max_length)
+    cross_losses = fit(
+        cross,
+        cross.parameter_groups(1e-4, 1e-2),
+        cross_encoder_batches(QUERIES, NO_DEBUNK, CONFIG),
+        epochs=3,
+        seed=0,
+    )
+    export_int8(cross, out / "cross", output="logit", pair=True, metadata={"max_seq_length": 48})
+    return {"bi": bi, "cross": cross, "out": out, "losses": (bi_losses, cross_losses), "moved": moved}
+
+
+def test_one_loop_trains_both_models(trained: dict[str, object]) -> None:
+    bi_losses, cross_losses = trained["losses"]  # type: ignore[misc]
+    assert len(bi_losses) == 2 and all(np.isfinite(bi_losses))
+    assert trained["moved"] > 0  # max_steps=3 still updated the weights
+    assert len(cross_losses) == 3 and cross_losses[-1] < cross_losses[0]
+
+
+def test_bi_encoder_export_matches_torch(trained: dict[str, object]) -> None:
+    bi: BiEncoder = trained["bi"]  # type: ignore[assignment]
+    texts = [q.text for q in QUERIES] + [q.positives[0] for q in QUERIES]
+    with torch.no_grad():
+        expected = bi.embed(texts).numpy()
+    got = TransformerEncoder(Path(trained["out"]) / "bi").encode(texts)  # type: ignore[arg-type]
+    cosines = (expected * got).sum(axis=1)
+    assert cosines.min() > 0.97, cosines
+
+
+def test_cross_encoder_export_matches_torch(trained: dict[str, object]) -> None:
+    cross: CrossEncoder = trained["cross"]  # type: ignore[assignment]
+    scorer = CrossEncoderScorer(Path(trained["out"]) / "cross")  # type: ignore[arg-type]
+    for query in QUERIES:
+        debunks = [*query.positives, *query.neighbours]
+        with torch.no_grad():
+            expected = cross.logits([query.text] * len(debunks), debunks).numpy()
+        got = scorer.logits(query.text, debunks)
+        assert np.abs(got - expected).max() < 0.25, (got, expected)
+        assert np.argmax(got) == np.argmax(expected)
+
+
+def test_in_batch_gold_of_another_query_is_not_a_negative() -> None:
+    """Two queries of one debunk in a batch: each one's positive is masked out of the other's negatives."""
+    first = PairQuery(QUERIES[0].text, QUERIES[0].positives, ())
+    same = PairQuery("5G spreads covid", QUERIES[0].positives, ())
+    batches = bi_encoder_batches([first, same], PairTrainingConfig(bi_batch=2))(random.Random(0))
+    model = BiEncoder(max_length=16)
+    with torch.no_grad():
+        loss = model.loss(batches[0])
+    # with both positives identical and masked, each row's only candidate is its own positive
+    assert float(loss) == pytest.approx(0.0, abs=1e-5)
+
+
+def test_mined_pairs_round_trip(tmp_path: Path) -> None:
+    data = PairData(train=QUERIES, no_debunk=NO_DEBUNK, dev={"2020-dev": QUERIES[:1]}, counts={"x": 1})
+    data.save(tmp_path / "mined.json")
+    assert PairData.load(tmp_path / "mined.json") == data

@@ -44,6 +44,20 @@ def user_errors() -> Iterator[None]:
         raise typer.Exit(1) from None
 
 
+@contextmanager
+def vector_cache_at(path: Path | None) -> Iterator[Store | None]:
+    """The SQLite file that keeps encoder vectors between training and evaluation runs (None: no cache)."""
+    if path is None:
+        yield None
+        return
+    cache = Store(f"sqlite:///{path}")
+    cache.migrate()
+    try:
+        yield cache
+    finally:
+        cache.close()
+
+
 def open_database(settings: Settings) -> Store:
     """The configured database, migrated; the error names the URL when it cannot be opened."""
     return open_store(settings.database_url)

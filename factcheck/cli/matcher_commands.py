@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from factcheck.cli._apps import eval_app, train_app, user_errors
+from factcheck.cli._apps import eval_app, train_app, user_errors, vector_cache_at
 from factcheck.settings import Settings
 
 _PROFILE_HELP = "Cascade: 'full' (BM25 + static + MiniLM) or 'fast' (BM25 + static, no transformer)."
@@ -125,31 +125,22 @@ def train_matcher_command(
 
         factcheck train matcher --data ../shared/data --out models --vector-cache /tmp/factcheck-vectors.db
     """
-    from factcheck.store import Store
     from factcheck.training.matcher import load_checkthat_splits, train_matcher
 
     settings = Settings()
-    data_dir = data or settings.models_dir.parent.parent / "shared" / "data"
+    data_dir = data or settings.shared_data_dir
     out_dir = out or settings.models_dir
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
-    with user_errors():
-        cache = None
-        if vector_cache is not None:
-            cache = Store(f"sqlite:///{vector_cache}")
-            cache.migrate()
-        try:
-            report = train_matcher(
-                load_checkthat_splits(data_dir, seed=seed),
-                out_dir,
-                random_state=seed,
-                vector_cache=cache,
-                profiles=tuple(profile or ("full", "fast")),
-                **({"transformer": transformer} if transformer else {}),
-                **({} if cross_encoder else {"cross_encoder": None}),
-            )
-        finally:
-            if cache is not None:
-                cache.close()
+    with user_errors(), vector_cache_at(vector_cache) as cache:
+        report = train_matcher(
+            load_checkthat_splits(data_dir, seed=seed),
+            out_dir,
+            random_state=seed,
+            vector_cache=cache,
+            profiles=tuple(profile or ("full", "fast")),
+            **({"transformer": transformer} if transformer else {}),
+            **({} if cross_encoder else {"cross_encoder": None}),
+        )
     for name, thresholds in report.thresholds.items():
         pooled = report.dev[name]["dev-pooled"]
         typer.echo(
@@ -200,28 +191,19 @@ def train_pairmodel_command(
         nice -n 5 factcheck train pairmodel --data ../shared/data --out /tmp/factcheck-pairs \\
             --vector-cache /tmp/factcheck-vectors.db --mined /tmp/factcheck-pairs-mined.json
     """
-    from factcheck.store import Store
     from factcheck.training.pairmodel import PairTrainingConfig, train_pair_models
 
     settings = Settings()
-    data_dir = data or settings.models_dir.parent.parent / "shared" / "data"
+    data_dir = data or settings.shared_data_dir
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
-    with user_errors():
-        cache = None
-        if vector_cache is not None:
-            cache = Store(f"sqlite:///{vector_cache}")
-            cache.migrate()
-        try:
-            record = train_pair_models(
-                data_dir,
-                models or settings.models_dir,
-                out,
-                config=PairTrainingConfig(seed=seed, bi_epochs=bi_epochs, cross_epochs=cross_epochs),
-                vector_cache=cache,
-                mined_path=mined,
-                which=tuple(model or ("bi", "cross")),
-            )
-        finally:
-            if cache is not None:
-                cache.close()
+    with user_errors(), vector_cache_at(vector_cache) as cache:
+        record = train_pair_models(
+            data_dir,
+            models or settings.models_dir,
+            out,
+            config=PairTrainingConfig(seed=seed, bi_epochs=bi_epochs, cross_epochs=cross_epochs),
+            vector_cache=cache,
+            mined_path=mined,
+            which=tuple(model or ("bi", "cross")),
+        )
     typer.echo(json.dumps({k: v for k, v in record.items() if k != "config"}, indent=2))

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from factcheck.cli._apps import train_app, user_errors
+from factcheck.cli._apps import train_app, user_errors, vector_cache_at
 from factcheck.settings import Settings
 
 
@@ -41,7 +41,6 @@ def related_threshold_command(
 
         factcheck train related-threshold --data ../shared/data --vector-cache /tmp/factcheck-vectors.db
     """
-    from factcheck.store import Store
     from factcheck.training.related import MIN_BAND, measure_related_threshold, record_related_threshold
 
     if profile not in ("full", "fast"):
@@ -49,14 +48,10 @@ def related_threshold_command(
     if basis not in ("band", "cumulative"):
         raise typer.BadParameter("--basis must be 'band' or 'cumulative'")
     settings = Settings()
-    data_dir = data or settings.models_dir.parent.parent / "shared" / "data"
+    data_dir = data or settings.shared_data_dir
     models_dir = models or settings.models_dir
     with user_errors():
-        cache = None
-        if vector_cache is not None:
-            cache = Store(f"sqlite:///{vector_cache}")
-            cache.migrate()
-        try:
+        with vector_cache_at(vector_cache) as cache:
             result = measure_related_threshold(
                 models_dir,
                 data_dir,
@@ -64,9 +59,6 @@ def related_threshold_command(
                 vector_cache=cache,
                 basis=basis,  # type: ignore[arg-type]
             )
-        finally:
-            if cache is not None:
-                cache.close()
         if result.threshold >= result.match_threshold:
             typer.echo(
                 f"{profile}: no threshold reaches {basis} precision {result.precision_target:.2f} on dev "

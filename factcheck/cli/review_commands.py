@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from factcheck.cli._apps import open_database, train_app, user_errors
+from factcheck.cli._apps import open_database, train_app, user_errors, vector_cache_at
 from factcheck.errors import InputError
 from factcheck.settings import Settings
 
@@ -65,7 +65,6 @@ def train_reranker(
 
         factcheck train reranker --with-reviews --profile fast --vector-cache /tmp/factcheck-vectors.db
     """
-    from factcheck.store import Store
     from factcheck.training.review import train_reranker_with_reviews
 
     settings = Settings()
@@ -79,11 +78,7 @@ def train_reranker(
         if mode is None:
             raise InputError(f"--replace must be if-not-worse, always or never, not {replace!r}")
         store = open_database(settings)
-        cache = None
-        if vector_cache is not None:
-            cache = Store(f"sqlite:///{vector_cache}")
-            cache.migrate()
-        try:
+        with vector_cache_at(vector_cache) as cache:
             report = train_reranker_with_reviews(
                 store,
                 data or settings.shared_data_dir,
@@ -94,9 +89,6 @@ def train_reranker(
                 repeat=repeat,
                 replace=mode,  # type: ignore[arg-type]
             )
-        finally:
-            if cache is not None:
-                cache.close()
     added = report.added
     if added is not None:
         typer.echo(

@@ -434,7 +434,7 @@ def _prefer_windows(
     chosen: dict[int, ClaimVerdict] = {}
     for window, found in zip(windows, window_matches, strict=True):
         status = claim_status(window.claim, found, thresholds)
-        if status not in ("debunked", "needs_review"):
+        if status in ("no_match", "not_checkworthy"):  # under the suggest threshold: nothing to give
             continue
         confidence = found[0].probability
         if confidence < max(_confidence(verdicts[i]) for i in window.members):

@@ -9,6 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from factcheck._text import canonical_key
 from factcheck.pipeline import Checker
 from factcheck.settings import Settings
 
@@ -59,10 +60,16 @@ def test_a_checks_own_suggest_threshold_decides_whether_a_known_sentence_is_prom
     assert claim["matches"] and claim["matches"][0]["confidence"] < 1.0
 
 
-def test_a_sentence_of_a_known_phrasing_the_matcher_does_not_back_is_not_debunked(client: TestClient) -> None:
-    # the other sentence of the same phrasing: on its own it says nothing the debunk addresses
-    response = client.post("/v1/check", json={"text": "Imagine what we could do with the other 90!"})
-    assert all(claim["status"] != "debunked" for claim in response.json()["claims"])
+def test_a_sentence_of_a_known_phrasing_the_matcher_does_not_back_is_not_debunked(
+    client: TestClient, checker: Checker
+) -> None:
+    # The second sentence of a known phrasing ("Now it's official: the FDA admits vaccines are causing
+    # autism! It's right there on the insert"): on its own it says nothing the debunk addresses.
+    sentence = "It's right there on the insert."
+    assert canonical_key(sentence) in checker._known.sentences  # the promotion path is the one under test
+    response = client.post("/v1/check", json={"text": sentence, "options": {"include_all": True}})
+    [claim] = response.json()["claims"]
+    assert claim["status"] != "debunked"
 
 
 def test_the_server_can_match_with_the_fast_cascade_while_batch_work_keeps_minilm(
@@ -83,8 +90,9 @@ def test_a_paraphrased_hoax_puts_its_debunk_first(client: TestClient) -> None:
         "can track every person who gets the shot."
     )
     [claim] = client.post("/v1/check", json={"text": paraphrase}).json()["claims"]
-    # debunked or sent to editors, depending on where the calibrated confidence falls against the threshold
-    assert claim["status"] in ("debunked", "needs_review")
+    # debunked, or shown as possibly related and sent to editors, depending on where the calibrated
+    # confidence falls against the thresholds
+    assert claim["status"] in ("debunked", "possibly_related", "needs_review")
     assert "ID2020" in claim["matches"][0]["debunk"]["claim_reviewed"]
 
 

@@ -36,7 +36,8 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.slow
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-ONLY_EXACT = {"match_threshold": 1.0, "suggest_threshold": 0.0}
+# Only known wordings match; everything else with a candidate goes to the editors (no reader tier).
+ONLY_EXACT = {"match_threshold": 1.0, "suggest_threshold": 0.0, "possibly_related": False}
 EXTENSION = {"X-Factcheck-Client": "factcheck-extension/0.1.0"}
 
 

@@ -28,7 +28,8 @@ pytestmark = pytest.mark.slow
 
 # A chain-letter claim; forced to needs_review below by asking only exact wordings to count as debunked.
 CLAIM = "Bill Gates is putting microchips in the coronavirus vaccine so that everyone can be tracked."
-ONLY_EXACT = {"match_threshold": 1.0, "suggest_threshold": 0.0}
+# Only known wordings match; everything else with a candidate goes to the editors (no reader tier).
+ONLY_EXACT = {"match_threshold": 1.0, "suggest_threshold": 0.0, "possibly_related": False}
 
 
 @pytest.fixture

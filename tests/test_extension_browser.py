@@ -176,18 +176,7 @@ def related_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiServer]
     """A second real API whose match threshold asks for certainty and whose related threshold is 0.5:
     paraphrases of known hoaxes land in the possibly_related band whatever the shipped matcher's own
     thresholds are (the related one is chosen on dev and may be off), while known phrasings still match."""
-    servers = _run_api(
-        tmp_path_factory.mktemp("related-api"),
-        FACTCHECK_RATE_LIMIT="",
-        FACTCHECK_MATCH_THRESHOLD="0.999",
-        FACTCHECK_RELATED_THRESHOLD="0.5",
-    )
-    try:
-        server = next(servers)
-        server.wait_ready()
-        yield server
-    finally:
-        servers.close()  # stops it
+    yield from _api_with_thresholds(tmp_path_factory.mktemp("related-api"), match="0.999", related="0.5")
 
 
 @pytest.fixture(scope="module")
@@ -196,11 +185,12 @@ def debunking_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiServe
     microchip post, the face-mask clause) score under the shipped matcher's own, strict, threshold, and
     the tests that use it are about what the extension does with a debunked claim, not where that
     threshold (chosen on dev, moved by each retraining) sits."""
+    yield from _api_with_thresholds(tmp_path_factory.mktemp("debunking-api"), match="0.6", related="0.5")
+
+
+def _api_with_thresholds(tmp: Path, *, match: str, related: str) -> Iterator[ApiServer]:
     servers = _run_api(
-        tmp_path_factory.mktemp("debunking-api"),
-        FACTCHECK_RATE_LIMIT="",
-        FACTCHECK_MATCH_THRESHOLD="0.6",
-        FACTCHECK_RELATED_THRESHOLD="0.5",
+        tmp, FACTCHECK_RATE_LIMIT="", FACTCHECK_MATCH_THRESHOLD=match, FACTCHECK_RELATED_THRESHOLD=related
     )
     try:
         server = next(servers)

@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from api.deps import StoreDep
@@ -98,8 +98,14 @@ Text = Annotated[str, Query(max_length=200)]
 
 
 def _filter(
-    actor: Text, action: Text, target_type: Text, target_id: Text, since: Text, until: Text
+    actor: Text = "",
+    action: Text = "",
+    target_type: Text = "",
+    target_id: Text = "",
+    since: Text = "",
+    until: Text = "",
 ) -> AuditFilter:
+    """The audit filter from the query string: one dependency for the page, its JSON and the CSV."""
     return AuditFilter(
         actor=actor.strip(),
         action=action.strip(),
@@ -109,6 +115,8 @@ def _filter(
         until=until,
     )
 
+
+AuditFilterDep = Annotated[AuditFilter, Depends(_filter)]
 
 _TARGET_PAGES = {"debunk": "/editor/debunks/{}/edit", "review_item": "/editor/items/{}"}
 
@@ -137,15 +145,9 @@ def audit_page(
     request: Request,
     user: Admin,
     store: StoreDep,
-    actor: Text = "",
-    action: Text = "",
-    target_type: Text = "",
-    target_id: Text = "",
-    since: Text = "",
-    until: Text = "",
+    chosen: AuditFilterDep,
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> Response:
-    chosen = _filter(actor, action, target_type, target_id, since, until)
     # One more than a page: whether there is a next page, without counting the whole log.
     entries = store.audit_entries(**chosen.query(), limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE)
     context = AuditContext(
@@ -167,14 +169,8 @@ def audit_page(
 def audit_csv(
     user: Admin,
     store: StoreDep,
-    actor: Text = "",
-    action: Text = "",
-    target_type: Text = "",
-    target_id: Text = "",
-    since: Text = "",
-    until: Text = "",
+    chosen: AuditFilterDep,
 ) -> Response:
-    chosen = _filter(actor, action, target_type, target_id, since, until)
     return Response(
         _csv(store, chosen),
         media_type="text/csv; charset=utf-8",

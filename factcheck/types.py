@@ -124,6 +124,9 @@ class Claim:
     checkworthiness: float
     prefix: str = ""
     suffix: str = ""
+    # ISO 639-1 code of the claim's language ("en", "fr", ...): the document's declared language, or
+    # detected from the claim's own text. Matching picks its lexical analyser and encoder by it.
+    language: str = "en"
 
 
 @dataclass(frozen=True)

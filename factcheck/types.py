@@ -55,6 +55,9 @@ class Debunk:
     claim_date: date | None = None
     appearance_urls: tuple[str, ...] = ()
     language: str = "en"
+    # True when `checkworthiness` came from a model trained on another language (English data, carried
+    # over through the multilingual encoder): a weaker score the report owns up to.
+    checkworthiness_transferred: bool = False
     title: str = ""
     explanation: str = ""
     tags: tuple[str, ...] = ()

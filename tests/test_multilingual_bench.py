@@ -5,19 +5,22 @@ from __future__ import annotations
 
 import csv
 import json
+import sys
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
 from tests.conftest import shared_data
 
-DEV = Path(__file__).resolve().parent.parent / "bench" / "multilingual_dev"
-LANGUAGES = ("fr", "es", "de")
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+import multilingual
+
+LANGUAGES = multilingual.LANGUAGES
 TASK = "clef2020_task2_claim_retrieval"
 
 
 def _lines(name: str) -> list[dict[str, Any]]:
-    with (DEV / name).open(encoding="utf-8") as handle:
+    with (multilingual.DEV / name).open(encoding="utf-8") as handle:
         return [json.loads(line) for line in handle if line.strip()]
 
 
@@ -51,6 +54,15 @@ def test_tune_and_check_never_share_a_claim() -> None:
     tune = {p["vclaim_id"] for p in posts if p["split"] == "tune"}
     check = {p["vclaim_id"] for p in posts if p["split"] == "check"}
     assert tune and check and not tune & check
+    assert all(p["split"] == multilingual.split_of(p["vclaim_id"]) for p in posts)
+
+
+def test_the_benchmark_reads_each_half() -> None:
+    posts, news = multilingual.load_posts(), multilingual.load_news()
+    assert len(posts) == len(_lines("posts.jsonl")) and len(news) == len(_lines("news.jsonl"))
+    halves = [multilingual.load_posts("tune"), multilingual.load_posts("check")]
+    assert sum(map(len, halves)) == len(posts)
+    assert all(p.vclaim_id for p in posts) and not any(n.vclaim_id for n in news)
 
 
 def test_every_post_restates_a_gold_claim_of_the_train_or_dev_split() -> None:

@@ -9,11 +9,11 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
 from api.auth import (
+    AccountsDep,
     check_login_csrf,
     clear_session_cookie,
     current_login,
     current_user,
-    get_accounts,
     login_csrf_token,
     set_login_csrf,
     set_session_cookie,
@@ -62,7 +62,7 @@ def editor_home() -> RedirectResponse:
 
 
 @router.get("/login")
-def login_page(request: Request, next: str = "", done: str = "") -> Response:
+def login_page(request: Request, accounts: AccountsDep, next: str = "", done: str = "") -> Response:
     if current_user(request) is not None:
         return redirect(_safe_next(next))
     token = login_csrf_token(request)
@@ -70,7 +70,7 @@ def login_page(request: Request, next: str = "", done: str = "") -> Response:
         title="Sign in",
         next=_safe_next(next) if next else "",
         notice=DONE_NOTICES.get(done, ""),
-        no_users=get_accounts(request).count_users() == 0,
+        no_users=accounts.count_users() == 0,
     )
     response = _render_login(request, context, token)
     return response
@@ -89,6 +89,7 @@ def _render_login(request: Request, context: LoginContext, token: str, *, status
 def login(
     request: Request,
     limiter: LoginLimiter,
+    accounts: AccountsDep,
     username: Annotated[str, Form(max_length=100)] = "",
     password: Annotated[str, Form(max_length=1024)] = "",
     csrf_token: Annotated[str, Form(max_length=200)] = "",
@@ -104,7 +105,6 @@ def login(
     except HTTPException:
         context.error = "Too many sign-in attempts from here. Wait a minute and try again."
         return _render_login(request, context, token, status=429)
-    accounts = get_accounts(request)
     try:
         user = accounts.authenticate(username.strip(), password)
     except AccountLockedError as locked:
@@ -123,10 +123,10 @@ def login(
 
 
 @router.post("/logout")
-def logout(request: Request, user: Viewer) -> Response:
+def logout(request: Request, user: Viewer, accounts: AccountsDep) -> Response:
     login_session = current_login(request)
     if login_session is not None:
-        get_accounts(request).end_session(login_session.token)
+        accounts.end_session(login_session.token)
     response = redirect("/editor/login?done=logout")
     clear_session_cookie(response, request)
     return response

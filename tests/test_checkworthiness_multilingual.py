@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +23,8 @@ from factcheck.checkworthiness_multilingual import (
 from factcheck.claims import claim_windows, extract_claims
 from factcheck.errors import ModelArtifactError
 from factcheck.evaluation.checkworthiness_multilingual import gate_shares
-from factcheck.types import Document
+from factcheck.types import Claim, Document
+from factcheck.verdicts import Thresholds, claim_status
 
 MODELS = Path(__file__).resolve().parent.parent / "models"
 TRANSFERRED_DIR = MODELS / "checkworthiness-multilingual"
@@ -171,3 +173,20 @@ def test_gate_shares_count_texts_per_language(
     assert shares["fr"].english == 0.0  # English n-grams see neither as check-worthy
     only_b = gate_shares(path, english=english, routed=LanguageRoutedScorer(english, transferred), split="b")
     assert [s.language for s in only_b] == ["de", "all"]
+
+
+def test_a_transferred_claim_is_gated_at_the_transferred_threshold() -> None:
+    thresholds = Thresholds(match=0.9, suggest=0.5, checkworthy=0.24, checkworthy_transferred=0.38)
+    claim = Claim(
+        text="Le chômage a baissé.", normalized="Le chômage a baissé.", start=0, end=20, checkworthiness=0.3
+    )
+    assert claim_status(claim, [], thresholds) == "no_match"
+    assert claim_status(replace(claim, checkworthiness_transferred=True), [], thresholds) == "not_checkworthy"
+    assert (
+        claim_status(
+            replace(claim, checkworthiness_transferred=True),
+            [],
+            replace(thresholds, checkworthy_transferred=None),
+        )
+        == "no_match"
+    )

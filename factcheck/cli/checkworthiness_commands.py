@@ -267,6 +267,12 @@ def eval_checkworthiness_multilingual(
     split: Annotated[str | None, typer.Option(help="Only the rows of this split (tune, check).")] = None,
     model: Annotated[Path | None, typer.Option(help=_MODEL_HELP)] = None,
     transferred: Annotated[Path | None, typer.Option(help=_MULTILINGUAL_HELP)] = None,
+    transferred_threshold: Annotated[
+        float | None,
+        typer.Option(
+            min=0.0, max=1.0, help="Gate transferred scores here instead of at the model's threshold."
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Share of texts, per language, with a claim passing the check-worthiness gate: English vs transferred.
@@ -288,13 +294,14 @@ def eval_checkworthiness_multilingual(
         routed = LanguageRoutedScorer(
             english, TransferredCheckworthinessModel.load(_multilingual_dir(transferred, settings))
         )
-        shares = gate_shares(data, english=english, routed=routed, split=split)
+        shares = gate_shares(
+            data, english=english, routed=routed, split=split, transferred_threshold=transferred_threshold
+        )
+    gate = routed.transferred.threshold if transferred_threshold is None else transferred_threshold
     if as_json:
         typer.echo(json.dumps([share.to_dict() for share in shares]))
         return
-    typer.echo(
-        f"gate: English model >= {english.threshold:.3f}, transferred model >= {routed.transferred.threshold:.3f}"
-    )
+    typer.echo(f"gate: English model >= {english.threshold:.3f}, transferred model >= {gate:.3f}")
     for share in shares:
         typer.echo(
             f"{share.language:>4}: {share.texts:4d} texts  passing: English model {share.english:.3f}  "

@@ -67,12 +67,21 @@ def _passes(text: str, language: str, scorer: CheckworthinessScorer, threshold: 
 
 
 def gate_shares(
-    path: str | Path, *, english: CheckworthinessModel, routed: LanguageRoutedScorer, split: str | None = None
+    path: str | Path,
+    *,
+    english: CheckworthinessModel,
+    routed: LanguageRoutedScorer,
+    split: str | None = None,
+    transferred_threshold: float | None = None,
 ) -> list[GateShare]:
-    """Per language, then "all": the share of texts in `path` that pass the gate under each scorer."""
+    """Per language, then "all": the share of texts in `path` that pass the gate under each scorer.
+
+    The transferred model's gate is its general threshold unless `transferred_threshold` is given.
+    """
     outcomes: dict[str, list[tuple[bool, bool]]] = {}
+    gate = routed.transferred.threshold if transferred_threshold is None else transferred_threshold
     for language, text in _rows(Path(path), split):
-        transferred_cut = routed.transferred.threshold if routed.transfers(language) else english.threshold
+        transferred_cut = gate if routed.transfers(language) else english.threshold
         outcomes.setdefault(language, []).append(
             (
                 _passes(text, language, english, english.threshold),

@@ -23,6 +23,8 @@ from factcheck.checkworthiness_multilingual import (
 from factcheck.claims import claim_windows, extract_claims
 from factcheck.errors import ModelArtifactError
 from factcheck.evaluation.checkworthiness_multilingual import gate_shares
+from factcheck.pipeline import Checker
+from factcheck.serialize import ClaimSpan
 from factcheck.types import Claim, Document
 from factcheck.verdicts import Thresholds, claim_status
 
@@ -189,4 +191,20 @@ def test_a_transferred_claim_is_gated_at_the_transferred_threshold() -> None:
             replace(thresholds, checkworthy_transferred=None),
         )
         == "no_match"
+    )
+
+
+def test_the_pipeline_reports_which_claims_got_a_transferred_score(checker: Checker) -> None:
+    french = Document(
+        text="Le taux de chômage en France a baissé de 20 % l'an dernier, selon l'Insee.", language="fr"
+    )
+    english = Document(text="The unemployment rate fell to 3.5 percent in 2019.", language="en")
+    [french_verdict] = checker.check_document(french, include_all=True).claims
+    [english_verdict] = checker.check_document(english, include_all=True).claims
+    assert french_verdict.claim.checkworthiness_transferred
+    assert not english_verdict.claim.checkworthiness_transferred
+    assert ClaimSpan.of(french_verdict.claim).model_dump()["checkworthiness_transferred"] is True
+    assert (
+        checker.thresholds.checkworthy_transferred
+        == TransferredCheckworthinessModel.load(TRANSFERRED_DIR).threshold
     )

@@ -97,7 +97,8 @@ def claims(
             f"{claim.start}-{claim.end}",
             f"[{style}]{claim.text}[/]",
             claim.normalized if claim.normalized != claim.text else "",
-            f"[{style}]{claim.checkworthiness:.2f}[/]",
+            f"[{style}]{claim.checkworthiness:.2f}[/]"
+            + (" (transferred)" if claim.checkworthiness_transferred else ""),
         )
     console.print(table)
     worthy = sum(claim.checkworthiness >= cutoff for claim in found)

@@ -389,11 +389,14 @@ class CheckworthinessModel:
         *,
         domain: Domain = DEFAULT_DOMAIN,
         normalized: bool = False,
+        languages: Sequence[str] | None = None,
         batch_size: int = 4096,
     ) -> np.ndarray:
         """Probability that each text is check-worthy, in [0, 1], in input order.
 
         `normalized=True` skips normalize_claim_text for texts that already went through it (claims do).
+        `languages` is accepted and ignored: this model scores every text as it would English (see
+        `transfers`); `LanguageRoutedScorer` sends other languages to the transferred model instead.
         """
         if not len(texts):
             return np.zeros(0, dtype=np.float64)
@@ -407,6 +410,10 @@ class CheckworthinessModel:
         )
         slope, intercept = self.calibration.get(domain, (1.0, 0.0))
         return np.asarray(expit(slope * log_odds + intercept), dtype=np.float64)
+
+    def transfers(self, language: str) -> bool:
+        """False: whatever the language, the score is this model's own (English n-grams), not carried over."""
+        return False
 
     # --- persistence ---------------------------------------------------------------------------------
 

@@ -103,8 +103,14 @@ WINDOW_SIZES = (2, 3)
 class CheckworthinessScorer(Protocol):
     """What extract_claims needs from a check-worthiness model (CheckworthinessModel satisfies it)."""
 
-    def score(self, texts: Sequence[str], *, normalized: bool = False) -> np.ndarray:
+    def score(
+        self, texts: Sequence[str], *, normalized: bool = False, languages: Sequence[str] | None = None
+    ) -> np.ndarray:
         """Probabilities in [0, 1]; `normalized=True` says the texts went through normalize_claim_text."""
+        ...
+
+    def transfers(self, language: str) -> bool:
+        """True when claims in `language` get a score carried over from another language's model."""
         ...
 
 
@@ -414,21 +420,26 @@ def extract_claims(
     ['The unemployment rate fell to 3.5 percent in 2019.']
     """
     candidates = candidate_spans(document.text, nlp=nlp)
-    scores = _scores(scorer, [candidate.normalized for candidate in candidates])
+    language = document.language or "en"
+    scores = _scores(scorer, [candidate.normalized for candidate in candidates], [language] * len(candidates))
     return [
-        _claim(document.text, candidate.span, candidate.normalized, score)
+        _claim(
+            document.text, candidate.span, candidate.normalized, score, language, scorer.transfers(language)
+        )
         for candidate, score in zip(candidates, scores, strict=True)
         if min_checkworthiness is None or score >= min_checkworthiness
     ]
 
 
-def _scores(scorer: CheckworthinessScorer, normalized: Sequence[str]) -> np.ndarray:
+def _scores(scorer: CheckworthinessScorer, normalized: Sequence[str], languages: Sequence[str]) -> np.ndarray:
     if not normalized:
         return np.zeros(0, dtype=np.float64)
-    return np.asarray(scorer.score(normalized, normalized=True), dtype=np.float64)
+    return np.asarray(scorer.score(normalized, normalized=True, languages=languages), dtype=np.float64)
 
 
-def _claim(text: str, span: SentenceSpan, normalized: str, score: float) -> Claim:
+def _claim(
+    text: str, span: SentenceSpan, normalized: str, score: float, language: str, transferred: bool
+) -> Claim:
     start, end = span.start, span.end
     return Claim(
         text=text[start:end],
@@ -438,6 +449,8 @@ def _claim(text: str, span: SentenceSpan, normalized: str, score: float) -> Clai
         checkworthiness=float(score),
         prefix=text[max(0, start - CONTEXT_CHARS) : start],
         suffix=text[end : end + CONTEXT_CHARS],
+        language=language,
+        checkworthiness_transferred=transferred,
     )
 
 
@@ -487,13 +500,19 @@ def claim_windows(
         for size in sizes:
             spans.extend(tuple(paragraph[i : i + size]) for i in range(len(paragraph) - size + 1))
     normalized = [" ".join(claims[i].normalized for i in members) for members in spans]
-    scores = _scores(scorer, normalized)
+    languages = [claims[members[0]].language for members in spans]
+    scores = _scores(scorer, normalized, languages)
     return [
         ClaimWindow(
             claim=_claim(
-                text, SentenceSpan(claims[members[0]].start, claims[members[-1]].end), joined, score
+                text,
+                SentenceSpan(claims[members[0]].start, claims[members[-1]].end),
+                joined,
+                score,
+                language,
+                scorer.transfers(language),
             ),
             members=members,
         )
-        for members, joined, score in zip(spans, normalized, scores, strict=True)
+        for members, joined, score, language in zip(spans, normalized, scores, languages, strict=True)
     ]

@@ -21,7 +21,14 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from factcheck._text import canonical_key
 from factcheck.checkworthiness import CheckworthinessModel
-from factcheck.claims import ClaimWindow, candidate_spans, claim_windows, extract_claims
+from factcheck.checkworthiness_multilingual import LanguageRoutedScorer, TransferredCheckworthinessModel
+from factcheck.claims import (
+    CheckworthinessScorer,
+    ClaimWindow,
+    candidate_spans,
+    claim_windows,
+    extract_claims,
+)
 from factcheck.corpus import ensure_initialised
 from factcheck.cpu import limit_cpu_threads
 from factcheck.errors import InputError
@@ -71,7 +78,7 @@ class Checker:
         *,
         store: Store,
         matcher: Matcher,
-        checkworthiness: CheckworthinessModel,
+        checkworthiness: CheckworthinessScorer,
         classifier: TextClassifier,
         thresholds: Thresholds,
         fetcher: Fetcher | None = None,
@@ -119,7 +126,11 @@ class Checker:
         ensure_initialised(store, settings.corpus_dir)
         models_dir = Path(settings.models_dir)
         matcher = Matcher.load(models_dir, vector_cache=store, profile=settings.matcher_profile)
-        checkworthiness = CheckworthinessModel.load(models_dir / "checkworthiness")
+        # English claims: the English n-gram model; others: the English labels carried over through e5.
+        checkworthiness = LanguageRoutedScorer(
+            CheckworthinessModel.load(models_dir / "checkworthiness"),
+            TransferredCheckworthinessModel.load(models_dir / "checkworthiness-multilingual"),
+        )
         thresholds = Thresholds(
             match=settings.match_threshold
             if settings.match_threshold is not None
@@ -130,6 +141,9 @@ class Checker:
             checkworthy=settings.checkworthy_threshold
             if settings.checkworthy_threshold is not None
             else checkworthiness.threshold,
+            checkworthy_transferred=settings.checkworthy_transferred_threshold
+            if settings.checkworthy_transferred_threshold is not None
+            else checkworthiness.transferred.threshold,
             min_words_for_match=settings.min_words_for_match,
             related=_related_threshold(settings, models_dir),
         )

@@ -103,6 +103,11 @@ class ClaimSpan(BaseModel):
     prefix: str = Field(description="Text just before the claim, to find it again in a rendered page.")
     suffix: str
     checkworthiness: float
+    checkworthiness_transferred: bool = Field(
+        default=False,
+        description="The score comes from the English-trained model carried over to the claim's language "
+        "through a multilingual encoder: weaker than an English claim's.",
+    )
 
     @classmethod
     def of(cls, claim: Claim) -> ClaimSpan:
@@ -118,6 +123,7 @@ def _span_fields(claim: Claim) -> dict[str, object]:
         "prefix": claim.prefix,
         "suffix": claim.suffix,
         "checkworthiness": _rounded(claim.checkworthiness),
+        "checkworthiness_transferred": claim.checkworthiness_transferred,
     }
 
 

@@ -63,6 +63,8 @@ class Settings(BaseSettings):
     )
     min_words_for_match: int = 5
     checkworthy_threshold: float | None = None
+    # The gate for claims not in English, scored by models/checkworthiness-multilingual; None: its own.
+    checkworthy_transferred_threshold: float | None = Field(default=None, ge=0.0, le=1.0)
     # Weigh the sentences of one e-mail block or paragraph together (models/evidence, factcheck/evidence.py):
     # a chain letter whose sentences each stay under the match threshold can still be `debunked` as a whole.
     message_evidence: bool = True

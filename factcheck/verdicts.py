@@ -72,6 +72,9 @@ class Thresholds:
     checkworthy: float
     min_words_for_match: int = 5
     related: float | None = None  # None: no possibly_related tier
+    # The gate for a claim scored by the transferred (multilingual) model, whose scores have their own
+    # F1-best cut; None: the same `checkworthy` cut as English claims.
+    checkworthy_transferred: float | None = None
 
     def __post_init__(self) -> None:
         if not 0 <= self.suggest <= self.match <= 1:
@@ -95,7 +98,10 @@ def claim_status(claim: Claim, matches: list[Match], thresholds: Thresholds) -> 
         return "possibly_related"
     if confidence >= thresholds.suggest:
         return "needs_review"
-    if claim.checkworthiness < thresholds.checkworthy:
+    gate = thresholds.checkworthy
+    if claim.checkworthiness_transferred and thresholds.checkworthy_transferred is not None:
+        gate = thresholds.checkworthy_transferred
+    if claim.checkworthiness < gate:
         return "not_checkworthy"
     return "no_match"
 

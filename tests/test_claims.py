@@ -193,10 +193,15 @@ def test_extract_claims_passes_normalized_text_to_the_scorer() -> None:
     seen: list[str] = []
 
     class RecordingScorer:
-        def score(self, texts: list[str], *, normalized: bool = False) -> np.ndarray:
+        def score(
+            self, texts: list[str], *, normalized: bool = False, languages: list[str] | None = None
+        ) -> np.ndarray:
             assert normalized
             seen.extend(texts)
             return np.full(len(texts), 0.5)
+
+        def transfers(self, language: str) -> bool:
+            return False
 
     text = "JUST IN: The mayor stole $5 million!!! https://t.co/x"
     [claim] = extract_claims(Document(text=text), scorer=RecordingScorer())

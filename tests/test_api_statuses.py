@@ -111,3 +111,16 @@ def test_the_related_threshold_comes_from_the_setting_else_the_matcher_manifest(
     assert _related_threshold(Settings(related_threshold=0.5), tmp_path) == 0.5
     assert _related_threshold(Settings(possibly_related=False), tmp_path) is None
     assert _related_threshold(Settings(matcher_profile="fast"), tmp_path) is None
+
+
+def test_a_request_that_moves_the_match_threshold_keeps_the_checkers_other_gates() -> None:
+    from api.routes.check import _thresholds
+    from api.schemas import CheckRequest
+    from factcheck.verdicts import Thresholds
+
+    default = Thresholds(match=0.9, suggest=0.24, checkworthy=0.24, related=0.6, checkworthy_transferred=0.38)
+    moved = _thresholds(
+        default, CheckRequest.model_validate({"text": "x", "options": {"match_threshold": 0.8}})
+    )
+    assert (moved.match, moved.suggest, moved.related) == (0.8, 0.24, 0.6)
+    assert (moved.checkworthy, moved.checkworthy_transferred) == (0.24, 0.38)

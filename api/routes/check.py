@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Request
@@ -88,10 +89,7 @@ def _thresholds(default: Thresholds, body: CheckRequest) -> Thresholds:
         )
     if related is None and default.related is not None:
         related = min(max(default.related, suggest), match)  # the request moved the other two
-    return Thresholds(
-        match=match,
-        suggest=suggest,
-        checkworthy=default.checkworthy,
-        min_words_for_match=default.min_words_for_match,
-        related=related if body.options.possibly_related else None,
+    # replace(): every threshold the request does not set keeps the checker's own value
+    return replace(
+        default, match=match, suggest=suggest, related=related if body.options.possibly_related else None
     )

@@ -55,9 +55,6 @@ class Debunk:
     claim_date: date | None = None
     appearance_urls: tuple[str, ...] = ()
     language: str = "en"
-    # True when `checkworthiness` came from a model trained on another language (English data, carried
-    # over through the multilingual encoder): a weaker score the report owns up to.
-    checkworthiness_transferred: bool = False
     title: str = ""
     explanation: str = ""
     tags: tuple[str, ...] = ()
@@ -130,6 +127,9 @@ class Claim:
     # ISO 639-1 code of the claim's language ("en", "fr", ...): the document's declared language, or
     # detected from the claim's own text. Matching picks its lexical analyser and encoder by it.
     language: str = "en"
+    # True when `checkworthiness` came from a model trained on another language (English data, carried
+    # over through the multilingual encoder): a weaker score the report owns up to.
+    checkworthiness_transferred: bool = False
 
 
 @dataclass(frozen=True)

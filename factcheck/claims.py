@@ -231,7 +231,11 @@ def _spacy_language(language: str) -> str:
 
 @functools.cache
 def _pipeline(code: str) -> Language:
-    nlp = spacy.blank(code)
+    try:
+        nlp = spacy.blank(code)
+    except ImportError:
+        # Korean, Japanese, Thai, Vietnamese, ... tokenizers need packages we do not install.
+        return _pipeline("xx")
     nlp.add_pipe("factcheck_line_breaks")
     nlp.add_pipe("factcheck_sentencizer")
     nlp.max_length = MAX_TEXT_CHARS
@@ -510,7 +514,7 @@ def extract_claims(
             candidate.span,
             candidate.normalized,
             score,
-            detector.detect(candidate.normalized, fallback=language),
+            detector.for_claim(candidate.normalized, document_language=language),
         )
         for candidate, score in zip(candidates, scores, strict=True)
         if min_checkworthiness is None or score >= min_checkworthiness

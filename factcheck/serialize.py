@@ -103,6 +103,15 @@ class ClaimSpan(BaseModel):
     prefix: str = Field(description="Text just before the claim, to find it again in a rendered page.")
     suffix: str
     checkworthiness: float
+    language: str = Field(
+        default="en",
+        description="The claim's language (ISO 639-1): its own text's when clear, else the document's.",
+    )
+    checkworthiness_transferred: bool = Field(
+        default=False,
+        description="The check-worthiness comes from a model trained on another language (English): a "
+        "weaker score.",
+    )
 
     @classmethod
     def of(cls, claim: Claim) -> ClaimSpan:
@@ -118,6 +127,8 @@ def _span_fields(claim: Claim) -> dict[str, object]:
         "prefix": claim.prefix,
         "suffix": claim.suffix,
         "checkworthiness": _rounded(claim.checkworthiness),
+        "language": claim.language,
+        "checkworthiness_transferred": claim.checkworthiness_transferred,
     }
 
 
@@ -195,7 +206,11 @@ class DocumentOut(BaseModel):
     author: str = ""
     date: dt.date | None = None
     site: str = ""
-    language: str = ""
+    language: str = Field(
+        default="",
+        description="The document's language (ISO 639-1): declared by the source (HTML lang, "
+        "Content-Language) or the request, else detected from its text.",
+    )
     source_url: str = ""
     kind: str
     text_length: int

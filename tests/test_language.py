@@ -129,3 +129,24 @@ def test_the_checker_detects_a_documents_language_unless_it_is_declared(checker:
     assert hinted.document.language == "es"
     short = checker.check("Vaccines: no.", kind="text", include_all=True)
     assert short.document.language == "en"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "As vacinas contêm microchips para rastrear as pessoas, dizem os médicos",
+        "Путин заявил, что вакцины содержат микрочипы для слежки за людьми",
+    ],
+)
+def test_text_in_an_unsupported_language_is_not_taken_for_a_supported_one(text: str) -> None:
+    assert default_detector().detected(text) is None
+    assert default_detector().for_claim(text, document_language="pt") == "pt"
+
+
+def test_a_claim_of_its_documents_function_words_keeps_the_documents_language_without_the_model() -> None:
+    detector = LanguageDetector()
+    detector._detector = None  # type: ignore[assignment]  # the model must not be asked
+    assert (
+        detector.for_claim("The mayor said that the bridge was closed for good", document_language="en")
+        == "en"
+    )

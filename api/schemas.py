@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from pydantic_core import PydanticCustomError
 
 from factcheck.ingest import SOURCE_KINDS, SourceKind
-from factcheck.language import language_code
+from factcheck.language import LANGUAGE_TAG, language_code
 from factcheck.serialize import ReportOut
 from factcheck.types import Debunk, RatingLabel
 
@@ -28,8 +28,6 @@ IdPath = Annotated[int, Path(ge=1, le=MAX_DB_INT)]
 IntForm = Annotated[int, Form(ge=1, le=MAX_DB_INT)]
 NO_NUL = r"^[^\x00]*$"
 """A pattern for query strings: PostgreSQL refuses NUL in text (a percent-decoded query has no surrogates)."""
-LANGUAGE_TAG = r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$"
-"""A BCP 47 language tag as a client gives one: 'fr', 'fr-FR', 'zh-Hant-TW' (primary subtag of 2-3 letters)."""
 WEB_URL = r"^(https?://[!-~]+)?$"
 """Links a reader or editor gives: http(s) or nothing, so no `javascript:` or `data:` reaches a page.
 

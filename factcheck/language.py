@@ -37,6 +37,7 @@ from collections.abc import Iterable, Sequence
 
 __all__ = [
     "DEFAULT_LANGUAGES",
+    "LANGUAGE_TAG",
     "LanguageDetector",
     "default_detector",
     "language_code",
@@ -75,6 +76,8 @@ _FUNCTION_WORDS = {
 _LANGUAGE_OF_WORD = {word: code for code, words in _FUNCTION_WORDS.items() for word in words.split()}
 CONFIRMING_WORDS = 1
 _TAG = re.compile(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8})*$")
+LANGUAGE_TAG = r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$"
+"""A BCP 47 language tag as a person or client gives one: 'fr', 'fr-FR', 'zh-Hant-TW'."""
 
 
 def language_code(tag: str | None) -> str:

@@ -37,10 +37,12 @@ from collections.abc import Iterable, Sequence
 
 __all__ = [
     "DEFAULT_LANGUAGES",
+    "LANGUAGE_NAMES",
     "LANGUAGE_TAG",
     "LanguageDetector",
     "default_detector",
     "language_code",
+    "language_name",
     "language_of_record",
     "parse_languages",
 ]
@@ -88,19 +90,22 @@ def language_code(tag: str | None) -> str:
     return re.split(r"[-_]", tag, maxsplit=1)[0].lower()
 
 
+LANGUAGE_NAMES = {"en": "English", "fr": "French", "es": "Spanish", "de": "German"}
+"""English names of the languages reports name in words (the browser names the rest: Intl.DisplayNames)."""
 # How ClaimReview publishers name a language when they give a name rather than a code.
-_LANGUAGE_NAMES = {
-    "english": "en",
-    "french": "fr",
+_LANGUAGE_NAMES = {name.lower(): code for code, name in LANGUAGE_NAMES.items()} | {
     "français": "fr",
     "francais": "fr",
-    "spanish": "es",
     "español": "es",
     "espanol": "es",
     "castellano": "es",
-    "german": "de",
     "deutsch": "de",
 }
+
+
+def language_name(code: str) -> str:
+    """'fr' -> 'French'; a code without a name here is shown as it is."""
+    return LANGUAGE_NAMES.get(code, code)
 
 
 def language_of_record(value: str | None) -> str:

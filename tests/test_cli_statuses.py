@@ -97,8 +97,8 @@ def test_the_check_table_shows_a_claims_language_and_a_fact_check_in_another(
     )
     _print_report(report)
     out = " ".join(capsys.readouterr().out.split())
-    assert "language: fr" in out
-    assert "fact-check in en" in out
+    assert "language: French" in out
+    assert "fact-check in English" in out
     assert "0.90 (transferred)" in out
 
 

@@ -18,7 +18,7 @@ from rich.table import Table
 from factcheck.cli._apps import app, db_app, read_source, user_errors
 from factcheck.ingest import SourceKind
 from factcheck.ingest.mail import is_mailbox, mailbox_bytes
-from factcheck.language import LANGUAGE_TAG
+from factcheck.language import LANGUAGE_TAG, language_name
 from factcheck.mailboxes import REPORT_FORMATS, ReportFormat, check_mailbox, open_report_writer
 from factcheck.serialize import MatchOut, ReportOut
 from factcheck.settings import Settings
@@ -160,7 +160,9 @@ def _print_report(report: Report) -> None:
     document = report.document
     console.print(f"[bold]{document.title or '(untitled)'}[/bold] {document.source_url}".rstrip())
     if document.language and document.language != "en":
-        console.print(f"language: {document.language}", style="dim", highlight=False, markup=False)
+        console.print(
+            f"language: {language_name(document.language)}", style="dim", highlight=False, markup=False
+        )
     for index, block in enumerate(document.blocks):
         origin = f"block {index}: quote depth {block.quote_depth}, {block.forwards} forward(s)"
         sender = f", from {block.sender}" if block.sender else ""
@@ -188,10 +190,11 @@ def _print_report(report: Report) -> None:
         label = describe_status(verdict.status, shown.debunk.label if shown else None)
         claim = verdict.claim
         if best and verdict.signal is None and best.debunk.language != claim.language:
-            debunk += f"\nfact-check in {best.debunk.language}"
+            debunk += f"\nfact-check in {language_name(best.debunk.language)}"
         table.add_row(
             f"{claim.start}-{claim.end}",
-            escape(claim.text) + (f"\n[dim]language: {claim.language}[/]" if claim.language != "en" else ""),
+            escape(claim.text)
+            + (f"\n[dim]language: {language_name(claim.language)}[/]" if claim.language != "en" else ""),
             f"[{style}]{escape(label)}[/]",
             f"{claim.checkworthiness:.2f}" + (" (transferred)" if claim.checkworthiness_transferred else ""),
             escape(debunk),

@@ -41,6 +41,7 @@ __all__ = [
     "LANGUAGE_TAG",
     "LanguageDetector",
     "default_detector",
+    "fact_check_language_note",
     "language_code",
     "language_name",
     "language_of_record",
@@ -106,6 +107,14 @@ _LANGUAGE_NAMES = {name.lower(): code for code, name in LANGUAGE_NAMES.items()} 
 def language_name(code: str) -> str:
     """'fr' -> 'French'; a code without a name here is shown as it is."""
     return LANGUAGE_NAMES.get(code, code)
+
+
+def fact_check_language_note(fact_check_language: str, claim_language: str) -> str:
+    """ "fact-check in English" when a fact-check is in another language than the claim it is shown
+    beside (issue 15); "" when they agree."""
+    if fact_check_language == claim_language:
+        return ""
+    return f"fact-check in {language_name(fact_check_language)}"
 
 
 def language_of_record(value: str | None) -> str:

@@ -18,7 +18,7 @@ from rich.table import Table
 from factcheck.cli._apps import app, db_app, read_source, user_errors
 from factcheck.ingest import SourceKind
 from factcheck.ingest.mail import is_mailbox, mailbox_bytes
-from factcheck.language import LANGUAGE_TAG, language_name
+from factcheck.language import LANGUAGE_TAG, fact_check_language_note, language_name
 from factcheck.mailboxes import REPORT_FORMATS, ReportFormat, check_mailbox, open_report_writer
 from factcheck.serialize import MatchOut, ReportOut
 from factcheck.settings import Settings
@@ -189,8 +189,12 @@ def _print_report(report: Report) -> None:
             style = _SUPPORTED_STYLE
         label = describe_status(verdict.status, shown.debunk.label if shown else None)
         claim = verdict.claim
-        if best and verdict.signal is None and best.debunk.language != claim.language:
-            debunk += f"\nfact-check in {language_name(best.debunk.language)}"
+        if (
+            best
+            and verdict.signal is None
+            and (note := fact_check_language_note(best.debunk.language, claim.language))
+        ):
+            debunk += f"\n{note}"
         table.add_row(
             f"{claim.start}-{claim.end}",
             escape(claim.text)

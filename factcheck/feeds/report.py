@@ -24,7 +24,7 @@ import jinja2
 from sqlalchemy import select
 
 from factcheck.errors import InputError
-from factcheck.language import language_name
+from factcheck.language import fact_check_language_note, language_name
 from factcheck.store import Store
 from factcheck.store.feed_models import ArticleResultRow, ArticleRow, FeedRow
 from factcheck.store.models import DebunkRow, utcnow
@@ -75,9 +75,9 @@ class FlaggedClaim:
     @property
     def debunk_language_note(self) -> str:
         """ "fact-check in English" when the fact-check is in another language than the claim, else ""."""
-        if self.debunk_id is None or self.debunk_language == self.language:
+        if self.debunk_id is None:
             return ""
-        return f"fact-check in {language_name(self.debunk_language)}"
+        return fact_check_language_note(self.debunk_language, self.language)
 
     @property
     def rating_class(self) -> str:

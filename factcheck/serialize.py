@@ -103,15 +103,6 @@ class ClaimSpan(BaseModel):
     prefix: str = Field(description="Text just before the claim, to find it again in a rendered page.")
     suffix: str
     checkworthiness: float
-    language: str = Field(
-        default="en",
-        description="The claim's language (ISO 639-1): its own text's when clear, else the document's.",
-    )
-    checkworthiness_transferred: bool = Field(
-        default=False,
-        description="The check-worthiness comes from a model trained on another language (English): a "
-        "weaker score.",
-    )
 
     @classmethod
     def of(cls, claim: Claim) -> ClaimSpan:
@@ -127,8 +118,6 @@ def _span_fields(claim: Claim) -> dict[str, object]:
         "prefix": claim.prefix,
         "suffix": claim.suffix,
         "checkworthiness": _rounded(claim.checkworthiness),
-        "language": claim.language,
-        "checkworthiness_transferred": claim.checkworthiness_transferred,
     }
 
 
@@ -174,6 +163,16 @@ class ClaimOut(ClaimSpan):
     reported: ReportedOut | None = Field(
         default=None, description="Set when the sentence reports the claim rather than making it."
     )
+    # Added after the others (issue 15), so a reader of the old order finds every field where it was.
+    language: str = Field(
+        default="en",
+        description="The claim's language (ISO 639-1): its own text's when that is clear, else the document's.",
+    )
+    checkworthiness_transferred: bool = Field(
+        default=False,
+        description="The check-worthiness comes from a model trained on another language (English data, "
+        "through a multilingual encoder): a weaker score.",
+    )
 
     @classmethod
     def of_verdict(cls, verdict: ClaimVerdict) -> ClaimOut:
@@ -185,6 +184,8 @@ class ClaimOut(ClaimSpan):
             block=verdict.block,
             block_confidence=None if verdict.block_confidence is None else _rounded(verdict.block_confidence),
             reported=ReportedOut.of_verdict(verdict),
+            language=verdict.claim.language,
+            checkworthiness_transferred=verdict.claim.checkworthiness_transferred,
         )
 
 

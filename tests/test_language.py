@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from pydantic import ValidationError
 
@@ -11,6 +13,7 @@ from factcheck.language import LanguageDetector, default_detector, language_code
 from factcheck.pipeline import Checker
 from factcheck.settings import PROJECT_ROOT, Settings
 from factcheck.types import Document
+from tests.conftest import FIXTURES
 
 POSTS = {
     "en": "My aunt says drinking hot water every fifteen minutes kills the coronavirus",
@@ -150,3 +153,12 @@ def test_a_claim_of_its_documents_function_words_keeps_the_documents_language_wi
         detector.for_claim("The mayor said that the bridge was closed for good", document_language="en")
         == "en"
     )
+
+
+def test_every_post_of_the_comparison_set_is_detected_right_or_left_to_the_fallback() -> None:
+    posts = json.loads((FIXTURES / "language" / "posts.json").read_text(encoding="utf-8"))
+    answers = [
+        (language, default_detector().detected(text)) for language, texts in posts.items() for text in texts
+    ]
+    assert [pair for pair in answers if pair[1] not in (pair[0], None)] == []
+    assert sum(found == language for language, found in answers) >= 75

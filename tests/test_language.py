@@ -162,3 +162,14 @@ def test_every_post_of_the_comparison_set_is_detected_right_or_left_to_the_fallb
     ]
     assert [pair for pair in answers if pair[1] not in (pair[0], None)] == []
     assert sum(found == language for language, found in answers) >= 75
+
+
+def test_factcheck_claims_prints_each_claims_language() -> None:
+    from typer.testing import CliRunner
+
+    from factcheck.cli import app
+
+    text = f"{POSTS['fr']}.\n\n{POSTS['en']}.\n"
+    result = CliRunner().invoke(app, ["claims", "-", "--json"], input=text)
+    assert result.exit_code == 0, result.output
+    assert [claim["language"] for claim in json.loads(result.output)["claims"]] == ["fr", "en"]

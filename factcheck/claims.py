@@ -75,7 +75,7 @@ from spacy.tokens import Doc
 from spacy.vocab import Vocab
 
 from factcheck._normalize import normalize_claim_text
-from factcheck.language import FALLBACK_LANGUAGE, LanguageDetector, default_detector
+from factcheck.language import FALLBACK_LANGUAGE, LanguageDetector, default_detector, language_code
 from factcheck.types import Claim, Document
 
 __all__ = [
@@ -217,7 +217,7 @@ def split_sentences(doc: Doc) -> Doc:
 def sentence_pipeline(language: str = FALLBACK_LANGUAGE) -> Language:
     """The shared sentence segmenter of a language: spaCy's blank pipeline for it (no download), line
     breaks, rule-based sentencizer. Built on first use, then kept for the process."""
-    return _pipeline(_spacy_language(language))
+    return _pipeline(_spacy_language(language_code(language) or FALLBACK_LANGUAGE))
 
 
 @functools.lru_cache(maxsize=64)  # codes come from documents ("lang" attributes): keep the cache bounded

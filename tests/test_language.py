@@ -8,7 +8,7 @@ import pytest
 from pydantic import ValidationError
 
 from factcheck.checkworthiness import CheckworthinessModel
-from factcheck.claims import candidate_spans, extract_claims, sentence_spans
+from factcheck.claims import candidate_spans, extract_claims, sentence_pipeline, sentence_spans
 from factcheck.language import LanguageDetector, default_detector, language_code, parse_languages
 from factcheck.pipeline import Checker
 from factcheck.settings import PROJECT_ROOT, Settings
@@ -173,3 +173,8 @@ def test_factcheck_claims_prints_each_claims_language() -> None:
     result = CliRunner().invoke(app, ["claims", "-", "--json"], input=text)
     assert result.exit_code == 0, result.output
     assert [claim["language"] for claim in json.loads(result.output)["claims"]] == ["fr", "en"]
+
+
+@pytest.mark.parametrize("tag", ["en-US", "EN", "en_GB"])
+def test_a_language_tag_picks_its_languages_pipeline(tag: str) -> None:
+    assert sentence_pipeline(tag) is sentence_pipeline("en")

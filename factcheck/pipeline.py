@@ -387,7 +387,14 @@ class Checker:
     def search(self, text: str, *, k: int = CANDIDATES_PER_CLAIM) -> list[Match]:
         """The debunks closest to a free-text query (what `factcheck db search` shows), by the whole cascade."""
         query = " ".join(text.split())
-        claim = Claim(text=query, normalized=query, start=0, end=len(query), checkworthiness=1.0)
+        claim = Claim(
+            text=query,
+            normalized=query,
+            start=0,
+            end=len(query),
+            checkworthiness=1.0,
+            language=self.detector.detect(query),
+        )
         return self.match_claims([claim], k=k, gated=False)[0]
 
     def _add_signals(self, verdicts: list[ClaimVerdict]) -> list[ClaimVerdict]:

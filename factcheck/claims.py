@@ -28,8 +28,8 @@ signature is part of that sentence (the post it ends), not a claim of its own.
 Joining. Two sentences are joined into one claim when the second only makes sense with the first:
 it opens with a causal connective ("Because ...", "That's why ...", "This is why ...", "Which means ...",
 "This means ...", "That means ...", and their French, Spanish and German peers: "Parce que ...",
-"C'est pourquoi ...", "Porque ...", "Por eso ...", "Weil ...", "Deshalb ..."), or the first ends in ':' and the second continues it. At most three
-sentences (and 600 characters) are joined. The joined claim's span runs from the first sentence's start to
+"C'est pourquoi ...", "Porque ...", "Por eso ...", "Weil ...", "Deshalb ..."), or the first ends in ':'
+and the second continues it. At most three sentences (and 600 characters) are joined. The joined claim's span runs from the first sentence's start to
 the last one's end, so its `text` holds the original spacing between them.
 
 Dropping. Every other sentence-like unit is a claim: one-line paragraphs, headlines, list items,
@@ -507,16 +507,11 @@ def extract_claims(
     detector = detector or default_detector()
     language = document.language or detector.for_document(document.text)
     candidates = candidate_spans(document.text, nlp=nlp, language=language)
+    languages = [detector.for_claim(c.normalized, document_language=language) for c in candidates]
     scores = _scores(scorer, [candidate.normalized for candidate in candidates])
     return [
-        _claim(
-            document.text,
-            candidate.span,
-            candidate.normalized,
-            score,
-            detector.for_claim(candidate.normalized, document_language=language),
-        )
-        for candidate, score in zip(candidates, scores, strict=True)
+        _claim(document.text, candidate.span, candidate.normalized, score, claim_language)
+        for candidate, claim_language, score in zip(candidates, languages, scores, strict=True)
         if min_checkworthiness is None or score >= min_checkworthiness
     ]
 

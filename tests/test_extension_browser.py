@@ -1014,8 +1014,9 @@ def test_options_page_previews_exactly_what_a_check_sends(
     assert request["credentials"] == "omit"
     # The extension names itself, so the editors' queue can show "Extension" as the origin.
     assert request["headers"]["X-Factcheck-Client"].startswith("factcheck-extension/")
-    assert set(request["body"]) == {"text", "source_url"}
+    assert set(request["body"]) == {"text", "source_url", "language"}
     assert request["body"]["source_url"] == page.url
+    assert request["body"]["language"] == "en"  # article.html's <html lang="en">
     assert ARTICLE_CLAIM in _flat(request["body"]["text"])
     assert "Trending" not in request["body"]["text"]
     options.screenshot(path=OUTPUT / "options-preview.png", full_page=True)

@@ -21,7 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from factcheck._text import canonical_key
 from factcheck.checkworthiness import CheckworthinessModel
-from factcheck.claims import ClaimWindow, candidate_spans, claim_windows, extract_claims
+from factcheck.claims import ClaimWindow, candidate_spans, claim_windows, extract_claims, sentence_pipeline
 from factcheck.corpus import ensure_initialised
 from factcheck.cpu import limit_cpu_threads
 from factcheck.errors import InputError
@@ -149,8 +149,17 @@ class Checker:
             evidence=EvidenceModel.load(models_dir / "evidence") if settings.message_evidence else None,
             detector=default_detector(parse_languages(settings.languages)),
         )
+        checker.warm_languages()
         checker.rebuild_index()
         return checker
+
+    def warm_languages(self) -> None:
+        """Load the language detector's model and build each supported language's sentence pipeline
+        now, at start: the first French page would otherwise wait for spaCy's French tokenizer (3 s and
+        34 MB, once per process)."""
+        self.detector.detected("Warm up the language detector with a sentence of several words.")
+        for language in self.detector.languages:
+            sentence_pipeline(language)
 
     # --- the index over the debunk database ------------------------------------------------------
 

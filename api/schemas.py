@@ -9,10 +9,11 @@ import datetime as dt
 from typing import Annotated, Any, cast
 
 from fastapi import Form, Path
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from factcheck.ingest import SOURCE_KINDS, SourceKind
+from factcheck.language import LANGUAGE_TAG, language_code
 from factcheck.serialize import ReportOut
 from factcheck.types import Debunk, RatingLabel
 
@@ -181,6 +182,14 @@ class CheckRequest(RequestBody):
         pattern=WEB_URL,
         description="Where text/html came from, an http(s) URL (shown in reports and the queue).",
     )
+    language: str | None = Field(
+        default=None,
+        max_length=35,
+        pattern=LANGUAGE_TAG,
+        description="The source's language as a BCP 47 tag ('fr', 'fr-FR'), when the caller knows it: taken "
+        "as declared, over the page's own `lang`. Omitted: declared by the source, else detected.",
+        examples=["fr"],
+    )
     options: CheckOptions = CheckOptions()
 
     @model_validator(mode="after")
@@ -243,11 +252,22 @@ class DebunkIn(RequestBody):
     appearance_urls: list[Annotated[str, Field(max_length=2048, pattern=WEB_URL)]] = Field(
         default=[], max_length=100, description="Where the claim was seen: http(s) URLs."
     )
-    language: str = Field(default="en", max_length=20)
+    language: str = Field(
+        default="en",
+        max_length=35,
+        pattern=LANGUAGE_TAG,
+        description="The fact-check's language: 'fr', 'fr-FR'.",
+    )
     title: str = Field(default="", max_length=1000)
     explanation: str = Field(default="", max_length=5000)
     tags: list[str] = Field(default=[], max_length=50)
     variants: list[str] = Field(default=[], max_length=100)
+
+    @field_validator("language")
+    @classmethod
+    def _language_as_code(cls, value: str) -> str:
+        """Stored as the ISO 639-1 code, as imports store it, so `?language=fr` finds it."""
+        return language_code(value)
 
 
 class DebunkUpdate(RequestBody):

@@ -113,6 +113,7 @@ function keptReport(report) {
     prefix: claim.prefix,
     suffix: claim.suffix,
     status: claim.status,
+    language: claim.language,
     position: Math.min(1, Math.max(0, claim.start / length)),
     matches: SHOWN_STATUSES.includes(claim.status) ? claim.matches.slice(0, 1) : [],
     reported: reportedPart(claim),

@@ -9,16 +9,19 @@ every stage. `Claim.text` keeps the original. What is removed or rewritten, in o
     tweet signature                   "... — Bio Div (@BioDiv) January 14, 2020" removed
     attribution tail                  "... via @WorldNewsDaily", "(h/t @ann)"   removed
     list bullets, emoji runs          "• ... 😱😱"                               removed
-    calls to share                    "Share if you agree", "Please forward"    removed
+    calls to share                    "Share if you agree", "Please forward",   removed
+                                      "Partagez un max", "Compártelo", "Bitte teilen"
     retweet / reply-chain handles     "RT @foo:", "@ann @bob Vaccines ..."      removed
-    attention markers                 "BREAKING:", "#BREAKING", "JUST IN 🚨"    removed
+    attention markers                 "BREAKING:", "#BREAKING", "JUST IN 🚨",   removed
+                                      "URGENT :", "ÚLTIMA HORA:", "EILMELDUNG:"
     a handle used as a name           "@realDonaldTrump wins", "says @WHO"      "real Donald Trump wins", "says WHO"
     hashtags                          "#AustralianFires", "#masks"              "Australian Fires", "masks"
     shouting                          "THE CDC ADMITS VACCINES CAUSE AUTISM"    "THE CDC admits vaccines cause autism"
     repeated marks, dot and comma runs "!!!", "?!?!", "....", ",,"              "!", "?", "...", ","
 
 Each pattern runs only when a cheap test says it can match: this runs on every sentence of every
-document.
+document. The packaging words are those of English, French, Spanish and German posts, in one set of
+patterns: none of the other languages' words is an English word, so English text is normalised as before.
 """
 
 from __future__ import annotations
@@ -47,7 +50,9 @@ _MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
 SIGNATURE = re.compile(
     rf"\s*[—–-]{{1,2}}\s*[^—–\n]{{0,80}}?\(@\w{{1,30}}\)\s*(?:{_MONTH}\s+\d{{1,2}},?\s+\d{{4}})?\s*$"
 )
-_ATTRIBUTION_TAIL = re.compile(r"[\s(\[]*\b(?:via|h/t|ht|hat\s+tip|cc|source:?)\s*@\w+[)\].!]*\s*$", re.I)
+_ATTRIBUTION_TAIL = re.compile(
+    r"[\s(\[]*\b(?:via|vía|h/t|ht|hat\s+tip|cc|source:?|fuente:?|quelle:?)\s*@\w+[)\].!]*\s*$", re.I
+)
 _RETWEET = re.compile(r"^\s*RT\s+@\w+\s*:?\s*", re.I)
 # A leading run of handles is a reply chain ("@ann @bob Vaccines are safe") unless a lower-case word
 # follows it: then the handle is the sentence's subject ("@realDonaldTrump wins Indiana").
@@ -59,14 +64,19 @@ _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 _MARKERS = (
     r"breaking(?:\s+news)?|just\s+in|urgent|alert|developing|update[d]?|news\s+flash|flash"
     r"|watch|must\s+read|read\s+this|important|attention|warning|fyi|psa|new"
+    r"|alerte|derni[èe]re\s+(?:minute|heure)|à\s+lire|info\s+exclusive"  # fr
+    r"|urgente|alerta|[úu]ltima\s+hora|atenci[óo]n|importante"  # es
+    r"|eilmeldung|achtung|wichtig|dringend"  # de
 )
 _LEADING_MARKER = re.compile(rf"^\s*[\W_]*\b(?:{_MARKERS})\b\s*[!]*\s*[:\-–—|!]+\s*", re.I)
 # "ALERT The virus ..." once the emoji after the marker are gone, or "#BREAKING Pope ...": a marker
 # in capitals, or as a hashtag, before a capital.
 _LEADING_CAPS_MARKER = re.compile(
     r"^(?:BREAKING(?: NEWS)?|JUST IN|URGENT|ALERT|DEVELOPING|UPDATE|NEWS FLASH|WARNING|ATTENTION|FYI|PSA"
-    r"|#(?i:breaking(?:news)?|justin|urgent|alert|developing|update|newsflash|warning|fyi|psa))"
-    r"\s+(?=[A-Z0-9\"'“‘#@])"
+    r"|ALERTE|DERNIÈRE MINUTE|URGENTE|ALERTA|ÚLTIMA HORA|ATENCIÓN|EILMELDUNG|ACHTUNG"
+    r"|#(?i:breaking(?:news)?|justin|urgent|alert|developing|update|newsflash|warning|fyi|psa"
+    r"|alerte|derniereminute|urgente|alerta|ultimahora|eilmeldung|achtung))"
+    r"\s+(?=[A-ZÀ-ÖØ-Þ0-9\"'“‘«#@¡¿])"
 )
 _LINE_BULLET = re.compile(r"(?m)^[ \t]*(?:[-*•·▪‣◦►▶✓✔➢–—]|\d{1,3}[.)])[ \t]+")
 _CALL_TO_SHARE = re.compile(
@@ -79,13 +89,24 @@ _CALL_TO_SHARE = re.compile(
     r"|\bpass\s+(?:it|this)\s+on\b"
     r"|\bcopy\s+and\s+paste\b[^.!?\n]*"
     r"|\bspread\s+the\s+word\b"
+    r"|\b(?:partagez|diffusez|faites\s+(?:tourner|passer)|fais\s+(?:tourner|passer)|à\s+partager"
+    r"|merci\s+de\s+(?:partager|diffuser|faire\s+tourner))\b[^.!?\n]*"  # fr
+    r"|\b(?:compartan|compártelo|compartelo|comp[áa]rtanlo|difundan|dif[úu]ndelo|p[áa]salo"
+    r"|comparte\s+(?:esto|si))\b[^.!?\n]*"  # es
+    r"|\b(?:bitte\s+(?:teilen|weiterleiten|verbreiten)|unbedingt\s+teilen|teilt\s+(?:das|es|dies)"
+    r"|leitet\s+(?:das|es)\s+weiter)\b[^.!?\n]*"  # de
     r")[.!?]*",
     re.I,
 )
 # Every alternative of _CALL_TO_SHARE contains one of these (or the word "rt").
-_CALL_TO_SHARE_HINTS = ("share", "forward", "repost", "retweet", "pass ", "copy", "spread", "send", "if you")
+_CALL_TO_SHARE_HINTS = (
+    *("share", "forward", "repost", "retweet", "pass ", "copy", "spread", "send", "if you"),
+    *("partag", "diffus", "tourner", "passer"),  # fr
+    *("compart", "difund", "pásalo", "pasalo"),  # es
+    *("teilen", "teilt", "weiter", "verbreit"),  # de
+)
 _RT_WORD = re.compile(r"\brt\b", re.I)
-_CAPS_WORD = re.compile(r"\b[A-Z][A-Z'’]*[A-Z]\b")
+_CAPS_WORD = re.compile(r"\b[A-ZÀ-ÖØ-Þ][A-ZÀ-ÖØ-Þ'’]*[A-ZÀ-ÖØ-Þ]\b")
 # Shouted words this short may be acronyms (CDC, WHO, NASA) and stay as they are.
 MAX_ACRONYM_CHARS = 4
 _REPEATED_MARKS = re.compile(r"[!?]{2,}")

@@ -18,6 +18,7 @@ from trafilatura.utils import load_html
 
 from factcheck._text import web_urls
 from factcheck.errors import RecordError
+from factcheck.language import language_of_record
 from factcheck.types import RATING_LABELS, Debunk, RatingLabel
 
 # Textual ratings as fact-checkers publish them, lowercased with punctuation folded to spaces.
@@ -148,6 +149,13 @@ def _number(value: Any) -> float | None:
         return None
 
 
+def _language(value: Any) -> str:
+    """`inLanguage` is a tag ("fr-FR") or a Language object, whose `alternateName` is the code."""
+    if isinstance(value, dict) and value.get("alternateName"):
+        value = value["alternateName"]
+    return language_of_record(_text(value))
+
+
 def _text(value: Any) -> str:
     if value is None:
         return ""
@@ -221,7 +229,7 @@ def debunk_from_claimreview(node: dict[str, Any], *, provenance: str = "") -> De
         claimant=_text(claimant),
         claim_date=parse_date(item_reviewed.get("datePublished")),
         appearance_urls=_urls(appearance),
-        language=_text(node.get("inLanguage")) or "en",
+        language=_language(node.get("inLanguage")),
         title=_text(node.get("headline") or node.get("name")),
         explanation=_text(node.get("description") or rating.get("ratingExplanation")),
         tags=tuple(tag for tag in tags if tag),
@@ -304,7 +312,7 @@ def debunks_from_factchecktools_claim(claim: dict[str, Any], *, provenance: str 
                 review_date=parse_date(review.get("reviewDate")),
                 claimant=_text(claim.get("claimant")),
                 claim_date=parse_date(claim.get("claimDate")),
-                language=_text(review.get("languageCode")) or "en",
+                language=language_of_record(_text(review.get("languageCode"))),
                 title=_text(review.get("title")),
                 provenance=provenance,
             )

@@ -1,7 +1,8 @@
 """Stage 2: a Document's text -> the claims in it, each located exactly and scored for check-worthiness.
 
     Document.text
-      │  segment      spaCy blank English: tokenizer + `factcheck_line_breaks` + rule-based `sentencizer`
+      │  segment      spaCy blank pipeline of the document's language (English, French, Spanish, German, ...):
+      │               its tokenizer + `factcheck_line_breaks` + rule-based `sentencizer`
       ▼
     sentence spans    whitespace and list bullets trimmed; `text[start:end]` is the sentence exactly
       │  attach       a same-line tail of tags ("#Masks4All", "via @site", "— Name (@handle) Date") joins
@@ -11,7 +12,7 @@
     candidates        fragments (< 3 words once normalised), bare URLs and short verbless headings dropped
       │  score        CheckworthinessScorer.score(normalized texts) -> probability in [0, 1]
       ▼
-    list[Claim]       every candidate with its score; the caller applies the threshold
+    list[Claim]       every candidate with its score and language; the caller applies the threshold
 
 Segmenting. The rule-based sentencizer splits after sentence-final punctuation. On its own it ignores line
 breaks, so a heading and the paragraph under it, or the lines of a tweet, would fuse into one "sentence". The
@@ -26,8 +27,9 @@ signature is part of that sentence (the post it ends), not a claim of its own.
 
 Joining. Two sentences are joined into one claim when the second only makes sense with the first:
 it opens with a causal connective ("Because ...", "That's why ...", "This is why ...", "Which means ...",
-"This means ...", "That means ..."), or the first ends in ':' and the second continues it. At most three
-sentences (and 600 characters) are joined. The joined claim's span runs from the first sentence's start to
+"This means ...", "That means ...", and their French, Spanish and German peers: "Parce que ...",
+"C'est pourquoi ...", "Porque ...", "Por eso ...", "Weil ...", "Deshalb ..."), or the first ends in ':'
+and the second continues it. At most three sentences (and 600 characters) are joined. The joined claim's span runs from the first sentence's start to
 the last one's end, so its `text` holds the original spacing between them.
 
 Dropping. Every other sentence-like unit is a claim: one-line paragraphs, headlines, list items,
@@ -36,6 +38,15 @@ words (letters or digits), which also removes bare URLs, emoji runs and "Share i
 is a short heading: under 6 words, no sentence-final punctuation, no digit, no verb-like word and no tag
 ("Health and Science News"). A title-case headline of 6 words or more ("Pope Francis Shocks World,
 Endorses Donald Trump For President") is a claim: headlines are how satire and hoax sites state theirs.
+
+Languages. The document's language (`Document.language`, declared or detected by the pipeline; "en"
+when empty) picks the spaCy blank pipeline: each language's tokenizer exceptions keep its abbreviations
+("M. Dupont", "Sr. García", "z.B.") inside the sentence. No model is downloaded; a pipeline is built on
+first use and kept per language (a language spaCy has no blank pipeline for gets the multilingual one).
+A Spanish sentence's opening "¡" or "¿" starts it. Each claim's language is its own text's when
+`factcheck.language.LanguageDetector` is confident about it (enough words), else the document's: one
+quoted English sentence in a French post is English. The heading rule knows the commonest verbs of each
+supported language.
 
 Normalising (`Claim.normalized`, used for scoring and matching; `Claim.text` keeps the original) is
 `factcheck._normalize.normalize_claim_text`, the one normaliser of the social-media register (handles,
@@ -64,6 +75,7 @@ from spacy.tokens import Doc
 from spacy.vocab import Vocab
 
 from factcheck._normalize import normalize_claim_text
+from factcheck.language import FALLBACK_LANGUAGE, LanguageDetector, default_detector, language_code
 from factcheck.types import Claim, Document
 
 __all__ = [
@@ -169,6 +181,14 @@ def _terminal_hashes(vocab: Vocab) -> np.ndarray:
     return np.asarray([vocab.strings.add(char) for char in Sentencizer.default_punct_chars], dtype=np.uint64)
 
 
+_OPENING_MARKS = ("¡", "¿")
+
+
+@functools.cache
+def _opening_hashes(vocab: Vocab) -> np.ndarray:
+    return np.asarray([vocab.strings.add(char) for char in _OPENING_MARKS], dtype=np.uint64)
+
+
 @Language.component("factcheck_sentencizer")
 def split_sentences(doc: Doc) -> Doc:
     """spaCy's rule-based `Sentencizer`, computed on token arrays: the same boundaries, faster.
@@ -176,7 +196,8 @@ def split_sentences(doc: Doc) -> Doc:
     The rule: a sentence starts at the first token that is neither punctuation nor a sentence-final
     character after a sentence-final character ("." "!" "?" and the other scripts' ones). spaCy's
     component builds a Python object per token to apply it, a large share of the claims stage's time.
-    Like it, starts already set (hard line breaks) are kept.
+    Like it, starts already set (hard line breaks) are kept. Unlike it, a sentence opening with "¡" or
+    "¿" (Spanish) starts at that mark, not at the word after it.
     """
     if not len(doc):
         return doc
@@ -187,17 +208,40 @@ def split_sentences(doc: Doc) -> Doc:
     before = np.concatenate([[0], terminals_so_far[word_positions[:-1]]])
     starts = np.zeros(len(doc), dtype=bool)
     starts[0] = True
-    starts[word_positions[terminals_so_far[word_positions] > before]] = True
+    found = word_positions[terminals_so_far[word_positions] > before]
+    opened = found[found > 0]
+    opened = opened[np.isin(words[opened - 1], _opening_hashes(doc.vocab))]
+    starts[found] = True
+    starts[opened] = False
+    starts[opened - 1] = True
     current = doc.to_array(SENT_START)  # uint64: -1 ("not a start") wraps around
     merged = np.where(current == 0, np.where(starts, 1, -1).astype(current.dtype), current)
     doc.from_array([SENT_START], merged.reshape(-1, 1))
     return doc
 
 
+def sentence_pipeline(language: str = FALLBACK_LANGUAGE) -> Language:
+    """The shared sentence segmenter of a language: spaCy's blank pipeline for it (no download), line
+    breaks, rule-based sentencizer. Built on first use, then kept for the process."""
+    return _pipeline(_spacy_language(language_code(language) or FALLBACK_LANGUAGE))
+
+
+@functools.lru_cache(maxsize=64)  # codes come from documents ("lang" attributes): keep the cache bounded
+def _spacy_language(language: str) -> str:
+    try:
+        spacy.util.get_lang_class(language)
+    except ImportError:
+        return "xx"  # spaCy's multi-language tokenizer
+    return language
+
+
 @functools.cache
-def sentence_pipeline() -> Language:
-    """The shared sentence segmenter: blank English, line breaks, rule-based sentencizer (no download)."""
-    nlp = spacy.blank("en")
+def _pipeline(code: str) -> Language:
+    try:
+        nlp = spacy.blank(code)
+    except ImportError:
+        # Korean, Japanese, Thai, Vietnamese, ... tokenizers need packages we do not install.
+        return _pipeline("xx")
     nlp.add_pipe("factcheck_line_breaks")
     nlp.add_pipe("factcheck_sentencizer")
     nlp.max_length = MAX_TEXT_CHARS
@@ -225,15 +269,20 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def sentence_spans(text: str, *, nlp: Language | None = None) -> list[SentenceSpan]:
-    """Split `text` into sentences and return their trimmed character spans, in order."""
+def sentence_spans(
+    text: str, *, nlp: Language | None = None, language: str = FALLBACK_LANGUAGE
+) -> list[SentenceSpan]:
+    """Split `text` into sentences and return their trimmed character spans, in order.
+
+    `nlp` defaults to `sentence_pipeline(language)`.
+    """
     if not text.strip():
         return []
     if nlp is None:
-        nlp = sentence_pipeline()
+        nlp = sentence_pipeline(language)
         if len(nlp.vocab.strings) > MAX_VOCAB_STRINGS:
-            sentence_pipeline.cache_clear()
-            nlp = sentence_pipeline()
+            _pipeline.cache_clear()
+            nlp = sentence_pipeline(language)
     doc = nlp.make_doc(text)
     doc.user_data[_TEXT_KEY] = text
     doc = nlp(doc)
@@ -265,7 +314,7 @@ def sentence_spans(text: str, *, nlp: Language | None = None) -> list[SentenceSp
 _URL_TAIL = r"(?:https?://|www\.|pic\.twitter\.com/)\S+"
 _MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
 _TAIL = re.compile(
-    rf"(?:[#@]\w+|{_URL_TAIL}|(?:via|h/t|cc)\s+@\w+|[^\w\s]|\s)+"  # tags, links, emoji, marks
+    rf"(?:[#@]\w+|{_URL_TAIL}|(?:via|vía|h/t|cc)\s+@\w+|[^\w\s]|\s)+"  # tags, links, emoji, marks
     rf"|[—–-]*\s*[^\n]{{0,80}}?\(@\w{{1,30}}\)\s*(?:{_MONTH}\s+\d{{1,2}},?\s+\d{{4}})?",  # a signature
     re.I,
 )
@@ -289,7 +338,10 @@ def _attach_tails(text: str, spans: Sequence[SentenceSpan]) -> list[SentenceSpan
 
 _FOLLOW_UP = re.compile(
     r"(?:because\b|that['’]?s why\b|that is why\b|this is why\b|which is why\b|which means\b"
-    r"|this means\b|that means\b)",
+    r"|this means\b|that means\b"
+    r"|parce qu|c['’]est pourquoi\b|c['’]est pour ça\b|ce qui veut dire\b"  # fr
+    r"|porque\b|por eso\b|por lo tanto\b|lo que significa\b"  # es
+    r"|weil\b|deshalb\b|darum\b|deswegen\b|das heißt\b)",  # de
     re.IGNORECASE,
 )
 
@@ -346,24 +398,56 @@ infect infects test tests suffer suffers face faces hurt hurts harm harms save s
 force forces allow allows require requires ask asks agree agrees refuse refuses order orders
 """
 _VERBS = frozenset(_VERB_STEMS.split())
+# The same for the other supported languages: auxiliaries, modals, the verbs of hoax headlines in the
+# present and past, and the regular past participles (not "-té" nouns, "-heit"/"-keit" ones).
+_OTHER_VERBS = {
+    "fr": """
+est sont était étaient été être a ont avait avaient aura auront sera seront serait seraient fait font
+peut peuvent doit doivent va vont veut veulent sait savent dit disent affirme affirment révèle révèlent
+confirme confirment nie nient avoue avouent annonce annoncent montre montrent découvre découvrent cause
+causent provoque provoquent tue tuent guérit guérissent soigne soignent interdit interdisent contient
+contiennent protège protègent empêche empêchent donne donnent prend prennent vend vendent cache cachent
+""",
+    "es": """
+es son era eran fue fueron ser sido ha han había habían será serán sería está están estaba hay puede
+pueden debe deben va van quiere quieren sabe saben dice dicen afirma afirman revela revelan confirma
+confirman niega niegan admite admiten anuncia anuncian muestra muestran descubre causa causan provoca
+provocan mata matan cura curan prohíbe prohíben contiene contienen protege protegen evita evitan da dan
+toma toman vende venden oculta ocultan esconde esconden
+""",
+    "de": """
+ist sind war waren sein gewesen hat haben hatte hatten wird werden wurde wurden kann können konnte muss
+müssen musste soll sollen will wollen darf dürfen sagt sagen sagte behauptet behaupten zeigt zeigen
+enthüllt bestätigt bestätigen leugnet gibt geben gab verursacht verursachen tötet töten heilt heilen
+verbietet verbieten enthält enthalten schützt schützen verhindert verhindern nimmt verkauft versteckt
+""",
+}
+_OTHER_VERB_SUFFIX = {
+    "fr": re.compile(r"^[^\W\d_]{2,}(?<!t)(?:é|ée|és|ées)$"),
+    "es": re.compile(r"^[^\W\d_]{2,}(?:ado|ada|ados|adas|ido|ida|idos|idas)$"),
+    "de": re.compile(r"^ge[^\W\d_]{3,}(?:(?<!hei)(?<!kei)t|en)$"),
+}
+_VERBS_OF = {"en": _VERBS} | {code: frozenset(verbs.split()) for code, verbs in _OTHER_VERBS.items()}
 
 
-def _looks_like_heading(text: str, words: Sequence[str]) -> bool:
+def _looks_like_heading(text: str, words: Sequence[str], language: str) -> bool:
     if len(words) > MAX_HEADING_WORDS or _SENTENCE_END.search(text) or _DIGIT.search(text):
         return False
+    verbs = _VERBS_OF.get(language, _VERBS)
+    suffix = _OTHER_VERB_SUFFIX.get(language, _VERB_SUFFIX)
     for word in words:
         lowered = word.lower()
-        if lowered in _VERBS or _VERB_SUFFIX.match(lowered) or _CONTRACTION.search(word):
+        if lowered in verbs or suffix.match(lowered) or (verbs is _VERBS and _CONTRACTION.search(word)):
             return False
     return True
 
 
-def _is_claim_like(raw: str, normalized: str) -> bool:
+def _is_claim_like(raw: str, normalized: str, language: str) -> bool:
     words = _WORD.findall(normalized)
     if len(words) < MIN_CLAIM_WORDS:
         return False
     is_post = "#" in raw or "@" in raw
-    return is_post or not _looks_like_heading(normalized, words)
+    return is_post or not _looks_like_heading(normalized, words, language)
 
 
 # --------------------------------------------------------------------------------------------- extracting
@@ -377,13 +461,16 @@ class ClaimCandidate:
     normalized: str
 
 
-def candidate_spans(text: str, *, nlp: Language | None = None) -> list[ClaimCandidate]:
-    """Segment, join and filter: every stretch of `text` that could be a claim, unscored."""
+def candidate_spans(
+    text: str, *, nlp: Language | None = None, language: str = FALLBACK_LANGUAGE
+) -> list[ClaimCandidate]:
+    """Segment, join and filter: every stretch of `text` (in `language`) that could be a claim, unscored."""
     candidates = []
-    for span in _join_spans(text, _attach_tails(text, sentence_spans(text, nlp=nlp))):
+    spans = sentence_spans(text, nlp=nlp, language=language)
+    for span in _join_spans(text, _attach_tails(text, spans)):
         raw = text[span.start : span.end]
         normalized = normalize_claim_text(raw)
-        if _is_claim_like(raw, normalized):
+        if _is_claim_like(raw, normalized, language):
             candidates.append(ClaimCandidate(span, normalized))
     return candidates
 
@@ -394,8 +481,9 @@ def extract_claims(
     scorer: CheckworthinessScorer,
     nlp: Language | None = None,
     min_checkworthiness: float | None = None,
+    detector: LanguageDetector | None = None,
 ) -> list[Claim]:
-    """The claims of `document`, in document order, each with its exact span and check-worthiness.
+    """The claims of `document`, in document order, each with its exact span, check-worthiness and language.
 
     Every candidate is returned with its score, so the caller decides what "check-worthy" means (the
     pipeline compares `claim.checkworthiness` with its threshold and reports the rest as
@@ -408,9 +496,12 @@ def extract_claims(
     scorer : CheckworthinessScorer
         Gives each claim its probability of being check-worthy (`CheckworthinessModel.load(...)`).
     nlp : spacy.Language, optional
-        A pipeline that sets sentence boundaries; defaults to `sentence_pipeline()`.
+        A pipeline that sets sentence boundaries; defaults to `sentence_pipeline(<document's language>)`.
     min_checkworthiness : float, optional
         Drop claims scoring below this (e.g. `scorer.threshold`).
+    detector : LanguageDetector, optional
+        Detects the document's language when `document.language` is empty, and each claim's own when its
+        text is long enough; defaults to `default_detector()` (en, fr, es, de).
 
     Example
     -------
@@ -419,14 +510,21 @@ def extract_claims(
     >>> [claim.text for claim in extract_claims(doc, scorer=model, min_checkworthiness=model.threshold)]
     ['The unemployment rate fell to 3.5 percent in 2019.']
     """
-    candidates = candidate_spans(document.text, nlp=nlp)
-    language = document.language or "en"
-    scores = _scores(scorer, [candidate.normalized for candidate in candidates], [language] * len(candidates))
+    detector = detector or default_detector()
+    language = document.language or detector.for_document(document.text)
+    candidates = candidate_spans(document.text, nlp=nlp, language=language)
+    languages = [detector.for_claim(c.normalized, document_language=language) for c in candidates]
+    scores = _scores(scorer, [candidate.normalized for candidate in candidates], languages)
     return [
         _claim(
-            document.text, candidate.span, candidate.normalized, score, language, scorer.transfers(language)
+            document.text,
+            candidate.span,
+            candidate.normalized,
+            score,
+            claim_language,
+            scorer.transfers(claim_language),
         )
-        for candidate, score in zip(candidates, scores, strict=True)
+        for candidate, claim_language, score in zip(candidates, languages, scores, strict=True)
         if min_checkworthiness is None or score >= min_checkworthiness
     ]
 
@@ -500,7 +598,7 @@ def claim_windows(
         for size in sizes:
             spans.extend(tuple(paragraph[i : i + size]) for i in range(len(paragraph) - size + 1))
     normalized = [" ".join(claims[i].normalized for i in members) for members in spans]
-    languages = [claims[members[0]].language for members in spans]
+    languages = [_window_language(document, [claims[i] for i in members]) for members in spans]
     scores = _scores(scorer, normalized, languages)
     return [
         ClaimWindow(
@@ -516,3 +614,9 @@ def claim_windows(
         )
         for members, joined, score, language in zip(spans, normalized, scores, languages, strict=True)
     ]
+
+
+def _window_language(document: Document, members: Sequence[Claim]) -> str:
+    """The members' language when they share one, else the document's."""
+    languages = {claim.language for claim in members}
+    return languages.pop() if len(languages) == 1 else document.language or FALLBACK_LANGUAGE

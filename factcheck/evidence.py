@@ -221,7 +221,15 @@ def weigh_units(
 
 def _unit_claim(document: Document, unit: TextBlock) -> Claim:
     text = " ".join(document.text[unit.start : unit.end].split())
-    return Claim(text=text, normalized=text, start=unit.start, end=unit.end, checkworthiness=1.0)
+    # A block or paragraph is in its document's language (set by the pipeline before this runs).
+    return Claim(
+        text=text,
+        normalized=text,
+        start=unit.start,
+        end=unit.end,
+        checkworthiness=1.0,
+        language=document.language or "en",
+    )
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from factcheck.claimreview import (
     parse_date,
 )
 from factcheck.errors import InputError, RecordError, UnsupportedFormatError
+from factcheck.language import language_of_record
 from factcheck.store import SkippedRecord
 from factcheck.types import RATING_LABELS, Debunk
 
@@ -481,7 +482,7 @@ def debunk_from_dict(obj: dict[str, Any]) -> Debunk:
     if label not in RATING_LABELS:
         raise RecordError(f"label {label!r} is not one of {', '.join(RATING_LABELS)}")
     values["label"] = label
-    values["language"] = values.get("language") or "en"
+    values["language"] = language_of_record(values.get("language"))
     return Debunk(**values)
 
 

@@ -28,12 +28,14 @@ from factcheck.claims import (
     candidate_spans,
     claim_windows,
     extract_claims,
+    sentence_pipeline,
 )
 from factcheck.corpus import ensure_initialised
 from factcheck.cpu import limit_cpu_threads
 from factcheck.errors import InputError
 from factcheck.evidence import EvidenceModel, weigh_units, with_evidence
 from factcheck.ingest import Fetcher, SafeFetcher, Source, SourceKind, ingest
+from factcheck.language import LanguageDetector, default_detector, language_code, parse_languages
 from factcheck.liar import TextClassifier
 from factcheck.matching import Candidate, Matcher, entries_from_debunks
 from factcheck.matching.reranker import read_manifest
@@ -86,6 +88,7 @@ class Checker:
         index_sync_seconds: float | None = None,
         evidence: EvidenceModel | None = None,
         match_windows: bool = True,
+        detector: LanguageDetector | None = None,
     ) -> None:
         self.store = store
         self.matcher = matcher
@@ -97,6 +100,8 @@ class Checker:
         self.evidence = evidence  # message-level evidence (factcheck.evidence); None: sentences alone
         # Also match runs of 2-3 sentences of a short paragraph or post as one text (claims.claim_windows).
         self.match_windows = match_windows
+        # Detects a document's language when it declares none, and each claim's (factcheck.language).
+        self.detector = detector or default_detector()
         self._known = _Known()
         # One lock, and checks never take it. A check reads the matcher, which guards its own arrays
         # (it must, for every other user of a Matcher), and `self._known`, which is swapped whole by one
@@ -157,9 +162,19 @@ class Checker:
             is_rejected=rejections(store) if rejections is not None else None,
             index_sync_seconds=settings.index_sync_seconds,
             evidence=EvidenceModel.load(models_dir / "evidence") if settings.message_evidence else None,
+            detector=default_detector(parse_languages(settings.languages)),
         )
+        checker.warm_languages()
         checker.rebuild_index()
         return checker
+
+    def warm_languages(self) -> None:
+        """Load the language detector's model and build each supported language's sentence pipeline
+        now, at start: the first French page would otherwise wait for spaCy's French tokenizer (3 s and
+        34 MB, once per process)."""
+        self.detector.detected("Warm up the language detector with a sentence of several words.")
+        for language in self.detector.languages:
+            sentence_pipeline(language)
 
     # --- the index over the debunk database ------------------------------------------------------
 
@@ -222,7 +237,9 @@ class Checker:
             for text in (debunk.claim_reviewed, *debunk.variants):
                 known.exact[canonical_key(text)] = debunk.id
                 if _SENTENCE_INSIDE.search(text):
-                    for sentence in _sentences_of_a_phrasing(text, self.thresholds.min_words_for_match):
+                    for sentence in _sentences_of_a_phrasing(
+                        text, self.thresholds.min_words_for_match, debunk.language
+                    ):
                         known.sentences.setdefault(canonical_key(sentence), debunk.id)
         return known
 
@@ -237,8 +254,13 @@ class Checker:
         thresholds: Thresholds | None = None,
         include_all: bool = False,
         max_sentences: int | None = None,
+        language: str | None = None,
     ) -> Report:
-        """Ingest a source, find its claims, match and classify them, and decide each claim's status."""
+        """Ingest a source, find its claims, match and classify them, and decide each claim's status.
+
+        `language` (an ISO 639-1 code or language tag, "fr-FR") is the caller's word for the source's
+        language: it counts as declared, over what the source itself declares.
+        """
         timings: dict[str, float] = {}
         with _timed(timings, "ingest"):
             if isinstance(source, Document):
@@ -247,6 +269,8 @@ class Checker:
                 document = ingest(source, kind=kind, fetcher=self.fetcher, url=source_url or None)
             if source_url and not document.source_url:
                 document = replace(document, source_url=source_url)
+            if language_code(language):
+                document = replace(document, language=language_code(language))
         return self.check_document(
             document,
             thresholds=thresholds,
@@ -268,7 +292,11 @@ class Checker:
         timings = dict(timings or {})
         self._sync_index_when_due()
         with _timed(timings, "claims"):
-            claims = extract_claims(document, scorer=self.checkworthiness)
+            # Declared (HTML lang, Content-Language, the caller's hint) wins; else detected from the text.
+            document = replace(
+                document, language=self.detector.for_document(document.text, declared=document.language)
+            )
+            claims = extract_claims(document, scorer=self.checkworthiness, detector=self.detector)
             if max_sentences is not None and len(claims) > max_sentences:
                 raise InputError(
                     f"the document has {len(claims):,} sentences; the limit is {max_sentences:,}"
@@ -383,7 +411,14 @@ class Checker:
     def search(self, text: str, *, k: int = CANDIDATES_PER_CLAIM) -> list[Match]:
         """The debunks closest to a free-text query (what `factcheck db search` shows), by the whole cascade."""
         query = " ".join(text.split())
-        claim = Claim(text=query, normalized=query, start=0, end=len(query), checkworthiness=1.0)
+        claim = Claim(
+            text=query,
+            normalized=query,
+            start=0,
+            end=len(query),
+            checkworthiness=1.0,
+            language=self.detector.detect(query),
+        )
         return self.match_claims([claim], k=k, gated=False)[0]
 
     def _add_signals(self, verdicts: list[ClaimVerdict]) -> list[ClaimVerdict]:
@@ -424,9 +459,9 @@ def _related_threshold(settings: Settings, models_dir: Path) -> float | None:
 _SENTENCE_INSIDE = re.compile(r"[.!?…][\"'”’)\]]*\s+\S")
 
 
-def _sentences_of_a_phrasing(text: str, min_words: int) -> list[str]:
+def _sentences_of_a_phrasing(text: str, min_words: int, language: str) -> list[str]:
     """The claims an article holding `text` would be cut into, when there are several of them."""
-    candidates = candidate_spans(text)
+    candidates = candidate_spans(text, language=language)
     if len(candidates) < 2:
         return []
     return [c.normalized for c in candidates if len(c.normalized.split()) >= min_words]

@@ -103,11 +103,6 @@ class ClaimSpan(BaseModel):
     prefix: str = Field(description="Text just before the claim, to find it again in a rendered page.")
     suffix: str
     checkworthiness: float
-    checkworthiness_transferred: bool = Field(
-        default=False,
-        description="The score comes from the English-trained model carried over to the claim's language "
-        "through a multilingual encoder: weaker than an English claim's.",
-    )
 
     @classmethod
     def of(cls, claim: Claim) -> ClaimSpan:
@@ -123,7 +118,6 @@ def _span_fields(claim: Claim) -> dict[str, object]:
         "prefix": claim.prefix,
         "suffix": claim.suffix,
         "checkworthiness": _rounded(claim.checkworthiness),
-        "checkworthiness_transferred": claim.checkworthiness_transferred,
     }
 
 
@@ -169,6 +163,16 @@ class ClaimOut(ClaimSpan):
     reported: ReportedOut | None = Field(
         default=None, description="Set when the sentence reports the claim rather than making it."
     )
+    # Added after the others (issue 15), so a reader of the old order finds every field where it was.
+    language: str = Field(
+        default="en",
+        description="The claim's language (ISO 639-1): its own text's when that is clear, else the document's.",
+    )
+    checkworthiness_transferred: bool = Field(
+        default=False,
+        description="The check-worthiness comes from a model trained on another language (English data, "
+        "through a multilingual encoder): a weaker score.",
+    )
 
     @classmethod
     def of_verdict(cls, verdict: ClaimVerdict) -> ClaimOut:
@@ -180,6 +184,8 @@ class ClaimOut(ClaimSpan):
             block=verdict.block,
             block_confidence=None if verdict.block_confidence is None else _rounded(verdict.block_confidence),
             reported=ReportedOut.of_verdict(verdict),
+            language=verdict.claim.language,
+            checkworthiness_transferred=verdict.claim.checkworthiness_transferred,
         )
 
 
@@ -201,7 +207,11 @@ class DocumentOut(BaseModel):
     author: str = ""
     date: dt.date | None = None
     site: str = ""
-    language: str = ""
+    language: str = Field(
+        default="",
+        description="The document's language (ISO 639-1): declared by the source (HTML lang, "
+        "Content-Language) or the request, else detected from its text.",
+    )
     source_url: str = ""
     kind: str
     text_length: int

@@ -9,8 +9,10 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from factcheck.language import parse_languages
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -49,6 +51,13 @@ class Settings(BaseSettings):
     # less CPU but misses paraphrased hoaxes; the README (The API) gives today's measured trade-off.
     matcher_profile: Literal["full", "fast"] = "full"
     api_matcher_profile: Literal["full", "fast"] = "full"
+
+    # Languages (factcheck/language.py).
+    languages: str = Field(
+        default="en,fr,es,de",
+        description="Comma-separated ISO 639-1 codes a document or claim may be detected as; text the "
+        "detector is not sure of takes the document's declared language, else 'en'.",
+    )
 
     # Verdict thresholds; None means "use the operating points stored with the trained matcher".
     match_threshold: float | None = None
@@ -144,6 +153,12 @@ class Settings(BaseSettings):
         default=0.9,
         description="Claims from feeds that match no debunk enter the review queue at this check-worthiness.",
     )
+
+    @field_validator("languages")
+    @classmethod
+    def _check_languages(cls, value: str) -> str:
+        parse_languages(value)  # a ValueError names the entry that is not a language code
+        return value
 
     @property
     def fetch_allowlist_entries(self) -> list[str]:

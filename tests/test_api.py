@@ -262,3 +262,26 @@ def test_openapi_schema_documents_the_check_endpoint(client: TestClient) -> None
     check = schema["paths"]["/v1/check"]["post"]
     assert {"200", "413", "422", "429"} <= set(check["responses"])
     assert schema["components"]["schemas"]["CheckRequest"].get("examples")
+
+
+def test_a_check_reports_the_language_of_the_document_and_of_each_claim(client: TestClient) -> None:
+    french = "Les antennes 5G propagent le coronavirus, c'est prouvé par des médecins courageux."
+    report = client.post("/v1/check", json={"text": french, "options": {"include_all": True}}).json()
+    assert report["document"]["language"] == "fr"
+    [claim] = report["claims"]
+    # scored by the English-trained model carried over through the multilingual encoder, and said so
+    assert (claim["language"], claim["checkworthiness_transferred"]) == ("fr", True)
+    hinted = client.post("/v1/check", json={"text": french, "language": "es-ES"}).json()
+    assert hinted["document"]["language"] == "es"
+    english = client.post("/v1/check", json={"text": "5G towers spread the coronavirus."}).json()
+    assert english["document"]["language"] == "en" and english["claims"][0]["language"] == "en"
+    assert english["claims"][0]["checkworthiness_transferred"] is False
+
+
+@pytest.mark.parametrize("language", ["", "french language", "f", "<script>", "fr_FR", "x" * 40])
+def test_a_check_with_a_junk_language_hint_gets_422(client: TestClient, language: str) -> None:
+    response = client.post(
+        "/v1/check", json={"text": "5G towers spread the coronavirus.", "language": language}
+    )
+    assert response.status_code == 422
+    assert response.json()["error"]["code"] == "invalid_request"

@@ -91,6 +91,7 @@ def test_write_bodies_are_validated(client: TestClient, keys: dict[str, str]) ->
         {"claim_reviewed": "A fine claim here.", "label": "bogus"},
         {"claim_reviewed": "A fine claim here.", "label": "false", "review_url": "javascript:alert(1)"},
         {"claim_reviewed": "A fine claim here.", "label": "false", "unexpected": 1},
+        {"claim_reviewed": "A fine claim here.", "label": "false", "language": "<b>French</b>"},
     ]
     for body in bad:
         response = client.post("/v1/debunks", json=body, headers=_auth(keys["editor"]))
@@ -99,3 +100,23 @@ def test_write_bodies_are_validated(client: TestClient, keys: dict[str, str]) ->
         "/v1/debunks/99999999", json={"version": 1, "title": "x"}, headers=_auth(keys["editor"])
     )
     assert missing.status_code == 404
+
+
+def test_a_debunks_language_is_stored_as_its_code_and_the_list_filters_by_it(
+    client: TestClient, keys: dict[str, str]
+) -> None:
+    body = {
+        "claim_reviewed": "Les antennes 5G propagent le coronavirus dans les villes.",
+        "label": "false",
+        "reviewer_name": "Exemple Vérif",
+        "language": "fr-FR",
+    }
+    created = client.post("/v1/debunks", json=body, headers=_auth(keys["editor"]))
+    assert created.status_code == 201, created.text
+    assert created.json()["language"] == "fr"
+    for asked in ("fr", "fr-FR", "FR"):
+        page = client.get("/v1/debunks", params={"language": asked}).json()
+        assert [item["id"] for item in page["items"]] == [created.json()["id"]], asked
+    english = client.get("/v1/debunks", params={"language": "en", "limit": 100}).json()
+    assert english["total"] >= 10 and {item["language"] for item in english["items"]} == {"en"}
+    assert client.get("/v1/debunks", params={"language": "fr;drop"}).status_code == 422

@@ -24,7 +24,7 @@ from factcheck.claims import claim_windows, extract_claims
 from factcheck.errors import ModelArtifactError
 from factcheck.evaluation.checkworthiness_multilingual import gate_shares
 from factcheck.pipeline import Checker
-from factcheck.serialize import ClaimSpan
+from factcheck.serialize import ClaimOut
 from factcheck.types import Claim, Document
 from factcheck.verdicts import Thresholds, claim_status
 
@@ -203,7 +203,7 @@ def test_the_pipeline_reports_which_claims_got_a_transferred_score(checker: Chec
     [english_verdict] = checker.check_document(english, include_all=True).claims
     assert french_verdict.claim.checkworthiness_transferred
     assert not english_verdict.claim.checkworthiness_transferred
-    assert ClaimSpan.of(french_verdict.claim).model_dump()["checkworthiness_transferred"] is True
+    assert ClaimOut.of_verdict(french_verdict).model_dump()["checkworthiness_transferred"] is True
     assert (
         checker.thresholds.checkworthy_transferred
         == TransferredCheckworthinessModel.load(TRANSFERRED_DIR).threshold

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -81,3 +82,36 @@ def test_factcheck_check_reports_a_mostly_true_match_as_fact_checked_not_debunke
     assert table.exit_code == 0, table.output
     assert "fact-checked, rated true" in table.output
     assert "1 debunked, 1 fact checked" in table.output
+
+
+def test_the_check_table_shows_a_claims_language_and_a_fact_check_in_another(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "250")
+    french = "Bill Gates a prévenu en 2015 que le monde n'était pas prêt pour une pandémie."
+    report = _report("debunked", "false", 1.0)
+    [verdict] = report.claims
+    claim = replace(verdict.claim, text=french, language="fr", checkworthiness_transferred=True)
+    report = replace(
+        report, document=Document(text=french, language="fr"), claims=(replace(verdict, claim=claim),)
+    )
+    _print_report(report)
+    out = " ".join(capsys.readouterr().out.split())
+    assert "language: French" in out
+    assert "fact-check in English" in out
+    assert "0.90 (transferred)" in out
+
+
+def test_the_check_table_says_nothing_of_language_for_english(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "250")
+    _print_report(_report("debunked", "false", 1.0))
+    out = capsys.readouterr().out
+    assert "language" not in out and "fact-check in" not in out and "transferred" not in out
+
+
+def test_factcheck_check_refuses_a_junk_language() -> None:
+    result = runner.invoke(app, ["check", "-", "--language", "not a language"], input="Some text here.")
+    assert result.exit_code == 2
+    assert "not a language code" in result.output

@@ -162,3 +162,37 @@ def test_the_dashboard_chart_is_drawn_in_the_page_without_other_hosts(
     assert page.locator("polyline.series").count() == 4
     page.screenshot(path=str(screenshot_path("editor-dashboard")), full_page=True)
     assert hosts <= {"127.0.0.1"}
+
+
+# The same hoax as CLAIM, as it circulates in French: the corpus's fact-checks are in English.
+FRENCH_CLAIM = (
+    "Bill Gates met des micropuces dans le vaccin contre le coronavirus pour que tout le monde soit pisté."
+)
+
+
+def test_the_queue_and_the_item_say_when_a_suggested_fact_check_is_in_another_language(
+    page: Page, base_url: str, people: dict[str, str]
+) -> None:
+    claim = claim_of(check(base_url, FRENCH_CLAIM, **ONLY_EXACT), FRENCH_CLAIM)
+    assert (claim["language"], claim["status"]) == ("fr", "needs_review"), claim
+    suggested = claim["matches"][0]["debunk"]
+    assert suggested["language"] == "en"
+
+    sign_in(page, base_url, people["editor"])
+    row = page.locator("table.queue tbody tr", has_text=FRENCH_CLAIM)
+    assert row.locator(".language-note").inner_text().strip() == "French"
+    assert "fact-check in English" in row.locator(".sub").inner_text()
+    row.get_by_role("link").first.click()
+    page.wait_for_url("**/editor/items/*")
+    assert (
+        page.locator("dt", has_text="Language").locator("xpath=following-sibling::dd").inner_text()
+        == "French"
+    )
+    card = page.locator("article.candidate", has_text=suggested["claim_reviewed"]).first
+    assert card.locator(".language-note").inner_text().strip() == "fact-check in English"
+    page.screenshot(path=str(screenshot_path("editor-item-french-claim")), full_page=True)
+
+    english = claim_of(check(base_url, CLAIM, **ONLY_EXACT), CLAIM)
+    assert english["language"] == "en"
+    page.goto(f"{base_url}/editor/queue")
+    assert page.locator("table.queue tbody tr", has_text=CLAIM).locator(".language-note").count() == 0

@@ -727,6 +727,8 @@ def test_request_bodies_leave_out_what_the_user_turned_off(browser: Browser) -> 
                 api.buildCheckRequest(page, {sendSourceUrl: false}),
                 api.buildCheckRequest({text: "x".repeat(200000), url: "chrome://newtab"}, {sendSourceUrl: true}),
                 api.buildReportRequest({text: " a claim ", url: page.url, context: "c", comment: ""}, {sendSourceUrl: true}),
+                api.buildCheckRequest({...page, language: "fr-CA"}, {sendSourceUrl: false}),
+                api.buildCheckRequest({...page, language: "fr_FR; x"}, {sendSourceUrl: false}),
             ];
         }"""
     )
@@ -739,6 +741,8 @@ def test_request_bodies_leave_out_what_the_user_turned_off(browser: Browser) -> 
         "comment": "",
         "source_url": "https://example.org/a?b=1",
     }
+    assert bodies[4] == {"text": "Some text.", "language": "fr-CA"}  # the page's declared language
+    assert bodies[5] == {"text": "Some text."}  # not a language tag: left out
 
 
 @pytest.mark.parametrize(
@@ -858,6 +862,83 @@ def test_popup_click_checks_the_page_and_highlights_the_debunked_claim(
     page.screenshot(path=OUTPUT / "e2e-article-card.png")
 
 
+FRENCH_CLAIM = "Ils mettent des puces électroniques dans le vaccin pour nous pister, et Bill Gates l'a avoué."
+
+
+def _editor_key(database: Path) -> str:
+    """An editor's API key in the API server's own database, as `factcheck users` would make one."""
+    from factcheck.accounts import Accounts
+    from factcheck.store import open_store
+
+    store = open_store(f"sqlite:///{database}")
+    try:
+        accounts = Accounts(store)
+        accounts.add_user("lang-editor", "a long enough password", role="editor", actor="test")
+        return accounts.create_api_key("lang-editor", actor="test")[1]
+    finally:
+        store.close()
+
+
+def _call(base_url: str, method: str, path: str, body: Any = None, key: str = "") -> Any:
+    request = urllib.request.Request(
+        f"{base_url}{path}",
+        method=method,
+        data=None if body is None else json.dumps(body).encode(),
+        headers={"Content-Type": "application/json", **({"Authorization": f"Bearer {key}"} if key else {})},
+    )
+    with urllib.request.urlopen(request, timeout=120) as response:
+        return json.loads(response.read())
+
+
+def test_a_french_page_sees_its_english_fact_check_said_to_be_in_english(
+    browser: Browser, site: str, live: ApiServer, page: Page
+) -> None:
+    # An editor confirmed the French wording of the microchip hoax as a variant of the English
+    # fact-check (what "Confirm match" does): the French post now matches it with certainty.
+    [debunk] = _call(live.url, "GET", "/v1/debunks?q=microchip&language=en&limit=1")["items"]
+    key = _editor_key(live.database)
+    full = _call(live.url, "GET", f"/v1/debunks/{debunk['id']}")
+    body = {"version": full["version"], "variants": [*full["variants"], FRENCH_CLAIM]}
+    _call(live.url, "PUT", f"/v1/debunks/{debunk['id']}", body, key)
+    deadline = time.monotonic() + 30  # the server indexes others' edits every 2 s
+    while True:
+        report = _call(live.url, "POST", "/v1/check", {"text": FRENCH_CLAIM})
+        if (report["claims"] and report["claims"][0]["status"] == "debunked") or time.monotonic() > deadline:
+            break
+        time.sleep(1)
+
+    page.goto(f"{site}/french.html")
+    popup = _check_from_popup(browser, page)
+    popup.close()
+    state = _state(browser, page)
+    [claim] = [c for c in state["report"]["claims"] if c["status"] == "debunked"]
+    assert (_flat(claim["text"]), claim["language"]) == (FRENCH_CLAIM, "fr")
+    assert claim["matches"][0]["debunk"]["language"] == "en"
+
+    page.bring_to_front()
+    page.locator("#p-claim factcheck-mark").first.hover()
+    card = page.locator("factcheck-card .card")
+    expect(card).to_be_visible()
+    assert card.locator(".language").text_content() == "Fact-check in English"
+    assert card.locator(".claim").get_attribute("lang") == "en"
+    assert "English" not in (card.locator(".meta").text_content() or "")
+    page.screenshot(path=OUTPUT / "e2e-french-card.png")
+
+
+def test_the_card_says_nothing_of_language_when_the_claim_and_its_fact_check_share_one(
+    browser: Browser, site: str, page: Page
+) -> None:
+    claims = [{**claim, "language": "en"} for claim in _static_claims()]
+    page.goto(f"{site}/article.html")
+    browser.in_page(page, "highlight", claims)
+    _marks(page).first.hover()
+    card = page.locator("factcheck-card .card")
+    expect(card).to_be_visible()
+    assert card.locator(".language").text_content() == ""
+    assert card.locator(".language").is_hidden()
+    assert re.fullmatch(r"Fact-checked \w+ 22, 2020", card.locator(".meta").text_content())
+
+
 def test_webmail_forwarded_chain_is_checked_and_the_hoax_highlighted(
     browser: Browser, site: str, live: ApiServer, page: Page
 ) -> None:
@@ -933,8 +1014,9 @@ def test_options_page_previews_exactly_what_a_check_sends(
     assert request["credentials"] == "omit"
     # The extension names itself, so the editors' queue can show "Extension" as the origin.
     assert request["headers"]["X-Factcheck-Client"].startswith("factcheck-extension/")
-    assert set(request["body"]) == {"text", "source_url"}
+    assert set(request["body"]) == {"text", "source_url", "language"}
     assert request["body"]["source_url"] == page.url
+    assert request["body"]["language"] == "en"  # article.html's <html lang="en">
     assert ARTICLE_CLAIM in _flat(request["body"]["text"])
     assert "Trending" not in request["body"]["text"]
     options.screenshot(path=OUTPUT / "options-preview.png", full_page=True)

@@ -12,6 +12,7 @@ import json
 import threading
 import time
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -419,3 +420,39 @@ def test_write_report_words_each_status_by_the_fact_checks_rating(
     table = io.StringIO()
     write_report(report, "csv", table)
     assert table.getvalue().splitlines()[0].endswith(",rating_class,described")
+
+
+def test_write_report_names_a_claims_language_and_a_fact_check_in_another() -> None:
+    when = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
+    claim = FlaggedClaim(
+        source="La Gazette",
+        feed_url="https://gazette.example/feed",
+        article_url="https://gazette.example/a",
+        article_title="Un article",
+        checked_at=when,
+        claim="Les antennes 5G propagent le coronavirus.",
+        status="debunked",
+        checkworthiness=0.9,
+        probability=0.9,
+        debunk_id=7,
+        debunk_claim="5G spreads the virus",
+        debunk_label="false",
+        debunk_url="https://check.example/5g",
+        reviewer="Check",
+        language="fr",
+        debunk_language="en",
+    )
+    source = SourceSummary("La Gazette", "https://gazette.example/feed", 1, 0, 1, 1, 0)
+    report = FlaggedReport(since=when, until=when, sources=(source,), claims=(claim,))
+    page = io.StringIO()
+    write_report(report, "html", page)
+    html = page.getvalue()
+    assert '<span class="muted">(French)</span>' in html
+    assert '<span class="muted">fact-check in English</span>' in html
+    lines = io.StringIO()
+    write_report(report, "jsonl", lines)
+    row = json.loads(lines.getvalue())
+    assert (row["language"], row["debunk_language"]) == ("fr", "en")
+    english = io.StringIO()
+    write_report(replace(report, claims=(replace(claim, language="en"),)), "html", english)
+    assert "fact-check in" not in english.getvalue() and "(French)" not in english.getvalue()

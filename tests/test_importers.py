@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from pathlib import Path
 
@@ -9,7 +10,7 @@ import pytest
 
 from factcheck.claimreview import normalise_rating
 from factcheck.errors import InputError, UnsupportedFormatError
-from factcheck.importers import debunk_from_dict, read_records
+from factcheck.importers import debunk_from_dict, read_records, write_records
 from factcheck.store import SkippedRecord
 from factcheck.types import Debunk
 from tests.conftest import FIXTURES, shared_data
@@ -205,3 +206,79 @@ def test_checkthat_verified_claim_files_are_detected() -> None:
     assert isinstance(first, Debunk)
     assert first.review_url.startswith("https://www.politifact.com/factchecks/2019/oct/30/")
     assert (first.label, first.claimant) == ("false", "GayDonna Vandergriff")
+
+
+_FRENCH_CLAIMREVIEW = {
+    "@context": "https://schema.org",
+    "@type": "ClaimReview",
+    "claimReviewed": "Les vaccins contiennent des puces électroniques.",
+    "reviewRating": {"@type": "Rating", "alternateName": "Faux"},
+    "author": {"@type": "Organization", "name": "Exemple Vérif"},
+    "url": "https://verif.example.fr/puces",
+}
+_FRENCH_FACTCHECKTOOLS = {
+    "claims": [
+        {
+            "text": "Les vaccins contiennent des puces électroniques.",
+            "claimReview": [
+                {
+                    "publisher": {"name": "Exemple Vérif"},
+                    "url": "https://verif.example.fr/puces",
+                    "textualRating": "Faux",
+                    "languageCode": "fr-FR",
+                }
+            ],
+        }
+    ]
+}
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("tag.json", json.dumps({**_FRENCH_CLAIMREVIEW, "inLanguage": "fr-FR"})),
+        (
+            "object.json",
+            json.dumps(
+                {
+                    **_FRENCH_CLAIMREVIEW,
+                    "inLanguage": {"@type": "Language", "name": "French", "alternateName": "fr"},
+                }
+            ),
+        ),
+        ("name.json", json.dumps({**_FRENCH_CLAIMREVIEW, "inLanguage": "French"})),
+        ("tools.json", json.dumps(_FRENCH_FACTCHECKTOOLS)),
+        (
+            "records.csv",
+            "claim_reviewed,rating_text,reviewer_name,language\nLes vaccins contiennent des puces.,Faux,Exemple,fr\n",
+        ),
+        (
+            "records.jsonl",
+            json.dumps(
+                {"claim_reviewed": "Les vaccins contiennent des puces.", "label": "false", "language": "FR"}
+            )
+            + "\n",
+        ),
+    ],
+)
+def test_import_keeps_the_language_of_every_format_as_a_code(tmp_path: Path, name: str, content: str) -> None:
+    path = tmp_path / name
+    path.write_text(content, encoding="utf-8")
+    _, debunks, skipped = _read(path)
+    assert skipped == []
+    assert [debunk.language for debunk in debunks] == ["fr"]
+
+
+@pytest.mark.parametrize("format", ["claimreview-jsonld", "jsonl", "csv"])
+def test_export_then_import_keeps_the_language(tmp_path: Path, format: str) -> None:
+    french = Debunk(
+        claim_reviewed="Les vaccins contiennent des puces.",
+        label="false",
+        reviewer_name="Vérif",
+        language="fr",
+    )
+    path = tmp_path / f"export.{ {'claimreview-jsonld': 'json', 'jsonl': 'jsonl', 'csv': 'csv'}[format] }"
+    with path.open("w", encoding="utf-8") as handle:
+        write_records(iter([french]), handle, format)
+    _, debunks, _ = _read(path)
+    assert [debunk.language for debunk in debunks] == ["fr"]

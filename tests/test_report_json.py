@@ -78,8 +78,8 @@ GATES_SPAN = {
 }  # fmt: skip
 # What `report_to_dict` printed before the report shape became one pydantic model (the CLI's --json),
 # plus the fields added since, each after the old ones: rating_class, fact_checked, possibly_related,
-# the e-mail blocks (`blocks`, `reader_note`, `block`, `block_confidence`), the debunk's `language`
-# and the claim's `reported` clause.
+# the e-mail blocks (`blocks`, `reader_note`, `block`, `block_confidence`), the debunk's `language`,
+# the claim's `reported` clause, and the claim's `language` and `checkworthiness_transferred`.
 EXPECTED = {
     "document": {
         "title": "T",
@@ -120,6 +120,8 @@ EXPECTED = {
             "block": None,
             "block_confidence": None,
             "reported": None,
+            "language": "en",
+            "checkworthiness_transferred": False,
         },
         {
             "text": "The moon is made of cheese.",
@@ -139,6 +141,8 @@ EXPECTED = {
             "block": None,
             "block_confidence": None,
             "reported": None,
+            "language": "en",
+            "checkworthiness_transferred": False,
         },
     ],
     "timings_ms": {"ingest": 1.23, "claims": 2.0},

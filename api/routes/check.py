@@ -65,6 +65,7 @@ async def check(
         thresholds=thresholds,
         include_all=body.options.include_all,
         max_sentences=settings.api_max_sentences,
+        language=body.language,
     )
     budget.charge(request, report.sentences)
     metrics.observe_report(report)

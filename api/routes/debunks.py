@@ -8,8 +8,19 @@ from fastapi import APIRouter, Depends, Query
 
 from api.auth import require_role
 from api.deps import CheckerDep
-from api.schemas import MAX_DB_INT, NO_NUL, DebunkIn, DebunkOut, DebunkPage, DebunkUpdate, ErrorBody, IdPath
+from api.schemas import (
+    LANGUAGE_TAG,
+    MAX_DB_INT,
+    NO_NUL,
+    DebunkIn,
+    DebunkOut,
+    DebunkPage,
+    DebunkUpdate,
+    ErrorBody,
+    IdPath,
+)
 from factcheck.accounts import User
+from factcheck.language import language_code
 from factcheck.types import Debunk, RatingLabel
 
 router = APIRouter(prefix="/v1/debunks", tags=["debunks"])
@@ -25,12 +36,22 @@ def list_debunks(
     ] = "",
     rating: Annotated[RatingLabel | None, Query(description="Normalised rating label")] = None,
     reviewer: Annotated[str | None, Query(max_length=200, pattern=NO_NUL)] = None,
-    language: Annotated[str | None, Query(max_length=20, pattern=NO_NUL)] = None,
+    language: Annotated[
+        str | None,
+        Query(
+            max_length=35, pattern=LANGUAGE_TAG, description="Fact-checks in this language: 'fr' or 'fr-FR'"
+        ),
+    ] = None,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> DebunkPage:
     debunks, total = checker.store.list_debunks(
-        text=q, label=rating, reviewer=reviewer, language=language, offset=offset, limit=limit
+        text=q,
+        label=rating,
+        reviewer=reviewer,
+        language=language_code(language) or None,
+        offset=offset,
+        limit=limit,
     )
     return DebunkPage(items=[DebunkOut.of(d) for d in debunks], total=total, offset=offset, limit=limit)
 

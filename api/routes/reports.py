@@ -88,4 +88,5 @@ def _queue_report(queue: ReviewQueue, checker: Checker, body: ReaderReport) -> R
         reporter=body.contact,
         debunk_id=body.debunk_id,
         suggestions=suggestions,
+        language=checker.detector.detect(body.text),
     )

@@ -1,7 +1,8 @@
 /**
  * The small card beside a highlighted claim: what the fact-check says of it (debunked,
  * fact-checked with its rating, or possibly related), rating, reviewer, the explanation with
- * the fact-check's date and language, and the link to the fact-check. A sentence that only
+ * the fact-check's date, "Fact-check in English" when the fact-check is written in another
+ * language than the claim (issue 15), and the link to the fact-check. A sentence that only
  * reports a claim ("He added that …") is said to *mention* it; a debunk with no source is
  * never shown as a bare verdict. Tones and words come from verdict.js.
  *
@@ -45,7 +46,11 @@
     .reviewer { color: #57606a; font-size: 12px; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
     .claim { margin: 0 0 4px; font-weight: 600; }
     .mention { margin: 0 0 6px; color: #7a4d00; font-weight: 600; }
-    .mention:empty, .meta:empty { display: none; }
+    .mention:empty, .meta:empty, .language:empty { display: none; }
+    .language {
+      display: inline-block; margin: 0 0 6px; padding: 1px 6px; border-radius: 4px;
+      background: #eef1f6; color: #3d444d; font-size: 12px; font-weight: 600;
+    }
     .explanation {
       margin: 0 0 6px; color: #3d444d; overflow-wrap: anywhere; max-height: 12em; overflow-y: auto;
     }
@@ -113,6 +118,7 @@
       top,
       element("p", "headline"),
       element("p", "claim"),
+      element("p", "language"),
       element("p", "caution"),
       element("p", "explanation"),
       element("p", "meta"),
@@ -127,6 +133,7 @@
       rating: card.querySelector(".rating"),
       reviewer: card.querySelector(".reviewer"),
       claim: card.querySelector(".claim"),
+      language: card.querySelector(".language"),
       explanation: card.querySelector(".explanation"),
       link: card.querySelector(".link"),
       note: card.querySelector(".note"),
@@ -182,17 +189,28 @@
     }
   }
 
-  /** When the fact-check was published, and in which language. */
-  function meta(debunk) {
+  /**
+   * When the fact-check was published; and in which language, from a server that does not say the
+   * claim's (then the reader cannot be told whether the two differ).
+   */
+  function meta(debunk, claimLanguage) {
     const parts = [];
     const date = debunk.review_date ? new Date(`${debunk.review_date}T00:00:00Z`) : null;
     if (date && !Number.isNaN(date.getTime())) {
       parts.push(`Fact-checked ${DATES.format(date)}`);
     }
-    if (debunk.language) {
+    if (debunk.language && !claimLanguage) {
       parts.push(`in ${languageName(debunk.language)}`);
     }
     return parts.join(" ");
+  }
+
+  /** "Fact-check in English" when the fact-check is not in the claim's language, else "". */
+  function languageNote(debunk, claimLanguage) {
+    if (!claimLanguage || !debunk.language || debunk.language === claimLanguage) {
+      return "";
+    }
+    return `Fact-check in ${languageName(debunk.language)}`;
   }
 
   function fill(shown) {
@@ -213,8 +231,11 @@
     fields.rating.dataset.label = debunk.label;
     fields.reviewer.textContent = debunk.reviewer_name ?? "";
     fields.claim.textContent = oneLine(debunk.claim_reviewed, 300);
+    // Read aloud in its own language; the note says it is not the page's.
+    fields.claim.lang = debunk.language || "";
+    fields.language.textContent = languageNote(debunk, shown.claimLanguage);
     fields.explanation.textContent = String(debunk.explanation || debunk.title || "").trim();
-    fields.meta.textContent = meta(debunk);
+    fields.meta.textContent = meta(debunk, shown.claimLanguage);
     const url = safeUrl(debunk.review_url);
     fields.link.hidden = !url;
     fields.link.href = url || "about:blank";

@@ -243,7 +243,16 @@
   }
 
   /**
-   * What to check on this page: { kind, text, url, title, truncated }, and `roots`,
+   * The language the page declares for `root` (its own or an ancestor's `lang`), "" when none.
+   * Not for webmail: the page's language is the mail client's, not the message's.
+   */
+  function declaredLanguage(root) {
+    const element = root?.closest?.("[lang]") ?? root?.ownerDocument?.documentElement;
+    return String(element?.getAttribute?.("lang") ?? "").trim();
+  }
+
+  /**
+   * What to check on this page: { kind, text, url, title, truncated, language }, and `roots`,
    * the elements the text came from (the highlighter searches them first).
    */
   function extract(doc = document, { useSelection = true } = {}) {
@@ -254,7 +263,7 @@
       const range = selection.getRangeAt(0);
       const container = range.commonAncestorContainer;
       const root = container.nodeType === Node.ELEMENT_NODE ? container : container.parentElement;
-      return { ...base, kind: "selection", roots: [root], ...cap(selected) };
+      return { ...base, kind: "selection", roots: [root], language: declaredLanguage(root), ...cap(selected) };
     }
     const mail = webmailBodies(doc);
     if (mail.length) {
@@ -263,7 +272,8 @@
     }
     const roots = mainRoots(doc);
     const text = roots.map((root) => textOf(root)).join("\n\n");
-    return { ...base, kind: roots[0] === doc.body ? "page" : "article", roots, ...cap(tidy(text)) };
+    const kind = roots[0] === doc.body ? "page" : "article";
+    return { ...base, kind, roots, language: declaredLanguage(roots[0]), ...cap(tidy(text)) };
   }
 
   /** The current selection and its paragraph, for "Report a claim". */

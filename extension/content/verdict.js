@@ -81,8 +81,10 @@
 
   /**
    * What a reader is shown for `claim` (a report claim), or null when nothing is shown.
-   * {status, tone, headline, rating, ratingClass, caution, notice, mentioned, sourced, debunk, confidence}
+   * {status, tone, headline, rating, ratingClass, caution, notice, mentioned, sourced, debunk, confidence,
+   *  claimLanguage}
    * `notice` is the line above the card: the sentence mentions the claim, or there is no source.
+   * `claimLanguage` is the claim's language code ("" from a server that does not say).
    */
   function present(claim) {
     const match = claim?.matches?.[0];
@@ -101,7 +103,7 @@
     const notice = mentioned ? `This sentence mentions ${ratedAs(status, rating)}: ${NOT_NECESSARILY}` : "";
     return {
       status, ...words, notice, ...(sourced ? {} : UNSOURCED),
-      rating, ratingClass: rc, mentioned, sourced, debunk, confidence,
+      rating, ratingClass: rc, mentioned, sourced, debunk, confidence, claimLanguage: claim.language || "",
     };
   }
 

@@ -35,9 +35,15 @@ export class ApiError extends Error {
   }
 }
 
-/** The body of `POST /v1/check` for text taken from a page. */
+// A BCP 47 tag as the API takes one ("fr", "fr-CA"); a page's `lang` that is not one is left out.
+const LANGUAGE_TAG = /^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$/;
+
+/** The body of `POST /v1/check` for text taken from a page: with the page's declared language. */
 export function buildCheckRequest(extracted, settings) {
   const body = { text: String(extracted.text ?? "").slice(0, MAX_TEXT_CHARS) };
+  if (LANGUAGE_TAG.test(extracted.language ?? "")) {
+    body.language = extracted.language;
+  }
   if (settings.sendSourceUrl && extracted.url && /^https?:/.test(extracted.url)) {
     body.source_url = stripFragment(extracted.url).slice(0, 2048);
   }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from contextlib import nullcontext
 from pathlib import Path
@@ -17,6 +18,7 @@ from rich.table import Table
 from factcheck.cli._apps import app, db_app, read_source, user_errors
 from factcheck.ingest import SourceKind
 from factcheck.ingest.mail import is_mailbox, mailbox_bytes
+from factcheck.language import LANGUAGE_TAG, fact_check_language_note, language_name
 from factcheck.mailboxes import REPORT_FORMATS, ReportFormat, check_mailbox, open_report_writer
 from factcheck.serialize import MatchOut, ReportOut
 from factcheck.settings import Settings
@@ -36,6 +38,12 @@ _STATUS_STYLE = {
     "not_checkworthy": "dim",
 }
 _SUPPORTED_STYLE = "bold green"
+
+
+def _language_option(value: str | None) -> str | None:
+    if value is not None and not re.fullmatch(LANGUAGE_TAG, value):
+        raise typer.BadParameter(f"{value!r} is not a language code such as fr or fr-FR")
+    return value
 
 
 def _checker() -> Checker:
@@ -58,6 +66,14 @@ def check(
     include_all: Annotated[
         bool, typer.Option("--all", help="Also list sentences that are not check-worthy.")
     ] = False,
+    language: Annotated[
+        str | None,
+        typer.Option(
+            help="The source's language (fr, fr-FR) when you know it; default: declared by the source, "
+            "else detected.",
+            callback=_language_option,
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Mailboxes: write the reports to this file.")
@@ -87,7 +103,7 @@ def check(
         if mailbox is not None:
             _check_mailbox(checker, mailbox, output, report_format or _format_of(output))
             return
-        report = checker.check(read_source(source), kind=kind, include_all=include_all)
+        report = checker.check(read_source(source), kind=kind, include_all=include_all, language=language)
     if as_json:
         typer.echo(json.dumps(ReportOut.of(report).model_dump(mode="json"), indent=2, ensure_ascii=False))
         return
@@ -143,6 +159,10 @@ def _print_report(report: Report) -> None:
     console = Console()
     document = report.document
     console.print(f"[bold]{document.title or '(untitled)'}[/bold] {document.source_url}".rstrip())
+    if document.language and document.language != "en":
+        console.print(
+            f"language: {language_name(document.language)}", style="dim", highlight=False, markup=False
+        )
     for index, block in enumerate(document.blocks):
         origin = f"block {index}: quote depth {block.quote_depth}, {block.forwards} forward(s)"
         sender = f", from {block.sender}" if block.sender else ""
@@ -168,12 +188,20 @@ def _print_report(report: Report) -> None:
         if verdict.status == "fact_checked" and shown and rating_class(shown.debunk.label) == "supported":
             style = _SUPPORTED_STYLE
         label = describe_status(verdict.status, shown.debunk.label if shown else None)
+        claim = verdict.claim
+        if (
+            best
+            and verdict.signal is None
+            and (note := fact_check_language_note(best.debunk.language, claim.language))
+        ):
+            debunk += f"\n{note}"
         table.add_row(
-            f"{verdict.claim.start}-{verdict.claim.end}",
-            verdict.claim.text,
+            f"{claim.start}-{claim.end}",
+            escape(claim.text)
+            + (f"\n[dim]language: {language_name(claim.language)}[/]" if claim.language != "en" else ""),
             f"[{style}]{escape(label)}[/]",
-            f"{verdict.claim.checkworthiness:.2f}",
-            debunk,
+            f"{claim.checkworthiness:.2f}" + (" (transferred)" if claim.checkworthiness_transferred else ""),
+            escape(debunk),
             (f"{best.probability:.2f}" if best else "")
             + (f"\nblock {verdict.block_confidence:.2f}" if verdict.block_confidence is not None else ""),
         )

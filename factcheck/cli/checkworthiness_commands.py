@@ -8,10 +8,12 @@ from typing import TYPE_CHECKING, Annotated, cast
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from factcheck.cli._apps import app, eval_app, read_source, train_app, user_errors
 from factcheck.ingest import SourceKind
+from factcheck.language import language_name
 from factcheck.serialize import ClaimSpan
 from factcheck.settings import Settings
 
@@ -81,6 +83,8 @@ def claims(
                 {
                     **ClaimSpan.of(claim).model_dump(mode="json"),
                     "checkworthy": claim.checkworthiness >= cutoff,
+                    "language": claim.language,
+                    "checkworthiness_transferred": claim.checkworthiness_transferred,
                 }
                 for claim in found
             ],
@@ -95,7 +99,8 @@ def claims(
         style = "bold" if claim.checkworthiness >= cutoff else "dim"
         table.add_row(
             f"{claim.start}-{claim.end}",
-            f"[{style}]{claim.text}[/]",
+            f"[{style}]{escape(claim.text)}[/]"
+            + (f"\n[dim]language: {language_name(claim.language)}[/]" if claim.language != "en" else ""),
             claim.normalized if claim.normalized != claim.text else "",
             f"[{style}]{claim.checkworthiness:.2f}[/]"
             + (" (transferred)" if claim.checkworthiness_transferred else ""),

@@ -24,6 +24,7 @@ import jinja2
 from sqlalchemy import select
 
 from factcheck.errors import InputError
+from factcheck.language import fact_check_language_note, language_name
 from factcheck.store import Store
 from factcheck.store.feed_models import ArticleResultRow, ArticleRow, FeedRow
 from factcheck.store.models import DebunkRow, utcnow
@@ -63,6 +64,20 @@ class FlaggedClaim:
     debunk_label: str
     debunk_url: str
     reviewer: str
+    language: str = "en"  # the claim's
+    debunk_language: str = "en"
+
+    @property
+    def language_note(self) -> str:
+        """The claim's language in words when it is not English ("French"), else ""."""
+        return language_name(self.language) if self.language != "en" else ""
+
+    @property
+    def debunk_language_note(self) -> str:
+        """ "fact-check in English" when the fact-check is in another language than the claim, else ""."""
+        if self.debunk_id is None:
+            return ""
+        return fact_check_language_note(self.debunk_language, self.language)
 
     @property
     def rating_class(self) -> str:
@@ -151,6 +166,8 @@ def report_data(store: Store, *, since: datetime, until: datetime | None = None)
                     debunk_label=debunk.label if debunk is not None else "",
                     debunk_url=debunk.review_url if debunk is not None else "",
                     reviewer=debunk.reviewer_name if debunk is not None else "",
+                    language=result.language,
+                    debunk_language=debunk.language if debunk is not None else "en",
                 )
             )
     # per source, the flagged claims by status (counted from the results: the article rows count only

@@ -719,6 +719,7 @@ def _result_row(article_id: int, position: int, verdict: ClaimVerdict) -> Articl
         start=claim.start,
         end=claim.end,
         checkworthiness=float(claim.checkworthiness),
+        language=claim.language,
         status=verdict.status,
         debunk_id=best.debunk.id if best is not None else None,
         probability=float(best.probability) if best is not None else None,

@@ -22,6 +22,7 @@ from factcheck.ingest.fetch import HTML_TYPES, AddressPolicy, Fetcher, FetchResu
 from factcheck.ingest.html import document_from_html
 from factcheck.ingest.mail import document_from_email
 from factcheck.ingest.text import MAX_INPUT_BYTES, check_size, document_from_text, normalize_text, read_input
+from factcheck.language import language_code
 from factcheck.types import Document
 
 __all__ = [
@@ -141,7 +142,10 @@ def detect_kind(content: str | bytes) -> SourceKind:
 
 
 def document_from_url(url: str, fetcher: Fetcher | None = None) -> Document:
-    """Fetch a page safely and read it: HTML through `document_from_html`, text/plain as text."""
+    """Fetch a page safely and read it: HTML through `document_from_html`, text/plain as text.
+
+    The language is the page's declared one (`lang`, meta tags), else the response's Content-Language.
+    """
     result = (fetcher or SafeFetcher()).fetch(url)
     if not result.text.strip():
         raise InputError(f"{result.final_url} returned an empty page")
@@ -151,7 +155,9 @@ def document_from_url(url: str, fetcher: Fetcher | None = None) -> Document:
         document = Document(text=normalize_text(read_input(result.text)))
     else:
         raise UnsupportedFormatError(f"{result.final_url} is {result.content_type}, not a web page or text")
-    return replace(document, source_url=result.final_url, kind="url")
+    # The page's own `lang` first: a server's Content-Language is often one default for a whole site.
+    language = document.language or language_code(result.headers.get("content-language"))
+    return replace(document, source_url=result.final_url, kind="url", language=language)
 
 
 def _looks_like_mail(text: str) -> bool:

@@ -27,6 +27,7 @@ from trafilatura.utils import load_html
 from factcheck.claimreview import claim_reviews_from_html
 from factcheck.errors import InputError
 from factcheck.ingest.text import MAX_INPUT_BYTES, normalize_text, read_input
+from factcheck.language import language_code
 from factcheck.types import Document
 
 TRAFILATURA_OPTIONS = {"fast": True, "include_comments": False, "include_tables": True}
@@ -290,7 +291,7 @@ def _page_fields(tree: HtmlElement) -> _PageFields:
         site=meta.get("og:site_name", ""),
         author=meta.get("author") or meta.get("article:author", ""),
         date=_parse_date(meta.get("article:published_time") or meta.get("date")),
-        language=_language_code(
+        language=language_code(
             tree.get("lang") or tree.get("xml:lang") or meta.get("content-language") or meta.get("og:locale")
         ),
     )
@@ -324,12 +325,6 @@ def _metadata(tree: HtmlElement, url: str | None) -> _PageFields:
 def _paragraphs(text: str) -> str:
     """trafilatura puts one paragraph per line; we separate paragraphs by a blank line."""
     return normalize_text("\n\n".join(line for line in text.split("\n") if line.strip()))
-
-
-def _language_code(tag: str | None) -> str:
-    """'en-GB' and 'en_GB' to 'en': the primary language subtag, lowercased."""
-    primary = re.split(r"[-_,;\s]", (tag or "").strip(), maxsplit=1)[0].lower()
-    return primary if primary.isalpha() and 2 <= len(primary) <= 3 else ""
 
 
 def _parse_date(value: str | None) -> date | None:

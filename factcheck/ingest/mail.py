@@ -29,6 +29,7 @@ from factcheck.claimreview import parse_date
 from factcheck.errors import InputError
 from factcheck.ingest.html import html_to_text
 from factcheck.ingest.text import MAX_INPUT_BYTES, check_not_binary, check_size, decode_bytes, normalize_text
+from factcheck.language import language_code
 from factcheck.types import Document, TextBlock
 
 MIN_VIRAL_WORDS = 12
@@ -124,7 +125,7 @@ def document_from_email(raw: bytes | str, *, max_bytes: int = MAX_INPUT_BYTES) -
         text=text,
         title=subject,
         date=_parse_mail_date(headers.get("date") or _header(message, "date")),
-        language=_header(message, "content-language").split(",")[0].strip().split("-")[0].lower(),
+        language=language_code(_header(message, "content-language")),
         kind="email",
         blocks=(_text_block(segments, chosen, text, headers, subject),)
         if chosen is not None and text

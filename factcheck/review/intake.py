@@ -71,6 +71,7 @@ class Intake(Reads):
                 source_url=source_url or document.source_url,
                 context=_context_of(claim, document.text),
                 checkworthiness=claim.checkworthiness,
+                language=claim.language,
                 candidates=verdict.matches,
             )
             if item is not None:
@@ -88,6 +89,7 @@ class Intake(Reads):
             source_url=source_url,
             context=context or f"{claim.prefix}{claim.text}{claim.suffix}",
             checkworthiness=claim.checkworthiness,
+            language=claim.language,
         )
 
     def add_reader_report(
@@ -100,6 +102,7 @@ class Intake(Reads):
         reporter: str = "",
         debunk_id: int | None = None,
         suggestions: Sequence[Match] = (),
+        language: str = "en",
     ) -> ReviewItem | None:
         """Queue a claim a reader says the tool missed (or, with `debunk_id`, matched wrongly).
 
@@ -116,6 +119,7 @@ class Intake(Reads):
             context=context,
             comment=comment,
             reporter=reporter,
+            language=language,
             candidates=candidates,
         )
 
@@ -130,6 +134,7 @@ class Intake(Reads):
         comment: str = "",
         reporter: str = "",
         checkworthiness: float = 0.0,
+        language: str = "en",
         candidates: Sequence[Match] = (),
     ) -> ReviewItem | None:
         cleaned = collapse_whitespace(text)[:MAX_TEXT]
@@ -163,6 +168,7 @@ class Intake(Reads):
                     status="open",
                     seen_count=0,
                     checkworthiness=checkworthiness,
+                    language=language[:12],
                     priority=0.0,
                     token_count=len(tokens),
                     first_seen_at=now,

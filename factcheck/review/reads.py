@@ -135,6 +135,7 @@ class Reads(QueueBase):
                 ),
                 sightings=tuple(latest.get(row.id, ())),
                 wordings=wordings.get(row.id, 1),
+                language=row.language,
             )
             for row in rows
         ]

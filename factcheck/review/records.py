@@ -71,6 +71,7 @@ class ReviewItem:
     candidates: tuple[SuggestedDebunk, ...] = ()
     sightings: tuple[Sighting, ...] = ()
     wordings: int = 1
+    language: str = "en"  # ISO 639-1, of the claim as first seen
 
     @property
     def open_candidates(self) -> tuple[SuggestedDebunk, ...]:

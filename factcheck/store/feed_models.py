@@ -93,3 +93,4 @@ class ArticleResultRow(Base):
     probability: Mapped[float | None] = mapped_column(Float, nullable=True)
     matches: Mapped[list[dict[str, object]]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    language: Mapped[str] = mapped_column(String(12), default="en", server_default="en")  # the claim's

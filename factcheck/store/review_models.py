@@ -91,6 +91,7 @@ class ReviewItemRow(Base):
     status: Mapped[str] = mapped_column(String(30), default="open")
     seen_count: Mapped[int] = mapped_column(Integer, default=1)
     checkworthiness: Mapped[float] = mapped_column(Float, default=0.0)
+    language: Mapped[str] = mapped_column(String(12), default="en", server_default="en")  # the claim's
     priority: Mapped[float] = mapped_column(Float, default=0.0)
     token_count: Mapped[int] = mapped_column(Integer, default=0)
     first_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -23,6 +23,7 @@ from api.routes.editor.base import (
 from api.schemas import IdPath, IntForm
 from factcheck.accounts import User
 from factcheck.errors import ConflictError, FactcheckError, InputError, NotFoundError
+from factcheck.language import language_of_record
 from factcheck.types import RATING_LABELS, Debunk
 
 router = APIRouter()
@@ -93,7 +94,7 @@ def _parse_debunk_form(form: dict[str, str], *, publish: bool) -> tuple[dict[str
     if publish and not (parsed["reviewer_name"] or parsed["review_url"]):
         message = "A published debunk needs its source: the fact-check's URL or the reviewer."
         errors["review_url"] = errors["reviewer_name"] = message
-    parsed["language"] = parsed["language"] or "en"
+    parsed["language"] = language_of_record(parsed["language"])  # "French", "fr-FR" -> "fr"
     parsed["draft"] = not publish
     return parsed, errors
 

@@ -32,6 +32,7 @@ from api.schemas import IdPath, IntForm
 from factcheck._text import is_web_url
 from factcheck.accounts import User
 from factcheck.errors import ConflictError, InputError, NotFoundError
+from factcheck.language import fact_check_language_note, language_name
 from factcheck.pipeline import Checker
 from factcheck.review import ReviewQueue, Sighting
 from factcheck.store import AuditEntry
@@ -60,6 +61,7 @@ class CandidateView:
     version: int
     # What readers are shown once the match is confirmed: it follows the debunk's rating (issue 13).
     reader_outcome: str
+    language_note: str = ""  # "fact-check in English" when the debunk's language is not the claim's
     show_help: bool = False  # what the buttons do is spelled out under the first card only
     shortcuts: bool = False  # c / r confirm or reject this one: the first suggestion not rejected
 
@@ -120,6 +122,8 @@ class ItemContext(EditorContext):
     next_item_id: int | None = None
     decided_item_id: int | None = None  # the item decided just before landing here
     folded: bool = False  # the claim is long: shown folded, so the decisions stay in reach
+    language: str = "en"  # the claim's, ISO 639-1
+    language_label: str = ""  # its name when it is not English ("French"), else ""
 
 
 def _confidence_label(probability: float) -> str:
@@ -131,7 +135,12 @@ def _confidence_label(probability: float) -> str:
 
 
 def _candidate_view(
-    debunk: Debunk, probability: float | None, *, rejected: bool = False, confirmed: bool = False
+    debunk: Debunk,
+    probability: float | None,
+    *,
+    claim_language: str,
+    rejected: bool = False,
+    confirmed: bool = False,
 ) -> CandidateView:
     percent = round((probability or 0.0) * 100)
     return CandidateView(
@@ -151,6 +160,7 @@ def _candidate_view(
         reader_outcome=describe_status(
             "debunked" if rating_class(debunk.label) == "refuted" else "fact_checked", debunk.label
         ),
+        language_note=fact_check_language_note(debunk.language, claim_language),
     )
 
 
@@ -214,17 +224,19 @@ FOLD_CHARS = 600
 SEARCH_RESULTS = 10
 
 
-def search_debunks(checker: Checker, text: str, *, exclude: set[int | None]) -> list[CandidateView]:
+def search_debunks(
+    checker: Checker, text: str, *, exclude: set[int | None], claim_language: str
+) -> list[CandidateView]:
     """Debunks for "Match to another debunk": the matcher's nearest first (with its confidence), then
     those whose claim or title contains the words (the lexical filter, for names and rare words)."""
     views = [
-        _candidate_view(m.debunk, m.probability)
+        _candidate_view(m.debunk, m.probability, claim_language=claim_language)
         for m in checker.search(text, k=SEARCH_RESULTS)
         if m.debunk.id not in exclude
     ]
     shown = exclude | {v.debunk_id for v in views}
     found, _ = checker.store.list_debunks(text=text, limit=SEARCH_RESULTS)
-    views += [_candidate_view(d, None) for d in found if d.id not in shown]
+    views += [_candidate_view(d, None, claim_language=claim_language) for d in found if d.id not in shown]
     return views[:SEARCH_RESULTS]
 
 
@@ -249,7 +261,11 @@ def _item_context(
     item = queue.get(item_id)
     open_candidates = [c for c in item.candidates if not c.rejected]
     candidate_ids = {c.debunk.id for c in item.candidates}
-    results = search_debunks(checker, q.strip(), exclude=candidate_ids) if q.strip() else []
+    results = (
+        search_debunks(checker, q.strip(), exclude=candidate_ids, claim_language=item.language)
+        if q.strip()
+        else []
+    )
     if results:
         results[0].show_help = True
     return ItemContext(
@@ -274,7 +290,11 @@ def _item_context(
         candidates=[
             replace(
                 _candidate_view(
-                    c.debunk, c.probability, rejected=c.rejected, confirmed=c.debunk.id == item.debunk_id
+                    c.debunk,
+                    c.probability,
+                    claim_language=item.language,
+                    rejected=c.rejected,
+                    confirmed=c.debunk.id == item.debunk_id,
                 ),
                 show_help=position == 0,
                 shortcuts=c is open_candidates[0] if open_candidates else False,
@@ -290,6 +310,8 @@ def _item_context(
         next_item_id=next_open_item(queue, item.id),
         decided_item_id=decided if decided != item.id else None,
         folded=len(item.text) > FOLD_CHARS,
+        language=item.language,
+        language_label=language_name(item.language) if item.language != "en" else "",
     )
 
 

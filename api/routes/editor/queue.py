@@ -22,6 +22,7 @@ from api.routes.editor.base import (
     percent_or_none,
     render,
 )
+from factcheck.language import fact_check_language_note, language_name
 from factcheck.review import REVIEW_STATUSES, ReviewItem
 
 router = APIRouter()
@@ -43,6 +44,8 @@ class QueueRow:
     top_candidate: str
     top_confidence_percent: int | None
     source_url: str
+    language_label: str = ""  # the claim's language when it is not English ("French")
+    top_language_note: str = ""  # "fact-check in English" when the best suggestion is in another language
 
 
 @dataclass(kw_only=True)
@@ -77,6 +80,8 @@ def queue_row(item: ReviewItem) -> QueueRow:
         top_candidate=top.debunk.claim_reviewed if top else "",
         top_confidence_percent=round(top.probability * 100) if top else None,
         source_url=item.sightings[0].source_url if item.sightings else "",
+        language_label=language_name(item.language) if item.language != "en" else "",
+        top_language_note=fact_check_language_note(top.debunk.language, item.language) if top else "",
     )
 
 

@@ -94,4 +94,5 @@ def _thresholds(default: Thresholds, body: CheckRequest) -> Thresholds:
         checkworthy=default.checkworthy,
         min_words_for_match=default.min_words_for_match,
         related=related if body.options.possibly_related else None,
+        other_languages=default.other_languages,  # the request's thresholds are the English ones
     )

@@ -192,3 +192,37 @@ def _key(text: str) -> str:
     from factcheck._text import canonical_key
 
     return canonical_key(text)
+
+
+def test_the_checker_matches_a_french_claim_through_the_crosslingual_path_and_its_thresholds(
+    tmp_path: Path, encoder: MultilingualEncoder
+) -> None:
+    from factcheck.checkworthiness import CheckworthinessModel
+    from factcheck.liar import TextClassifier
+    from factcheck.pipeline import Checker, _other_languages
+
+    store = Store(f"sqlite:///{tmp_path / 'checker.db'}")
+    store.migrate()
+    sourced = [dataclasses.replace(d, id=None, reviewer_name="Snopes") for d in DEBUNKS]
+    store.import_records(sourced, source="test", format="jsonl")
+    matcher = Matcher.load(MODELS, vector_cache=store)
+    assert matcher.crosslingual is not None
+    matcher.crosslingual = CrossLingual(scorer=matcher.crosslingual.scorer, encoder=encoder)
+    other = _other_languages(matcher)
+    assert other is not None and other.match == matcher.crosslingual.scorer.thresholds["match"]
+    checker = Checker(
+        store=store,
+        matcher=matcher,
+        checkworthiness=CheckworthinessModel.load(MODELS / "checkworthiness"),
+        classifier=TextClassifier.load(MODELS / "liar"),
+        thresholds=Thresholds(match=0.9, suggest=0.24, checkworthy=0.5, other_languages=other),
+    )
+    checker.rebuild_index()
+    text = "Bill Gates veut nous implanter une puce électronique avec le vaccin contre le covid"
+    claim = Claim(text=text, normalized=text, start=0, end=len(text), checkworthiness=0.9, language="fr")
+    [matches] = checker.match_claims([claim])
+    assert matches[0].debunk.claim_reviewed == DEBUNKS[2].claim_reviewed
+    assert checker.search(text, language="fr")[0].probability == matches[0].probability
+    english = dataclasses.replace(claim, language="en")  # the same text through the English cascade
+    assert checker.match_claims([english])[0][0].probability != matches[0].probability
+    store.close()

@@ -44,7 +44,7 @@ from factcheck.settings import Settings
 from factcheck.store import Store, open_store
 from factcheck.store.models import utcnow
 from factcheck.types import Claim, ClaimVerdict, Debunk, Document, Match, Report
-from factcheck.verdicts import Thresholds, claim_status, recorded_related_threshold
+from factcheck.verdicts import LanguageThresholds, Thresholds, claim_status, recorded_related_threshold
 
 # Whether an editor rejected this (claim key, debunk id) pair. The review queue answers it, but the
 # check path does not import the queue: the edges (API, CLI, feeds) hand the Checker this lookup.
@@ -130,7 +130,13 @@ class Checker:
         store = open_store(settings.database_url)
         ensure_initialised(store, settings.corpus_dir)
         models_dir = Path(settings.models_dir)
-        matcher = Matcher.load(models_dir, vector_cache=store, profile=settings.matcher_profile)
+        matcher = Matcher.load(
+            models_dir,
+            vector_cache=store,
+            profile=settings.matcher_profile,
+            multilingual=settings.multilingual,
+            multilingual_model=settings.multilingual_model,
+        )
         # English claims: the English n-gram model; others: the English labels carried over through e5.
         checkworthiness = LanguageRoutedScorer(
             CheckworthinessModel.load(models_dir / "checkworthiness"),
@@ -151,6 +157,7 @@ class Checker:
             else checkworthiness.transferred.threshold,
             min_words_for_match=settings.min_words_for_match,
             related=_related_threshold(settings, models_dir),
+            other_languages=_other_languages(matcher),
         )
         checker = cls(
             store=store,
@@ -166,6 +173,8 @@ class Checker:
         )
         checker.warm_languages()
         checker.rebuild_index()
+        if settings.multilingual_warm and matcher.crosslingual is not None:
+            threading.Thread(target=matcher.warm_crosslingual, name="multilingual-warm", daemon=True).start()
         return checker
 
     def warm_languages(self) -> None:
@@ -368,7 +377,12 @@ class Checker:
             return []
         suggest = self.thresholds.suggest if suggest is None else suggest
         known = self._known
-        found = self.matcher.search([claim.normalized or claim.text for claim in claims], k=k, gated=gated)
+        found = self.matcher.search(
+            [claim.normalized or claim.text for claim in claims],
+            k=k,
+            gated=gated,
+            languages=[claim.language for claim in claims],
+        )
         keys = [canonical_key(claim.normalized or claim.text) for claim in claims]
         exact = [
             known.exact.get(key) or _reported_known(known, claim.normalized or claim.text)
@@ -408,8 +422,9 @@ class Checker:
             )
         return results
 
-    def search(self, text: str, *, k: int = CANDIDATES_PER_CLAIM) -> list[Match]:
-        """The debunks closest to a free-text query (what `factcheck db search` shows), by the whole cascade."""
+    def search(self, text: str, *, k: int = CANDIDATES_PER_CLAIM, language: str = "") -> list[Match]:
+        """The debunks closest to a free-text query (what `factcheck db search` shows), by the whole cascade
+        (the cross-lingual path for a language other than English); `language` empty: detected."""
         query = " ".join(text.split())
         claim = Claim(
             text=query,
@@ -417,7 +432,7 @@ class Checker:
             start=0,
             end=len(query),
             checkworthiness=1.0,
-            language=self.detector.detect(query),
+            language=language or self.detector.detect(query),
         )
         return self.match_claims([claim], k=k, gated=False)[0]
 
@@ -453,6 +468,19 @@ def _related_threshold(settings: Settings, models_dir: Path) -> float | None:
             "related-threshold`): the tier is off"
         )
     return recorded
+
+
+def _other_languages(matcher: Matcher) -> LanguageThresholds | None:
+    """The cross-lingual path's own thresholds (chosen on the multilingual dev set), when it has a scorer."""
+    scorer = matcher.crosslingual.scorer if matcher.crosslingual is not None else None
+    if scorer is None or scorer.thresholds.get("match") is None:
+        return None
+    recorded = scorer.thresholds
+    return LanguageThresholds(
+        match=float(recorded["match"] or 1.0),
+        suggest=float(recorded.get("suggest") or 0.0),
+        related=recorded.get("related"),
+    )
 
 
 # a sentence end followed by more text: the phrasing may hold several sentences

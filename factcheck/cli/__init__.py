@@ -6,6 +6,7 @@ from factcheck.cli import (  # noqa: F401  (importing registers the commands)
     audit_commands,
     check_commands,
     checkworthiness_commands,
+    crosslingual_commands,
     db_commands,
     evidence_commands,
     extraction_commands,

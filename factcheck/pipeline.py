@@ -140,7 +140,9 @@ class Checker:
         # English claims: the English n-gram model; others: the English labels carried over through e5.
         checkworthiness = LanguageRoutedScorer(
             CheckworthinessModel.load(models_dir / "checkworthiness"),
-            TransferredCheckworthinessModel.load(models_dir / "checkworthiness-multilingual"),
+            TransferredCheckworthinessModel.load(
+                models_dir / "checkworthiness-multilingual", encoder_path=settings.multilingual_model
+            ),
         )
         thresholds = Thresholds(
             match=settings.match_threshold

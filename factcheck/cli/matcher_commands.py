@@ -178,8 +178,19 @@ def train_pairmodel_command(
     model: Annotated[
         list[str] | None, typer.Option(help="'bi' and/or 'cross'. Repeatable; default both.")
     ] = None,
-    bi_epochs: Annotated[int, typer.Option(help="Epochs of the bi-encoder.")] = 1,
-    cross_epochs: Annotated[int, typer.Option(help="Epochs of the cross-encoder.")] = 1,
+    bi_epochs: Annotated[int | None, typer.Option(help="Epochs of the bi-encoder.")] = None,
+    cross_epochs: Annotated[int | None, typer.Option(help="Epochs of the cross-encoder.")] = None,
+    cross_neighbours: Annotated[
+        int | None,
+        typer.Option(help="Topical neighbours per claim drawn as negatives, each epoch (cross-encoder)."),
+    ] = None,
+    cross_max_length: Annotated[
+        int | None, typer.Option(help="Word pieces of 'claim [SEP] debunk' the cross-encoder reads.")
+    ] = None,
+    cross_lr: Annotated[
+        float | None, typer.Option(help="Learning rate of the cross-encoder's encoder.")
+    ] = None,
+    threads: Annotated[int | None, typer.Option(help="PyTorch threads.")] = None,
 ) -> None:
     """Fine-tune MiniLM into a claim bi-encoder and a claim/debunk cross-encoder; export both to int8 ONNX.
 
@@ -193,6 +204,14 @@ def train_pairmodel_command(
     """
     from factcheck.training.pairmodel import PairTrainingConfig, train_pair_models
 
+    overrides = {  # options not given keep PairTrainingConfig's defaults
+        "threads": threads,
+        "bi_epochs": bi_epochs,
+        "cross_epochs": cross_epochs,
+        "cross_neighbours": cross_neighbours,
+        "cross_max_length": cross_max_length,
+        "cross_lr": cross_lr,
+    }
     settings = Settings()
     data_dir = data or settings.shared_data_dir
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
@@ -201,7 +220,7 @@ def train_pairmodel_command(
             data_dir,
             models or settings.models_dir,
             out,
-            config=PairTrainingConfig(seed=seed, bi_epochs=bi_epochs, cross_epochs=cross_epochs),
+            config=PairTrainingConfig(seed=seed, **{k: v for k, v in overrides.items() if v is not None}),
             vector_cache=cache,
             mined_path=mined,
             which=tuple(model or ("bi", "cross")),

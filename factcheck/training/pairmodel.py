@@ -125,11 +125,11 @@ class PairTrainingConfig:
     bi_scale: float = 20.0
     bi_max_length: int = 64
     cross_epochs: int = 1
-    cross_batch: int = 32
-    cross_lr: float = 3e-5
+    cross_batch: int = 16  # small batches: more updates from the few epochs a shared CPU allows
+    cross_lr: float = 5e-5
     cross_head_lr: float = 1e-3
-    cross_max_length: int = 48
-    cross_neighbours: int = 1  # hard negatives per query with a debunk, each epoch
+    cross_max_length: int = 64  # a cleaned tweet and its debunk, mostly untruncated
+    cross_neighbours: int = 2  # hard negatives per query with a debunk, each epoch
     cross_no_debunk_neighbours: int = 1  # candidates per sentence without a debunk, each epoch
     cross_no_debunk_sentences: int | None = 1050  # sentences without a debunk drawn each epoch (None: all)
     hard_negative_depth: int = 5  # neighbours drawn from the top this many

@@ -129,10 +129,12 @@ def editor_checker(editor_settings: Settings, checker: Checker) -> Iterator[Chec
     It borrows the session Checker's loaded models; only the index is built again (from cached vectors).
     """
     from factcheck.matching import Matcher
+    from factcheck.matching.crosslingual import CrossLingual
     from factcheck.pipeline import Checker
 
     store = Store(editor_settings.database_url)
     shared = checker.matcher
+    crosslingual = shared.crosslingual
     matcher = Matcher(
         reranker=shared.reranker,
         static=shared.static,
@@ -140,6 +142,10 @@ def editor_checker(editor_settings: Settings, checker: Checker) -> Iterator[Chec
         vector_cache=store,
         config=shared.config,
         gate=shared.gate,
+        # its own index of the test's debunks, with the shared scorer and e5 model
+        crosslingual=None
+        if crosslingual is None
+        else CrossLingual(scorer=crosslingual.scorer, model_path=crosslingual.model_path),
     )
     built = Checker(
         store=store,

@@ -925,6 +925,31 @@ def test_a_french_page_sees_its_english_fact_check_said_to_be_in_english(
     page.screenshot(path=OUTPUT / "e2e-french-card.png")
 
 
+FRENCH_CHAIN = "Microsoft va vous payer 245 dollars pour chaque personne à qui vous transférez ce message."
+
+
+def test_a_french_chain_letter_gets_its_english_debunk_through_the_cross_lingual_path(
+    browser: Browser, site: str, live: ApiServer, page: Page
+) -> None:
+    # No editor action: the French claim meets the English fact-check through multilingual e5.
+    page.goto(f"{site}/french-chain.html")
+    popup = _check_from_popup(browser, page)
+    popup.close()
+    state = _state(browser, page)
+    [claim] = [c for c in state["report"]["claims"] if c["status"] == "debunked"]
+    assert (_flat(claim["text"]), claim["language"]) == (FRENCH_CHAIN, "fr")
+    debunk = claim["matches"][0]["debunk"]
+    assert debunk["language"] == "en" and "forwarding" in debunk["claim_reviewed"]
+
+    page.bring_to_front()
+    page.locator("#p-claim factcheck-mark").first.hover()
+    card = page.locator("factcheck-card .card")
+    expect(card).to_be_visible()
+    assert card.locator(".language").text_content() == "Fact-check in English"
+    assert page.locator("#p-true factcheck-mark").count() == 0
+    page.screenshot(path=OUTPUT / "e2e-french-chain-card.png")
+
+
 def test_the_card_says_nothing_of_language_when_the_claim_and_its_fact_check_share_one(
     browser: Browser, site: str, page: Page
 ) -> None:

@@ -194,8 +194,8 @@ class LanguageDetector:
         claims stage (a sentence's check-worthiness included). A claim whose function words are all
         its document's language's (see CONFIRMING_WORDS) keeps it without the model.
         """
-        if document_language not in self._supported:  # a Russian page's claims are Russian
-            return document_language
+        if document_language not in self._supported:  # a Russian page's claims are Russian, but for
+            return self.detected(text) or document_language  # one clearly in a supported language
         words = _LETTERS.findall(text.lower())
         if sum(len(word) > 1 for word in words) < self.min_words:
             return document_language

@@ -146,6 +146,15 @@ def test_text_in_an_unsupported_language_is_not_taken_for_a_supported_one(text: 
     assert default_detector().for_claim(text, document_language="pt") == "pt"
 
 
+def test_an_english_sentence_quoted_on_a_page_in_an_unsupported_language_is_english() -> None:
+    quoted = "Bill Gates will pay you 245 dollars for every person you forward this message to."
+    assert default_detector().for_claim(quoted, document_language="ru") == "en"
+    assert (
+        default_detector().for_claim("Путин заявил, что вакцины опасны для людей", document_language="ru")
+        == "ru"
+    )
+
+
 def test_a_claim_of_its_documents_function_words_keeps_the_documents_language_without_the_model() -> None:
     detector = LanguageDetector()
     detector._detector = None  # type: ignore[assignment]  # the model must not be asked

@@ -180,6 +180,10 @@ class LanguageDetector:
         # model="lite": the model inside the package; max_input_length=None: we choose how much to read.
         self._detector = LangDetector(LangDetectConfig(model="lite", max_input_length=None))
 
+    def supports(self, language: str) -> bool:
+        """Whether `language` (a code or tag) is one of the configured languages."""
+        return language_code(language) in self._supported
+
     def detect(self, text: str, *, declared: str | None = None, fallback: str = FALLBACK_LANGUAGE) -> str:
         """The declared language when there is one, else the detected one, else `fallback`."""
         code = language_code(declared)

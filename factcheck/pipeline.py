@@ -374,17 +374,27 @@ class Checker:
         page is) when the matcher agrees: its debunk comes first, at the `suggest` threshold (the
         check's, else the Checker's) or above. A sentence reporting a known phrasing ("someone told me
         that …", factcheck.reported) matches it with certainty too.
+
+        A claim in a language outside the configured ones (FACTCHECK_LANGUAGES) is not searched: the
+        cross-lingual path is calibrated on those only (on a Russian page, "lunch cost me 400 roubles"
+        met "Michelle Obama ran up a $400 bill" at 0.92).
         """
         if not claims:
             return []
         suggest = self.thresholds.suggest if suggest is None else suggest
         known = self._known
-        found = self.matcher.search(
-            [claim.normalized or claim.text for claim in claims],
-            k=k,
-            gated=gated,
-            languages=[claim.language for claim in claims],
+        searched = [claim for claim in claims if self.detector.supports(claim.language)]
+        results_of_searched = iter(
+            self.matcher.search(
+                [claim.normalized or claim.text for claim in searched],
+                k=k,
+                gated=gated,
+                languages=[claim.language for claim in searched],
+            )
         )
+        found = [
+            next(results_of_searched) if self.detector.supports(claim.language) else [] for claim in claims
+        ]
         keys = [canonical_key(claim.normalized or claim.text) for claim in claims]
         exact = [
             known.exact.get(key) or _reported_known(known, claim.normalized or claim.text)

@@ -187,3 +187,12 @@ def test_factcheck_claims_prints_each_claims_language() -> None:
 @pytest.mark.parametrize("tag", ["en-US", "EN", "en_GB"])
 def test_a_language_tag_picks_its_languages_pipeline(tag: str) -> None:
     assert sentence_pipeline(tag) is sentence_pipeline("en")
+
+
+def test_a_claim_in_a_language_outside_the_configured_ones_is_not_matched(checker: Checker) -> None:
+    # Before: this Russian sentence met "Michelle Obama ran up a $400 bill ..." cross-lingually.
+    page = "<html lang='ru'><body><p>В столовке обед обошелся мне в 400 рублей, а Мишель Обама заказала омаров.</p></body></html>"
+    [verdict] = checker.check(page, include_all=True).claims
+    assert (verdict.claim.language, verdict.matches) == ("ru", ())
+    assert verdict.status in ("no_match", "not_checkworthy")
+    assert checker.detector.supports("fr-FR") and not checker.detector.supports("ru")

@@ -9,7 +9,8 @@ from pathlib import Path
 from factcheck.ingest.html import document_from_html
 from tests.conftest import shared_data
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+# appended, after the repository: bench/api.py must not shadow the `api` package
+sys.path.append(str(Path(__file__).resolve().parent.parent / "bench"))
 import e2e
 
 TWEET = (

@@ -12,7 +12,8 @@ from typing import Any
 
 from tests.conftest import shared_data
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+# appended, after the repository: bench/api.py must not shadow the `api` package
+sys.path.append(str(Path(__file__).resolve().parent.parent / "bench"))
 import multilingual
 
 LANGUAGES = multilingual.LANGUAGES

@@ -5,7 +5,9 @@ The checkout's own code runs (PYTHONPATH points at it), so two builds can be mea
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import socket
 import sqlite3
 import subprocess
@@ -56,18 +58,21 @@ def running_server(
         env=factcheck_env(checkout, database, extra_env),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        start_new_session=True,  # its own process group, so its workers stop with it (below)
     )
     base_url = f"http://127.0.0.1:{port}"
     try:
         _wait_ready(base_url, server)
         yield base_url, server
     finally:
-        server.terminate()
-        try:
+        # The whole group: a worker still loading its models can outlive a killed supervisor and go on
+        # using a core for minutes (seen when a run failed during the first start over a new database).
+        os.killpg(server.pid, signal.SIGTERM)
+        with contextlib.suppress(subprocess.TimeoutExpired):
             server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(server.pid, signal.SIGKILL)
+        server.wait()
 
 
 def _wait_ready(base_url: str, server: subprocess.Popen[bytes]) -> None:

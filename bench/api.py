@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-from _server import database_copy, factcheck_env, running_server
+from _server import READY_TIMEOUT_S, database_copy, factcheck_env, running_server
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "data"
@@ -102,7 +102,9 @@ class Build:
     process: subprocess.Popen[bytes]
 
 
-async def load(base_url: str, texts: list[str], *, concurrency: int, requests: int) -> dict[str, float]:
+async def load(
+    base_url: str, texts: list[str], *, concurrency: int, requests: int, timeout_s: float = 120
+) -> dict[str, float]:
     latencies: list[float] = []
     errors = 0
     queue = list(range(requests))
@@ -116,7 +118,7 @@ async def load(base_url: str, texts: list[str], *, concurrency: int, requests: i
             latencies.append((time.perf_counter() - started) * 1000)
             errors += response.status_code != 200
 
-    async with httpx.AsyncClient(base_url=base_url, timeout=120) as client:
+    async with httpx.AsyncClient(base_url=base_url, timeout=timeout_s) as client:
         started = time.perf_counter()
         await asyncio.gather(*(worker(client) for _ in range(concurrency)))
         elapsed = time.perf_counter() - started
@@ -176,8 +178,11 @@ def main() -> None:
         row = 0
         for words in args.words:
             texts = articles(words)
-            for build in builds:
-                asyncio.run(load(build.base_url, texts, concurrency=2, requests=10))  # warm-up
+            for build in builds:  # warm-up: over a new database the first checks wait for MiniLM to
+                # encode every debunk (minutes on a busy machine), which the rows must not include
+                asyncio.run(
+                    load(build.base_url, texts, concurrency=2, requests=10, timeout_s=READY_TIMEOUT_S)
+                )
             for concurrency in args.concurrency:
                 # alternate which build goes first, so a drift in the machine's load hits both alike
                 for build in builds if row % 2 == 0 else builds[::-1]:

@@ -296,10 +296,15 @@ def build_checker(database: Path) -> Checker:
     from factcheck.settings import Settings
 
     # as the CLI and the API build theirs: editors' rejections apply (the copy has none)
-    return Checker.from_settings(
+    checker = Checker.from_settings(
         Settings(database_url=f"sqlite:///{database}"),
         rejections=lambda store: ReviewQueue(store).rejection_check(),
     )
+    # Every debunk's multilingual vector before the first page: a server encodes a large backlog in the
+    # background (FACTCHECK_MULTILINGUAL_INLINE_ENCODE), which would make the first pages' figures depend
+    # on how far it got. Read from the database after the first run.
+    checker.matcher.warm_crosslingual()
+    return checker
 
 
 # ----------------------------------------------------------------------------------------------- scoring

@@ -136,6 +136,7 @@ class Checker:
             profile=settings.matcher_profile,
             multilingual=settings.multilingual,
             multilingual_model=settings.multilingual_model,
+            multilingual_inline_limit=settings.multilingual_inline_encode,
         )
         # English claims: the English n-gram model; others: the English labels carried over through e5.
         checkworthiness = LanguageRoutedScorer(

@@ -88,6 +88,14 @@ class Settings(BaseSettings):
         "instead of on the first claim in another language (about 25-45 ms a debunk text on one core the "
         "first time; the vectors are then kept in the database).",
     )
+    multilingual_inline_encode: int | None = Field(
+        default=1000,
+        ge=0,
+        description="Debunk texts the first claim in another language may encode for the multilingual encoder "
+        "while its check waits (the shipped corpus fits); a larger backlog, such as an imported collection, "
+        "is encoded by a background thread, those debunks being found by names and words until then. None: "
+        "a check waits for all of them.",
+    )
     checkworthy_threshold: float | None = None
     # The gate for claims not in English, scored by models/checkworthiness-multilingual; None: its own.
     checkworthy_transferred_threshold: float | None = Field(default=None, ge=0.0, le=1.0)

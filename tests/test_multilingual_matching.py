@@ -149,6 +149,27 @@ def test_warm_fills_the_vector_cache_before_any_claim_in_another_language(
     assert len(cache.get_vectors(encoder.model_id, {_key(t) for t in texts})) == len(texts)
 
 
+def test_a_large_backlog_is_encoded_in_the_background_while_claims_in_other_languages_are_answered(
+    tmp_path: Path, encoder: MultilingualEncoder
+) -> None:
+    cache = Store(f"sqlite:///{tmp_path / 'backlog.db'}")
+    cache.migrate()
+    matcher = _matcher(cache, encoder, DEBUNKS)
+    crosslingual = matcher.crosslingual
+    assert crosslingual is not None
+    crosslingual.inline_limit = 1  # fewer than the debunk texts: the rest go to the background
+    query, languages = ["Obama est né au Kenya, pas à Hawaï"], ["fr"]
+    matcher.search(query, languages=languages)
+    assert crosslingual.backlog > 1  # answered without them
+    assert crosslingual._warming is not None
+    crosslingual._warming.join(timeout=300)
+    [found] = matcher.search(query, languages=languages)  # takes what the background encoded
+    assert crosslingual.backlog == 0
+    assert found[0].debunk_id == 5
+    waited = _matcher(cache, encoder, DEBUNKS)  # inline_limit None: every vector before answering
+    assert waited.search(query, languages=languages) == [found]
+
+
 def test_entries_carry_their_debunks_language() -> None:
     entries = list(entries_from_debunks([FRENCH_DEBUNK]))
     assert entries == [IndexEntry(50, FRENCH_DEBUNK.claim_reviewed, "claim", "fr")]

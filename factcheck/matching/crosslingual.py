@@ -16,13 +16,19 @@ The e5 index is built lazily: a process that only ever sees English claims never
 encodes a debunk (the test suite, most servers). The first claim in another language encodes whatever the
 vector cache does not hold yet (≈ 25-45 ms a debunk text on one core: a 10k-debunk collection takes
 minutes the first time, then nothing: the vectors stay in the Store), or `warm` does it ahead, outside the
-matcher's lock, e.g. from a background thread when serving.
+matcher's lock, e.g. from a background thread when serving. With `inline_limit` (serving), a claim
+encodes at most that many texts itself and leaves a larger backlog to a background thread: encoding 14k
+texts inside one request held the matcher's lock for many minutes, so every check of that process waited
+and its clients timed out. Until the backlog is done, those debunks are found by names and words only.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import math
+import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import partial
@@ -31,10 +37,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from factcheck._text import canonical_key
 from factcheck.errors import ModelArtifactError
 from factcheck.matching.embeddings import (
     MultilingualEncoder,
     VectorCache,
+    cached_vectors,
     encode_cached,
     shared_multilingual_encoder,
 )
@@ -63,6 +71,9 @@ FEATURE_NAMES = (
 )  # fmt: skip
 DENSE_KINDS = ("claim", "variant")  # as the MiniLM index: titles get no vector
 WARM_CHUNK = 64  # texts encoded per hold of the encoder lock while warming
+BACKLOG_RECHECK_S = 5.0  # how often a claim looks in the vector cache for what the background encoded
+
+log = logging.getLogger(__name__)
 
 
 def is_english(language: str) -> bool:
@@ -182,6 +193,10 @@ class CrossLingual:
         An encoder already loaded (tests share one); takes precedence over `model_path`.
     depth, keep, rrf_k, weights
         Per-retriever depth, fused candidates kept, and reciprocal-rank fusion settings.
+    inline_limit : int or None
+        Debunk texts a search may encode itself when the vector cache lacks them; more are encoded by a
+        background thread (which needs the matcher's vector cache). None: a search encodes them all
+        before it answers (training and benchmarks, which need every vector).
     """
 
     def __init__(
@@ -194,11 +209,14 @@ class CrossLingual:
         keep: int = 50,
         rrf_k: int = 60,
         weights: tuple[tuple[str, float], ...] = (("dense", 1.0), ("names", 0.5), ("lexical", 1.0)),
+        inline_limit: int | None = None,
     ) -> None:
         self.scorer = scorer
         self.model_path = model_path
         self.depth, self.keep, self.rrf_k, self.weights = depth, keep, rrf_k, dict(weights)
+        self.inline_limit = inline_limit
         self._encoder = encoder
+        self._warming: threading.Thread | None = None
         self.reset()
 
     @property
@@ -211,20 +229,39 @@ class CrossLingual:
         """Forget every vector and language index (the matcher rebuilt its entries)."""
         self._dense: VectorIndex | None = None
         self._covered = 0  # matcher entries with a row in the dense index
+        # entries among those whose row is zeros until the background thread has encoded them
+        self._backlog: list[int] = []
+        self._backlog_checked = 0.0
         self._languages: dict[str, _LanguageIndex] = {}
 
     @property
     def dense_size(self) -> int:
-        return self._covered
+        """Matcher entries with their e5 vector in the dense index."""
+        return self._covered - len(self._backlog)
+
+    @property
+    def backlog(self) -> int:
+        """Debunk texts still waiting for their e5 vector (found by names and words meanwhile)."""
+        return len(self._backlog)
 
     # --- the lazy indexes ---------------------------------------------------------------------------
 
     def warm(self, texts: Sequence[str], kinds: Sequence[str], cache: VectorCache | None) -> None:
         """Fill `cache` with the passage vectors of these entries, a chunk at a time (no matcher lock)."""
+        self._encode_into(
+            [text for text, kind in zip(texts, kinds, strict=True) if kind in DENSE_KINDS], cache
+        )
+
+    def _encode_into(self, texts: Sequence[str], cache: VectorCache | None) -> None:
         encoder = self.encoder
-        chosen = [text for text, kind in zip(texts, kinds, strict=True) if kind in DENSE_KINDS]
-        for start in range(0, len(chosen), WARM_CHUNK):  # a chunk at a time: claims get the engine between
-            encode_cached(encoder, chosen[start : start + WARM_CHUNK], cache)
+        for start in range(0, len(texts), WARM_CHUNK):  # a chunk at a time: claims get the engine between
+            encode_cached(encoder, texts[start : start + WARM_CHUNK], cache)
+
+    def _encode_backlog(self, texts: Sequence[str], cache: VectorCache) -> None:
+        try:
+            self._encode_into(texts, cache)
+        except Exception:  # a background thread: log it; the next claim's catch_up starts another
+            log.exception("encoding the multilingual backlog failed")
 
     def catch_up(self, matcher: Matcher, languages: set[str]) -> VectorIndex:
         """Give every matcher entry added since the last call its e5 vector and its language index row."""
@@ -232,14 +269,30 @@ class CrossLingual:
         encoder = self.encoder
         if self._dense is None:
             self._dense = VectorIndex(encoder.dim)
+        self._take_encoded_backlog(matcher)
         if self._covered < len(texts):
-            new = range(self._covered, len(texts))
-            vectors = np.zeros((len(new), encoder.dim), dtype=np.float32)
-            chosen = [i for i, entry in enumerate(new) if kinds[entry] in DENSE_KINDS]
-            if chosen:
-                vectors[chosen] = encode_cached(
-                    encoder, [texts[new[i]] for i in chosen], matcher.vector_cache
-                )
+            start = self._covered
+            chosen = [entry for entry in range(start, len(texts)) if kinds[entry] in DENSE_KINDS]
+            vectors = np.zeros((len(texts) - start, encoder.dim), dtype=np.float32)
+            cache = matcher.vector_cache
+            known = (
+                cached_vectors(encoder, (texts[entry] for entry in chosen), cache)
+                if self.inline_limit is not None and cache is not None
+                else None
+            )
+            missing = [] if known is None else [e for e in chosen if canonical_key(texts[e]) not in known]
+            if known is None or len(missing) <= (self.inline_limit or 0):
+                if chosen:
+                    vectors[[e - start for e in chosen]] = encode_cached(
+                        encoder, [texts[e] for e in chosen], cache
+                    )
+            else:
+                for entry in chosen:
+                    vector = known.get(canonical_key(texts[entry]))
+                    if vector is not None:
+                        vectors[entry - start] = vector
+                self._backlog += missing
+                self._encode_in_background(matcher)
             self._dense.add(vectors)
             self._covered = len(texts)
         for language in languages:
@@ -262,6 +315,36 @@ class CrossLingual:
                     index.entries += rows
                 index.seen = len(texts)
         return self._dense
+
+    def _encode_in_background(self, matcher: Matcher) -> None:
+        """Start encoding the backlog into the vector cache, unless a thread is at it already."""
+        if self._warming is not None and self._warming.is_alive():
+            return
+        texts = [matcher._texts[entry] for entry in self._backlog]
+        log.info("encoding %d debunk texts for the multilingual encoder in the background", len(texts))
+        self._warming = threading.Thread(
+            target=self._encode_backlog,
+            args=(texts, matcher.vector_cache),
+            name="multilingual-backlog",
+            daemon=True,
+        )
+        self._warming.start()
+
+    def _take_encoded_backlog(self, matcher: Matcher) -> None:
+        """Move into the index what the background thread has encoded so far (every few seconds)."""
+        if not self._backlog or self._dense is None or matcher.vector_cache is None:
+            return
+        finished = self._warming is None or not self._warming.is_alive()
+        if not finished and time.monotonic() - self._backlog_checked < BACKLOG_RECHECK_S:
+            return
+        self._backlog_checked = time.monotonic()
+        found = cached_vectors(self.encoder, (matcher._texts[e] for e in self._backlog), matcher.vector_cache)
+        ready = [e for e in self._backlog if canonical_key(matcher._texts[e]) in found]
+        if ready:
+            self._dense.replace(ready, np.stack([found[canonical_key(matcher._texts[e])] for e in ready]))
+            self._backlog = [e for e in self._backlog if canonical_key(matcher._texts[e]) not in found]
+        if self._backlog and finished:  # the thread stopped short (an error it logged): go on
+            self._encode_in_background(matcher)
 
     # --- search -------------------------------------------------------------------------------------
 

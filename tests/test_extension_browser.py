@@ -950,6 +950,38 @@ def test_a_french_chain_letter_gets_its_english_debunk_through_the_cross_lingual
     page.screenshot(path=OUTPUT / "e2e-french-chain-card.png")
 
 
+def test_the_classic_245_dollar_chain_email_ends_debunked_in_webmail_with_its_snopes_link(
+    browser: Browser, site: str, live: ApiServer, page: Page
+) -> None:
+    # LazyTruth's own case, with the shipped thresholds: the forwarded hoax gets the debunk beside it.
+    page.goto(f"{site}/webmail-classic.html")
+    popup = _check_from_popup(browser, page)
+    popup.close()
+    state = _state(browser, page)
+    assert state["status"] == "done", state
+    assert state["kind"] == "webmail"
+    debunked = [c for c in state["report"]["claims"] if c["status"] == "debunked"]
+    assert any("Microsoft will pay you $245" in _flat(c["text"]) for c in debunked), state["report"]
+    assert not any("I checked and it is true" in c["text"] for c in debunked)
+    for claim in debunked:
+        debunk = claim["matches"][0]["debunk"]
+        record = _corpus_debunk(debunk["review_url"])
+        assert record["claim_reviewed"].startswith("Bill Gates and Microsoft will pay people")
+        assert debunk["review_url"].startswith("https://www.snopes.com/")
+
+    page.bring_to_front()
+    page.locator("factcheck-mark", has_text="Microsoft will pay you").first.hover()
+    card = page.locator("factcheck-card .card")
+    expect(card).to_be_visible()
+    assert card.locator("a").first.get_attribute("href") == debunk["review_url"]
+    # decided on the whole message: the card gives the message's confidence, not the sentence's lower one
+    assert re.fullmatch(
+        r"Matched by factcheck with the sentences around it, \d+% confident\.",
+        card.locator(".note").text_content(),
+    )
+    page.screenshot(path=OUTPUT / "e2e-webmail-chain-debunked-card.png")
+
+
 def test_the_card_says_nothing_of_language_when_the_claim_and_its_fact_check_share_one(
     browser: Browser, site: str, page: Page
 ) -> None:

@@ -214,7 +214,7 @@
   }
 
   function fill(shown) {
-    const { debunk, confidence } = shown;
+    const { debunk, confidence, blockConfidence } = shown;
     card.dataset.tone = shown.tone;
     card.dataset.status = shown.status;
     fields.mention.textContent = shown.notice;
@@ -240,11 +240,16 @@
     fields.link.hidden = !url;
     fields.link.href = url || "about:blank";
     fields.link.textContent = `Read the fact-check${debunk.reviewer_site ? ` on ${debunk.reviewer_site}` : ""}`;
-    const percent = typeof confidence === "number" ? Math.round(confidence * 100) : null;
+    // A calibrated probability is never certainty: 0.998 reads "99%", not "100%".
+    const asPercent = (probability) => Math.min(99, Math.round(probability * 100));
+    const percent = typeof confidence === "number" ? asPercent(confidence) : null;
     if (percent === null) {
       fields.note.textContent = "";
     } else if (shown.status === "possibly_related") {
       fields.note.textContent = `Suggested by factcheck, ${percent}% confident it is the same claim.`;
+    } else if (blockConfidence !== null && blockConfidence > confidence) {
+      // The match was decided on the whole message: the sentence's own, lower figure would contradict it.
+      fields.note.textContent = `Matched by factcheck with the sentences around it, ${asPercent(blockConfidence)}% confident.`;
     } else {
       fields.note.textContent = `Matched by factcheck, ${percent}% confident.`;
     }

@@ -82,7 +82,9 @@
   /**
    * What a reader is shown for `claim` (a report claim), or null when nothing is shown.
    * {status, tone, headline, rating, ratingClass, caution, notice, mentioned, sourced, debunk, confidence,
-   *  claimLanguage}
+   *  blockConfidence, claimLanguage}
+   * `blockConfidence` is the confidence of the sentence's block or paragraph weighed as a whole (a chain
+   * letter told in several sentences), null when it was not weighed.
    * `notice` is the line above the card: the sentence mentions the claim, or there is no source.
    * `claimLanguage` is the claim's language code ("" from a server that does not say).
    */
@@ -104,6 +106,7 @@
     return {
       status, ...words, notice, ...(sourced ? {} : UNSOURCED),
       rating, ratingClass: rc, mentioned, sourced, debunk, confidence, claimLanguage: claim.language || "",
+      blockConfidence: typeof claim.block_confidence === "number" ? claim.block_confidence : null,
     };
   }
 

@@ -71,6 +71,21 @@ NOISE = 0.02
 RECALL_K = 10
 DIM = 384  # MiniLM's
 CHUNK = 65_536  # entries scored at once by the exact search
+MIN_AVAILABLE_MB = 2_000
+FIGURES = (
+    "index_build_s",
+    "rss_mb",
+    "pss_mb",
+    "peak_rss_mb",
+    "article_p50_ms",
+    "article_p95_ms",
+    "claims_per_s",
+    "map5_dev",
+    "ann_recall_at_10",
+    "rss_two_workers_mb",
+    "pss_two_workers_mb",
+    "index_build_two_workers_s",
+)
 
 Profile = Literal["full", "fast"]
 
@@ -358,6 +373,10 @@ def available_mb() -> float:
     return float("nan")
 
 
+class OutOfMemory(Exception):
+    """The machine ran low on memory while workers built their index; they were stopped."""
+
+
 def run_workers(jobs: Sequence[Job]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Start one process a job at once, read each one's memory once all have indexed, then let them
     measure; (per process: memory and index seconds, per measuring process: its figures)."""
@@ -377,51 +396,56 @@ def run_workers(jobs: Sequence[Job]) -> tuple[list[dict[str, Any]], list[dict[st
         memory = [{**memory_mb(pid), "index_build_s": indexed[pid]} for pid in indexed]
         go_on.set()
         figures = [_next_report(reports, processes)[2] for job in jobs if job.dev is not None]
+    except BaseException:
+        for process in processes:
+            process.terminate()
+        raise
     finally:
         for process in processes:
-            process.join(timeout=600)
-            if process.is_alive():
-                process.terminate()
+            process.join()
     return memory, figures
 
 
 def _next_report(
     reports: Queue[tuple[int, str, Any]], processes: Sequence[BaseProcess]
 ) -> tuple[int, str, Any]:
+    """The next report, watching meanwhile that no worker died and that the machine keeps some memory
+    free (the OOM killer would pick a victim among every job running here)."""
     while True:
         try:
-            return reports.get(timeout=5)
-        except queue.Empty as error:  # check that nobody died meanwhile
+            return reports.get(timeout=1)
+        except queue.Empty as error:
             if any(process.exitcode not in (None, 0) for process in processes):
                 raise SystemExit("a worker process failed; see its traceback above") from error
+            if available_mb() < MIN_AVAILABLE_MB:
+                peak = sum(memory_mb(process.pid)["peak_rss_mb"] for process in processes if process.pid)
+                raise OutOfMemory(
+                    f"stopped at {peak:,.0f} MB of peak RSS, with less than {MIN_AVAILABLE_MB:,} MB left"
+                ) from error
 
 
 def measure_size(job: Job) -> dict[str, Any]:
-    """One serving process (build, memory, search figures), then two workers side by side (memory)."""
-    [one], [figures] = run_workers([job])
-    row: dict[str, Any] = {
-        "debunks": job.size,
-        "index_build_s": one["index_build_s"],
-        "rss_mb": one["rss_mb"],
-        "pss_mb": one["pss_mb"],
-        "peak_rss_mb": one["peak_rss_mb"],
-        **figures,
-    }
+    """One serving process (build, memory, search figures), then two workers side by side (memory);
+    a stage that does not fit in memory is reported as such, with None for its figures."""
+    row: dict[str, Any] = dict.fromkeys(FIGURES) | {"debunks": job.size}
+    try:
+        [one], [figures] = run_workers([job])
+    except OutOfMemory as error:
+        return row | {"one_process_failed": str(error), "two_workers_failed": "not tried"}
+    row.update(one, **figures)
     needed, free = 2 * one["peak_rss_mb"] * 1.1, available_mb()
     if free < needed:
-        row.update(
-            rss_two_workers_mb=None,
-            pss_two_workers_mb=None,
-            two_workers_skipped=f"two workers need ~{needed:,.0f} MB at their peak; {free:,.0f} MB available",
-        )
-        return row
-    pair, _ = run_workers([replace(job, dev=None), replace(job, dev=None)])
-    row.update(
-        rss_two_workers_mb=sum(worker["rss_mb"] for worker in pair),
-        pss_two_workers_mb=sum(worker["pss_mb"] for worker in pair),
-        index_build_two_workers_s=max(worker["index_build_s"] for worker in pair),
-    )
-    return row
+        failed = f"not tried: two need ~{needed:,.0f} MB at their peak, {free:,.0f} MB available"
+        return row | {"two_workers_failed": failed}
+    try:
+        pair, _ = run_workers([replace(job, dev=None), replace(job, dev=None)])
+    except OutOfMemory as error:
+        return row | {"two_workers_failed": str(error)}
+    return row | {
+        "rss_two_workers_mb": sum(worker["rss_mb"] for worker in pair),
+        "pss_two_workers_mb": sum(worker["pss_mb"] for worker in pair),
+        "index_build_two_workers_s": max(worker["index_build_s"] for worker in pair),
+    }
 
 
 def run(
@@ -446,9 +470,12 @@ def run(
         log(f"  ready after {seconds:.1f} s of encoding/checking")
     job = Job(models, profile, debunks, len(debunks), vector_cache, claims, dev)
     baseline = measure_size(job)
-    log(_row(profile, baseline))
     large = measure_size(replace(job, size=size)) if size > len(debunks) else baseline
-    log(_row(profile, large))
+    for row in (baseline, large):
+        log(_row(profile, row))
+        for key in ("one_process_failed", "two_workers_failed"):
+            if key in row:
+                log(f"  {key.replace('_', ' ')}: {row[key]}")
     return {
         **large,
         "profile": profile,
@@ -469,15 +496,14 @@ def run(
 
 
 def _row(profile: str, row: dict[str, Any]) -> str:
-    def mb(value: float | None) -> str:
-        return "—" if value is None else f"{value:,.0f}"
+    def shown(key: str, form: str = ",.0f") -> str:
+        return "—" if row[key] is None else format(row[key], form)
 
-    recall = row.get("ann_recall_at_10")
     return (
-        f"| {profile} | {row['debunks']:,} | {row['index_build_s']:.1f} | {mb(row['rss_mb'])} "
-        f"({mb(row['pss_mb'])}) | {mb(row['rss_two_workers_mb'])} ({mb(row['pss_two_workers_mb'])}) "
-        f"| {row['article_p50_ms']:,.0f} | {row['article_p95_ms']:,.0f} | {row['claims_per_s']:.0f} "
-        f"| {'—' if recall is None else f'{recall:.3f}'} | {row['map5_dev']:.3f} |"
+        f"| {profile} | {row['debunks']:,} | {shown('index_build_s', '.1f')} | {shown('rss_mb')} "
+        f"({shown('pss_mb')}) | {shown('rss_two_workers_mb')} ({shown('pss_two_workers_mb')}) "
+        f"| {shown('article_p50_ms')} | {shown('article_p95_ms')} | {shown('claims_per_s', '.1f')} "
+        f"| {shown('ann_recall_at_10', '.3f')} | {shown('map5_dev', '.3f')} |"
     )
 
 

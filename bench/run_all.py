@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
-SCRIPTS = ("matching.py", "claims_stage.py", "email_chains.py", "api.py", "feeds.py")
+SCRIPTS = ("scale.py", "claims_stage.py", "email_chains.py", "api.py", "feeds.py")
 
 
 def main() -> None:

@@ -13,7 +13,8 @@ from factcheck.matching import Matcher, entries_from_debunks
 from factcheck.store import Store
 from factcheck.types import Debunk
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+# appended, after the repository: bench/api.py must not shadow the `api` package
+sys.path.append(str(Path(__file__).resolve().parent.parent / "bench"))
 import scale
 
 REPO = scale.REPO

@@ -198,13 +198,11 @@ class UsearchIndex:
 class FaissIndex:
     """faiss-cpu (MIT) IndexHNSWFlat, or IndexHNSWSQ with fp16 / 8-bit codes; ids are row numbers.
 
-    IO_FLAG_MMAP_IFC maps the vector codes in place (IO_FLAG_MMAP alone leaves an HNSW index's codes in
-    the heap); the graph's neighbour lists are read into each process's heap either way.
+    IO_FLAG_MMAP_IFC maps the codes and the graph's neighbour lists in place (IO_FLAG_MMAP alone reads an
+    HNSW index into the heap).
     """
 
-    mmap_note: ClassVar[str] = (
-        "read_index(path, IO_FLAG_MMAP_IFC | IO_FLAG_READ_ONLY): codes mapped, graph copied"
-    )
+    mmap_note: ClassVar[str] = "read_index(path, IO_FLAG_MMAP_IFC | IO_FLAG_READ_ONLY)"
 
     def __init__(self, config: Config, index: Any = None) -> None:
         import faiss
@@ -376,12 +374,12 @@ def latencies(index: AnnIndex, queries: np.ndarray, ef: int, size: int) -> tuple
 
 
 def _memory_kb(pid: int) -> dict[str, int]:
-    """Rss and Pss of a process (kB), from /proc/<pid>/smaps_rollup."""
+    """Rss, Pss and Anonymous (the private heap: what a mapped file does not share) of a process, in kB."""
     values = {}
     with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as handle:
         for line in handle:
             name, _, rest = line.partition(":")
-            if name in ("Rss", "Pss"):
+            if name in ("Rss", "Pss", "Anonymous"):
                 values[name] = int(rest.split()[0])
     return values
 
@@ -403,7 +401,7 @@ def _serve(config: Config, path: str, mmap: bool, queries_path: str, ef: int, co
 def shared_memory(
     config: Config, path: Path, queries: np.ndarray, ef: int, *, mmap: bool
 ) -> dict[str, float] | None:
-    """Two worker processes load `path` and search; their RSS and summed PSS in MB (None: cannot mmap)."""
+    """Two worker processes load `path` and search: RSS and heap of one, PSS of both, in MB (None: cannot mmap)."""
     context = multiprocessing.get_context("spawn")
     with tempfile.TemporaryDirectory() as scratch:
         queries_path = os.path.join(scratch, "queries.npy")
@@ -424,6 +422,7 @@ def shared_memory(
     return {
         "baseline_rss_mb": baselines[0] / 1024,
         "rss_mb": measured[0]["Rss"] / 1024,
+        "anonymous_mb": measured[0]["Anonymous"] / 1024,
         "two_pss_mb": sum(entry["Pss"] for entry in measured) / 1024,
     }
 

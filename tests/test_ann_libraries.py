@@ -19,6 +19,10 @@ CONFIGS = [ann.Config(library, storage) for library, storages in ann.STORAGES.it
 MAPPABLE = [config for config in CONFIGS if config.library != "hnswlib"]
 
 
+def _name(config: ann.Config) -> str:
+    return f"{config.library}-{config.storage}"
+
+
 @pytest.fixture(scope="module")
 def base() -> np.ndarray:
     centres = np.random.default_rng(0).normal(size=(300, ann.DIM)).astype(np.float32)
@@ -49,7 +53,7 @@ def test_padded_keeps_the_real_vectors_first_and_adds_unit_perturbed_copies(base
     assert nearest.min() > 0.85 and nearest.max() < 0.999  # a copy is near its source, never equal to it
 
 
-@pytest.mark.parametrize("config", CONFIGS, ids=lambda c: f"{c.library}-{c.storage}")
+@pytest.mark.parametrize("config", CONFIGS, ids=_name)
 def test_index_returns_an_indexed_vector_as_its_own_nearest_neighbour(
     config: ann.Config, base: np.ndarray
 ) -> None:
@@ -58,7 +62,7 @@ def test_index_returns_an_indexed_vector_as_its_own_nearest_neighbour(
     assert np.array_equal(found[:, 0], np.arange(50))
 
 
-@pytest.mark.parametrize("config", MAPPABLE, ids=lambda c: f"{c.library}-{c.storage}")
+@pytest.mark.parametrize("config", MAPPABLE, ids=_name)
 def test_memory_mapped_index_answers_as_the_in_memory_one(
     config: ann.Config, base: np.ndarray, queries: np.ndarray, tmp_path: Path
 ) -> None:
@@ -93,17 +97,21 @@ def test_faiss_hnsw_reports_that_it_cannot_remove(base: np.ndarray) -> None:
     assert index.remove(np.arange(10)) is False
 
 
-def test_two_workers_memory_mapping_one_file_share_its_pages(base: np.ndarray, tmp_path: Path) -> None:
-    config = ann.Config("usearch", "f32")
+@pytest.mark.parametrize("config", [ann.Config("usearch", "f16"), ann.Config("faiss", "f16")], ids=_name)
+def test_two_workers_memory_mapping_one_file_share_its_pages_and_keep_it_off_their_heaps(
+    config: ann.Config, base: np.ndarray, tmp_path: Path
+) -> None:
     path = tmp_path / "index"
-    ann.build(config, ann.padded(base, 8000), threads=1).save(path)  # 13 MB: well above the noise
+    ann.build(config, ann.padded(base, 12_000), threads=1).save(path)  # 12 MB: well above the noise
     queries = ann.perturbed(base, 1000, seed=5)  # enough to touch most of the file's pages
     full = ann.shared_memory(config, path, queries, ef=64, mmap=False)
     mapped = ann.shared_memory(config, path, queries, ef=64, mmap=True)
     assert full is not None and mapped is not None
+    file_mb = path.stat().st_size / 2**20
 
     def shared(memory: dict[str, float]) -> float:
         """Pages resident in both workers: each counts fully in RSS, half in each PSS."""
         return 2 * memory["rss_mb"] - memory["two_pss_mb"]
 
-    assert shared(mapped) - shared(full) > 0.5 * path.stat().st_size / 2**20
+    assert shared(mapped) - shared(full) > 0.5 * file_mb
+    assert full["anonymous_mb"] - mapped["anonymous_mb"] > 0.8 * file_mb  # graph and vectors alike

@@ -22,7 +22,7 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 
 # The tests also need the train extra (PyTorch: the ONNX export is compared with it); serving does not.
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[test,train]'
+	$(BIN)/pip install --quiet -e '.[test,train,bench]'
 	touch $@ $(VENV)/.installed
 
 install: $(VENV)/.installed

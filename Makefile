@@ -20,7 +20,8 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e .
 	touch $@
 
-# The tests also need the train extra (PyTorch: the ONNX export is compared with it); serving does not.
+# The tests also need the train extra (PyTorch: the ONNX export is compared with it) and the bench extra
+# (the ANN libraries bench/ann_libraries.py compares, tested on a small set); serving needs neither.
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test,train,bench]'
 	touch $@ $(VENV)/.installed

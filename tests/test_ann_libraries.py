@@ -12,7 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+# appended, after the repository: bench/api.py must not shadow the `api` package
+sys.path.append(str(Path(__file__).resolve().parent.parent / "bench"))
 import ann_libraries as ann
 
 CONFIGS = [ann.Config(library, storage) for library, storages in ann.STORAGES.items() for storage in storages]

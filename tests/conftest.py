@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -29,6 +30,9 @@ if TYPE_CHECKING:
     from factcheck.pipeline import Checker
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+# The benchmark tests import bench/'s scripts as modules. Appended, after the repository: bench/api.py
+# must not shadow the `api` package.
+sys.path.append(str(REPO_ROOT / "bench"))
 SHARED_DATA = Path(os.environ.get("FACTCHECK_SHARED_DATA_DIR", REPO_ROOT.parent / "shared" / "data"))
 FIXTURES = Path(__file__).parent / "fixtures"
 

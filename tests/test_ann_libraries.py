@@ -6,15 +6,11 @@ Runs on 3,000 clustered random unit vectors (copies of 300 centres plus noise, a
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
+import ann_libraries as ann
 import numpy as np
 import pytest
-
-# appended, after the repository: bench/api.py must not shadow the `api` package
-sys.path.append(str(Path(__file__).resolve().parent.parent / "bench"))
-import ann_libraries as ann
 
 CONFIGS = [ann.Config(library, storage) for library, storages in ann.STORAGES.items() for storage in storages]
 MAPPABLE = [config for config in CONFIGS if config.library != "hnswlib"]

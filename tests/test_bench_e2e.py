@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import sqlite3
-import sys
 from pathlib import Path
+
+import e2e
 
 from factcheck.ingest.html import document_from_html
 from tests.conftest import shared_data
-
-# appended, after the repository: bench/api.py must not shadow the `api` package
-sys.path.append(str(Path(__file__).resolve().parent.parent / "bench"))
-import e2e
 
 TWEET = (
     "Did you know? The 5G towers spread the virus. #COVID19 #5G https://t.co/abc123 "

@@ -5,16 +5,12 @@ from __future__ import annotations
 
 import csv
 import json
-import sys
 from collections import Counter
-from pathlib import Path
 from typing import Any
 
-from tests.conftest import shared_data
-
-# appended, after the repository: bench/api.py must not shadow the `api` package
-sys.path.append(str(Path(__file__).resolve().parent.parent / "bench"))
 import multilingual
+
+from tests.conftest import shared_data
 
 LANGUAGES = multilingual.LANGUAGES
 TASK = "clef2020_task2_claim_retrieval"

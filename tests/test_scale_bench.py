@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+import scale
 
 from factcheck._text import canonical_key
 from factcheck.matching import Matcher, entries_from_debunks
 from factcheck.store import Store
 from factcheck.types import Debunk
-
-# appended, after the repository: bench/api.py must not shadow the `api` package
-sys.path.append(str(Path(__file__).resolve().parent.parent / "bench"))
-import scale
 
 REPO = scale.REPO
 SIZE = 2_000

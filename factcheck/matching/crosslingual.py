@@ -275,24 +275,25 @@ class CrossLingual:
             chosen = [entry for entry in range(start, len(texts)) if kinds[entry] in DENSE_KINDS]
             vectors = np.zeros((len(texts) - start, encoder.dim), dtype=np.float32)
             cache = matcher.vector_cache
-            known = (
-                cached_vectors(encoder, (texts[entry] for entry in chosen), cache)
-                if self.inline_limit is not None and cache is not None
-                else None
-            )
-            missing = [] if known is None else [e for e in chosen if canonical_key(texts[e]) not in known]
-            if known is None or len(missing) <= (self.inline_limit or 0):
+            if self.inline_limit is None or cache is None:
                 if chosen:
                     vectors[[e - start for e in chosen]] = encode_cached(
                         encoder, [texts[e] for e in chosen], cache
                     )
             else:
+                keys = {entry: canonical_key(texts[entry]) for entry in chosen}
+                known = cached_vectors(encoder, keys.values(), cache)
+                missing = [entry for entry in chosen if keys[entry] not in known]
+                if len(missing) <= self.inline_limit:
+                    encoded = encode_cached(encoder, [texts[entry] for entry in missing], cache)
+                    known.update(zip((keys[entry] for entry in missing), encoded, strict=True))
+                    missing = []
                 for entry in chosen:
-                    vector = known.get(canonical_key(texts[entry]))
-                    if vector is not None:
-                        vectors[entry - start] = vector
-                self._backlog += missing
-                self._encode_in_background(matcher)
+                    if keys[entry] in known:
+                        vectors[entry - start] = known[keys[entry]]
+                if missing:
+                    self._backlog += missing
+                    self._encode_in_background(matcher)
             self._dense.add(vectors)
             self._covered = len(texts)
         for language in languages:
@@ -338,11 +339,12 @@ class CrossLingual:
         if not finished and time.monotonic() - self._backlog_checked < BACKLOG_RECHECK_S:
             return
         self._backlog_checked = time.monotonic()
-        found = cached_vectors(self.encoder, (matcher._texts[e] for e in self._backlog), matcher.vector_cache)
-        ready = [e for e in self._backlog if canonical_key(matcher._texts[e]) in found]
+        keys = {entry: canonical_key(matcher._texts[entry]) for entry in self._backlog}
+        found = cached_vectors(self.encoder, keys.values(), matcher.vector_cache)
+        ready = [entry for entry in self._backlog if keys[entry] in found]
         if ready:
-            self._dense.replace(ready, np.stack([found[canonical_key(matcher._texts[e])] for e in ready]))
-            self._backlog = [e for e in self._backlog if canonical_key(matcher._texts[e]) not in found]
+            self._dense.replace(ready, np.stack([found[keys[entry]] for entry in ready]))
+            self._backlog = [entry for entry in self._backlog if keys[entry] not in found]
         if self._backlog and finished:  # the thread stopped short (an error it logged): go on
             self._encode_in_background(matcher)
 

@@ -224,9 +224,9 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def cached_vectors(encoder: Encoder, texts: Iterable[str], cache: VectorCache) -> dict[str, np.ndarray]:
-    """The vectors `cache` already holds for `texts`, by canonical key (nothing is encoded)."""
-    keys = {canonical_key(text) for text in texts}
+def cached_vectors(encoder: Encoder, keys: Iterable[str], cache: VectorCache) -> dict[str, np.ndarray]:
+    """The vectors `cache` already holds under these canonical keys (`canonical_key` of each text)."""
+    keys = set(keys)
     found: dict[str, np.ndarray] = {}
     if keys:
         for key, blob in cache.get_vectors(encoder.model_id, keys).items():
@@ -239,7 +239,7 @@ def cached_vectors(encoder: Encoder, texts: Iterable[str], cache: VectorCache) -
 def encode_cached(encoder: Encoder, texts: Sequence[str], cache: VectorCache | None) -> np.ndarray:
     """Vectors for `texts`, read from `cache` where present; the rest are encoded once and written back."""
     keys = [canonical_key(text) for text in texts]
-    found = cached_vectors(encoder, texts, cache) if cache is not None else {}
+    found = cached_vectors(encoder, keys, cache) if cache is not None else {}
     missing: dict[str, str] = {}
     for key, text in zip(keys, texts, strict=True):
         if key not in found and key not in missing:

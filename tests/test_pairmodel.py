@@ -10,6 +10,7 @@ import pytest
 
 from factcheck.matching.crossencoder import CrossEncoderScorer
 from factcheck.matching.embeddings import TransformerEncoder
+from factcheck.matching.matcher import PACKAGED_TRANSFORMER_DIR
 from factcheck.training.pairmodel import (
     BiEncoder,
     CrossEncoder,
@@ -17,10 +18,12 @@ from factcheck.training.pairmodel import (
     PairQuery,
     PairTrainingConfig,
     bi_encoder_batches,
+    corpus_pairs,
     cross_encoder_batches,
     export_int8,
     fit,
 )
+from factcheck.types import Debunk
 
 torch = pytest.importorskip("torch")
 
@@ -117,6 +120,48 @@ def test_in_batch_gold_of_another_query_is_not_a_negative() -> None:
 
 
 def test_mined_pairs_round_trip(tmp_path: Path) -> None:
-    data = PairData(train=QUERIES, no_debunk=NO_DEBUNK, dev={"2020-dev": QUERIES[:1]}, counts={"x": 1})
+    data = PairData(
+        train=QUERIES, no_debunk=NO_DEBUNK, dev={"2020-dev": QUERIES[:1]}, counts={"x": 1}, corpus=QUERIES[1:]
+    )
     data.save(tmp_path / "mined.json")
     assert PairData.load(tmp_path / "mined.json") == data
+
+
+def test_corpus_pairs_read_a_title_as_the_claim_and_never_a_duplicate_as_its_neighbour() -> None:
+    def debunk(claim: str, title: str) -> Debunk:
+        return Debunk(claim_reviewed=claim, label="false", title=title)
+
+    debunks = [
+        debunk(
+            "Three cats in Wyoming were diagnosed with the bubonic plague.", "Wyoming Cats Have the Plague?"
+        ),
+        debunk("Three cats in Wyoming were diagnosed with bubonic plague.", "Plague Cats of Wyoming"),
+        debunk("A man in China was diagnosed with the plague.", "Plague Case in China"),
+        debunk("The plague is spread by fleas on rats.", "The plague is spread by fleas on rats."),
+        debunk("5G networks cause or spread COVID-19.", "Does 5G Spread the Coronavirus?"),
+    ]
+    encoder = TransformerEncoder(Path("models/embeddings") / PACKAGED_TRANSFORMER_DIR)
+    pairs = corpus_pairs(debunks, encoder, held_out=["5G networks cause or spread  covid-19."])
+    by_title = {pair.text: pair for pair in pairs}
+    # a title equal to its claim teaches nothing; a held-out (dev gold) debunk stays out of training
+    assert set(by_title) == {
+        "Wyoming Cats Have the Plague?",
+        "Plague Cats of Wyoming",
+        "Plague Case in China",
+    }
+    first = by_title["Wyoming Cats Have the Plague?"]
+    assert first.positives == (debunks[0].claim_reviewed,)
+    # the other Wyoming debunk is the same claim checked twice: not a negative
+    assert debunks[1].claim_reviewed not in first.neighbours
+    assert debunks[2].claim_reviewed in first.neighbours
+
+
+def test_cross_encoder_epochs_mix_in_the_drawn_number_of_corpus_pairs() -> None:
+    corpus = [PairQuery(f"title {i}", (f"claim {i}",), (f"other {i}",)) for i in range(10)]
+    config = PairTrainingConfig(cross_batch=4, cross_corpus_pairs=3, cross_no_debunk_sentences=None)
+    rows = [row for batch in cross_encoder_batches([], [], config, corpus)(random.Random(0)) for row in batch]
+    positives = [(claim, debunk) for claim, debunk, label in rows if label == 1.0]
+    assert len(positives) == 3 and all(
+        debunk == claim.replace("title", "claim") for claim, debunk in positives
+    )
+    assert sum(1 for *_, label in rows if label == 0.0) == 3

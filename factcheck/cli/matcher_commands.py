@@ -184,6 +184,10 @@ def train_pairmodel_command(
         int | None,
         typer.Option(help="Topical neighbours per claim drawn as negatives, each epoch (cross-encoder)."),
     ] = None,
+    cross_corpus_pairs: Annotated[
+        int | None,
+        typer.Option(help="Corpus pairs (a debunk's title -> its claim) drawn each epoch (cross-encoder)."),
+    ] = None,
     cross_max_length: Annotated[
         int | None, typer.Option(help="Word pieces of 'claim [SEP] debunk' the cross-encoder reads.")
     ] = None,
@@ -209,6 +213,7 @@ def train_pairmodel_command(
         "bi_epochs": bi_epochs,
         "cross_epochs": cross_epochs,
         "cross_neighbours": cross_neighbours,
+        "cross_corpus_pairs": cross_corpus_pairs,
         "cross_max_length": cross_max_length,
         "cross_lr": cross_lr,
     }

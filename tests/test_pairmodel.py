@@ -141,7 +141,7 @@ def test_corpus_pairs_read_a_title_as_the_claim_and_never_a_duplicate_as_its_nei
         debunk("5G networks cause or spread COVID-19.", "Does 5G Spread the Coronavirus?"),
     ]
     encoder = TransformerEncoder(Path("models/embeddings") / PACKAGED_TRANSFORMER_DIR)
-    pairs = corpus_pairs(debunks, encoder, held_out=["5G networks cause or spread  covid-19."])
+    pairs = corpus_pairs(debunks, encoder, held_out=["5G networks cause, or spread, COVID-19"])
     by_title = {pair.text: pair for pair in pairs}
     # a title equal to its claim teaches nothing; a held-out (dev gold) debunk stays out of training
     assert set(by_title) == {

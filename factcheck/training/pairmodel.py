@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
+from factcheck._text import canonical_key
 from factcheck.evaluation.retrieval import Collection, evaluate_rankings
 from factcheck.matching.crossencoder import CROSS_ENCODER_DIR
 from factcheck.matching.embeddings import Encoder, VectorCache
@@ -258,14 +259,14 @@ def corpus_pairs(
     """
     from factcheck.matching.embeddings import encode_cached
 
-    held = {" ".join(text.casefold().split()) for text in held_out}
+    held = {canonical_key(text) for text in held_out}  # the dev files word some claims a little differently
     claims = [" ".join(d.claim_reviewed.split()) for d in debunks]
     titles = [clean_query(d.title) or d.title for d in debunks]
     claim_vectors = encode_cached(encoder, claims, vector_cache)
     chosen = [
         i
         for i, (claim, title) in enumerate(zip(claims, titles, strict=True))
-        if title.strip() and title.casefold() != claim.casefold() and claim.casefold() not in held
+        if title.strip() and title.casefold() != claim.casefold() and canonical_key(claim) not in held
     ]
     title_vectors = encode_cached(encoder, [titles[i] for i in chosen], vector_cache)
     pairs = []

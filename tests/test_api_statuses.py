@@ -71,8 +71,9 @@ def test_a_claim_between_the_related_and_match_thresholds_is_possibly_related_un
     client: TestClient,
 ) -> None:
     confidence = _only_claim(client, GATES_PARAPHRASE, possibly_related=False)["matches"][0]["confidence"]
-    assert 0.2 < confidence < 0.99, confidence  # a paraphrase: not certain, not far
-    band = {"match_threshold": confidence + 0.01, "related_threshold": confidence - 0.01}
+    assert 0.2 < confidence < 1.0, confidence  # a paraphrase: not certain, not far
+    gap = min(0.01, (1.0 - confidence) / 2)  # thresholds stay within [0, 1]
+    band = {"match_threshold": confidence + gap, "related_threshold": confidence - gap}
     claim = _only_claim(client, GATES_PARAPHRASE, **band)
     assert claim["status"] == "possibly_related"
     assert claim["matches"][0]["debunk"]["claim_reviewed"] == GATES
@@ -80,7 +81,7 @@ def test_a_claim_between_the_related_and_match_thresholds_is_possibly_related_un
     off = _only_claim(client, GATES_PARAPHRASE, possibly_related=False, **band)
     assert off["status"] == "needs_review"
     above = _only_claim(
-        client, GATES_PARAPHRASE, related_threshold=confidence + 0.005, match_threshold=confidence + 0.01
+        client, GATES_PARAPHRASE, related_threshold=confidence + gap / 2, match_threshold=confidence + gap
     )
     assert above["status"] == "needs_review"
 

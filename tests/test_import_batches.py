@@ -23,6 +23,7 @@ from typer.testing import CliRunner
 
 from factcheck.claimreview import debunk_to_claimreview
 from factcheck.cli import app
+from factcheck.importers import estimate_records
 from factcheck.store import SkippedRecord, Store
 from factcheck.store.models import ImportRun
 from factcheck.types import Debunk
@@ -177,3 +178,13 @@ def test_db_import_killed_midway_resumes_when_run_again(sqlite_url: str, tmp_pat
 
     rerun = subprocess.run(command, env=env, cwd=REPO_ROOT, capture_output=True, text=True, timeout=300)
     assert f"{total - kept} added, 0 updated, {kept} unchanged, 0 skipped" in rerun.stdout, rerun.stderr
+
+
+def test_estimate_records_counts_a_json_lines_file_from_its_head_and_gives_up_on_a_json_array(
+    tmp_path: Path,
+) -> None:
+    path = _claimreview_file(tmp_path / "reviews.jsonl", 3000)
+    assert 2700 <= (estimate_records(path, "claimreview") or 0) <= 3300
+    array = tmp_path / "reviews.json"
+    array.write_text(json.dumps([debunk_to_claimreview(_debunk(n)) for n in range(3)]), encoding="utf-8")
+    assert estimate_records(array, "claimreview") is None

@@ -58,6 +58,8 @@ _COLUMN_FIELDS = (
     "explanation", "external_id",
 )  # fmt: skip
 _LIST_FIELDS = ("appearance_urls", "tags")
+# What an import compares and writes: the columns `_column_values` fills.
+_STORED_FIELDS = (*_COLUMN_FIELDS, *_LIST_FIELDS, "claim_key")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -599,9 +601,8 @@ class _Target:
     variant_keys: set[str]
     id: int | None = None
     changed: bool = False
-    new_variants: list[tuple[str, str, str]] = dataclasses.field(
-        default_factory=list
-    )  # text, key, provenance
+    # (text, key, provenance) of each variant the batch adds to it
+    new_variants: list[tuple[str, str, str]] = dataclasses.field(default_factory=list)
 
     def merge(self, values: dict[str, Any], variants: Iterable[str], provenance: str) -> bool:
         """Take a record's values and its unseen variants; True when anything changed."""
@@ -630,27 +631,11 @@ def _upsert_batch(session: Session, batch: list[Debunk], provenance: str) -> tup
     A record that matches a stored debunk on (review URL, normalised claim) updates it when a field
     differs or it brings a new variant, and its version goes up by one (computed by the database, so
     an editor's concurrent edit is not lost); otherwise it is unchanged. The same debunk twice in a
-    batch is counted as the old one-record-at-a-time import counted it: added, then updated or unchanged.
+    batch is counted as if the records were written one at a time: added, then updated or unchanged.
     """
     debunks = DebunkRow.__table__
-    variants = VariantRow.__table__
-    columns = [debunks.c[name] for name in (*_COLUMN_FIELDS, *_LIST_FIELDS, "claim_key")]
     incoming = [(_column_values(debunk), debunk) for debunk in batch]
-    keys = {values["claim_key"] for values, _ in incoming}
-    targets: dict[tuple[str, str], _Target] = {}
-    for row in session.execute(select(debunks.c.id, *columns).where(debunks.c.claim_key.in_(keys))):
-        stored = dict(row._mapping)
-        targets[(stored["review_url"], stored["claim_key"])] = _Target(
-            values={name: stored[name] for name in stored if name != "id"},
-            variant_keys=set(),
-            id=stored["id"],
-        )
-    by_id = {target.id: target for target in targets.values()}
-    if by_id:
-        for debunk_id, text_key in session.execute(
-            select(variants.c.debunk_id, variants.c.text_key).where(variants.c.debunk_id.in_(by_id))
-        ):
-            by_id[debunk_id].variant_keys.add(text_key)
+    targets = _stored_targets(session, {values["claim_key"] for values, _ in incoming})
     added = updated = unchanged = 0
     fresh: dict[tuple[str, str], _Target] = {}
     for values, debunk in incoming:
@@ -697,7 +682,7 @@ def _upsert_batch(session: Session, batch: list[Debunk], provenance: str) -> tup
                     with_variants[(review_url, claim_key)].id = debunk_id
     changed = [target for key, target in targets.items() if key not in fresh and target.changed]
     if changed:
-        names = [column.name for column in columns]
+        names = list(_STORED_FIELDS)
         session.execute(
             update(debunks)
             .where(debunks.c.id == bindparam("target_id"))
@@ -719,8 +704,26 @@ def _upsert_batch(session: Session, batch: list[Debunk], provenance: str) -> tup
         for text, key, source in target.new_variants
     ]
     if new_variants:
-        session.execute(insert(variants), new_variants)
+        session.execute(insert(VariantRow.__table__), new_variants)
     return added, updated, unchanged
+
+
+def _stored_targets(session: Session, claim_keys: set[str]) -> dict[tuple[str, str], _Target]:
+    """The stored debunks with one of `claim_keys`, by (review URL, claim key), with their variant keys."""
+    debunks, variants = DebunkRow.__table__, VariantRow.__table__
+    query = select(debunks.c.id, *(debunks.c[name] for name in _STORED_FIELDS))
+    targets: dict[tuple[str, str], _Target] = {}
+    for row in session.execute(query.where(debunks.c.claim_key.in_(claim_keys))):
+        stored = dict(row._mapping)
+        debunk_id = stored.pop("id")
+        targets[(stored["review_url"], stored["claim_key"])] = _Target(stored, set(), id=debunk_id)
+    by_id = {target.id: target for target in targets.values()}
+    if by_id:
+        for debunk_id, text_key in session.execute(
+            select(variants.c.debunk_id, variants.c.text_key).where(variants.c.debunk_id.in_(by_id))
+        ):
+            by_id[debunk_id].variant_keys.add(text_key)
+    return targets
 
 
 def _locked_row(session: Session, debunk_id: int) -> DebunkRow:

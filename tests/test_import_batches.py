@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy import text as sql_text
 from typer.testing import CliRunner
 
 from factcheck.claimreview import debunk_to_claimreview
@@ -188,3 +189,15 @@ def test_estimate_records_counts_a_json_lines_file_from_its_head_and_gives_up_on
     array = tmp_path / "reviews.json"
     array.write_text(json.dumps([debunk_to_claimreview(_debunk(n)) for n in range(3)]), encoding="utf-8")
     assert estimate_records(array, "claimreview") is None
+
+
+def test_import_into_postgresql_takes_planner_statistics_as_the_tables_grow(postgres_url: str) -> None:
+    store = Store(postgres_url)
+    store.migrate()
+    store.import_records((_debunk(n) for n in range(60)), source="s", format="jsonl", batch_size=10)
+    with store.transaction() as session:
+        analysed = session.scalar(
+            sql_text("SELECT last_analyze FROM pg_stat_user_tables WHERE relname = 'debunks'")
+        )
+    store.close()
+    assert analysed is not None  # without them a million-record import reads the whole table per batch

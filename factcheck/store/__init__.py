@@ -33,6 +33,7 @@ from typing import Any, TextIO
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, bindparam, create_engine, event, func, insert, or_, select, update
+from sqlalchemy import text as sql_text
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, selectinload, sessionmaker
@@ -345,7 +346,9 @@ class Store:
             session.flush()
             summary.import_id = run_id = run.id
         provenance = f"import:{run_id}:{Path(source).name or source}"[:300]
-        for batch in _valid_batches(records, batch_size, summary.skipped):
+        for number, batch in enumerate(_valid_batches(records, batch_size, summary.skipped), start=1):
+            if number & (number - 1) == 0:  # batches 1, 2, 4, 8 ...: a few times as the tables double
+                self._refresh_statistics()
             with self.transaction() as session:
                 added, updated, unchanged = _upsert_batch(session, batch, provenance)
                 totals = dataclasses.replace(
@@ -361,6 +364,20 @@ class Store:
         with self.transaction() as session:
             _save_run(session, summary, finished=True)
         return summary
+
+    def _refresh_statistics(self) -> None:
+        """Let PostgreSQL's planner see how big the debunk tables have grown (ANALYZE).
+
+        An import looks up each batch's keys with `claim_key IN (2,000 keys)`. With no statistics (a
+        fresh database; autovacuum off, or a minute behind) PostgreSQL assumes each key matches 0.5 % of
+        the table, reads all of it for every batch, and a million-record import slows down as it goes:
+        we measured 304,000 records in 12 minutes. Statistics taken as the tables double keep those
+        lookups on the index; the planner scales them to the table's current size in between.
+        """
+        if self.engine.dialect.name != "postgresql":
+            return  # SQLite's planner uses the index without statistics
+        with self.transaction() as session:
+            session.execute(sql_text("ANALYZE debunks, claim_variants"))
 
     def add_variant(self, debunk_id: int, text: str, *, provenance: str) -> bool:
         """Attach a circulating phrasing to a debunk; False when it was already there."""

@@ -22,9 +22,10 @@ from sqlalchemy import select
 from sqlalchemy import text as sql_text
 from typer.testing import CliRunner
 
+from factcheck._text import canonical_key
 from factcheck.claimreview import debunk_to_claimreview
 from factcheck.cli import app
-from factcheck.importers import estimate_records
+from factcheck.importers import estimate_records, read_records
 from factcheck.store import SkippedRecord, Store
 from factcheck.store.models import ImportRun
 from factcheck.types import Debunk
@@ -201,3 +202,18 @@ def test_import_into_postgresql_takes_planner_statistics_as_the_tables_grow(post
         )
     store.close()
     assert analysed is not None  # without them a million-record import reads the whole table per batch
+
+
+def test_import_benchmark_file_is_the_real_records_then_distinct_spliced_ones(tmp_path: Path) -> None:
+    from import_scale import claimreview_lines
+
+    real = [_debunk(n) for n in range(6)]
+    lines = list(claimreview_lines(real, 20))
+    assert lines == list(claimreview_lines(real, 20))  # seeded: the cached file can be made again
+    path = tmp_path / "bench.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    format, records = read_records(path)
+    debunks = [record for record in records if isinstance(record, Debunk)]
+    assert format == "claimreview" and len(debunks) == 20
+    assert [d.claim_reviewed for d in debunks[:6]] == [d.claim_reviewed for d in real]
+    assert len({canonical_key(d.claim_reviewed) for d in debunks}) == 20

@@ -12,8 +12,10 @@ _NON_WORD = re.compile(r"[^\w]+", re.UNICODE)
 
 def canonical_key(text: str) -> str:
     """A stable identity for a claim's wording: case, accents, punctuation and spacing ignored."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    folded = "".join(char for char in decomposed if not unicodedata.combining(char))
+    folded = text
+    if not text.isascii():  # ASCII has no accents to strip: the fast path for most claims (issue 14)
+        decomposed = unicodedata.normalize("NFKD", text)
+        folded = "".join(char for char in decomposed if not unicodedata.combining(char))
     words = _NON_WORD.sub(" ", folded.casefold()).split()
     return hashlib.sha1(" ".join(words).encode("utf-8")).hexdigest()
 

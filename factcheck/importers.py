@@ -2,7 +2,7 @@
 
 Every reader is a generator of `Debunk | SkippedRecord`, streaming its file record by record, so
 a 200 MB feed never sits in memory and a bad record costs only itself. `read_records` picks the
-reader; `Store.import_records` writes what they yield in one transaction.
+reader; `Store.import_records` writes what they yield a batch at a time, one transaction a batch.
 """
 
 from __future__ import annotations
@@ -173,6 +173,20 @@ def _jsonl_flavour(path: Path, first: Any) -> str:
     raise UnsupportedFormatError(f"{path}: JSON lines of an unknown shape; pass --format")
 
 
+def estimate_records(path: Path, format: str) -> int | None:
+    """About how many records a file of a line-per-record format holds, from its first MiB (for a
+    progress bar); None for the formats whose records are not lines."""
+    if format in ("claimreview", "html", "factchecktools"):
+        head = _head(path, 4096).lstrip(b"\xef\xbb\xbf").lstrip()
+        if not (head.startswith(b"{") and b"}\n{" in _head(path).replace(b"\r", b"")):
+            return None
+    head = _head(path, 1 << 20)
+    lines = head.count(b"\n")
+    if not lines:
+        return None
+    return max(1, round(path.stat().st_size * lines / len(head)))
+
+
 # --- readers -----------------------------------------------------------------------------------------
 
 
@@ -268,7 +282,7 @@ def _read_claimreview(path: Path, encoding: str, max_record_bytes: int) -> Itera
                 yield from debunks
         except ijson.JSONError as error:
             raise InputError(
-                f"{path}: broken JSON ({str(error).splitlines()[0]}); nothing was imported"
+                f"{path}: broken JSON ({str(error).splitlines()[0]}); the import stopped there"
             ) from error
     if found == 0:
         raise InputError(f"{path}: no ClaimReview records found")
@@ -319,7 +333,7 @@ def _read_factchecktools(path: Path) -> Iterator[Record]:
                     yield SkippedRecord(number, str(error))
         except ijson.JSONError as error:
             raise InputError(
-                f"{path}: broken JSON ({str(error).splitlines()[0]}); nothing was imported"
+                f"{path}: broken JSON ({str(error).splitlines()[0]}); the import stopped there"
             ) from error
 
 
@@ -520,6 +534,7 @@ __all__ = [
     "debunk_from_dict",
     "debunk_to_dict",
     "detect_format",
+    "estimate_records",
     "read_records",
     "write_records",
 ]

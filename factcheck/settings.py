@@ -45,6 +45,8 @@ class Settings(BaseSettings):
 
     # Import limits.
     import_max_record_bytes: int = 1024 * 1024
+    # Records `db import` writes per transaction: a killed import keeps every batch it committed.
+    import_batch_size: int = Field(default=2000, ge=1)
 
     # The matcher's cascade: "full" (BM25 + static + MiniLM, better) or "fast" (no transformer at query time).
     # Batch work (CLI, feeds, workers) takes `matcher_profile`, the API `api_matcher_profile`. "fast" costs

@@ -83,7 +83,7 @@ def test_invalid_records_are_skipped_and_counted(store: Store) -> None:
     ]
 
 
-def test_a_failure_mid_import_leaves_nothing_behind(store: Store) -> None:
+def test_a_failure_mid_import_keeps_the_committed_batches_and_a_rerun_adds_the_rest(store: Store) -> None:
     def records() -> Iterator[Debunk]:
         yield MICROCHIP
         yield BRAIN
@@ -91,8 +91,9 @@ def test_a_failure_mid_import_leaves_nothing_behind(store: Store) -> None:
 
     with pytest.raises(RuntimeError):
         store.import_records(records(), source="t", format="jsonl", batch_size=1)
-    assert store.count() == 0
-    assert store.stats()["imports"] == 0
+    assert store.count() == 2
+    again = store.import_records([MICROCHIP, BRAIN], source="t", format="jsonl", batch_size=1)
+    assert (again.added, again.updated, again.unchanged) == (0, 0, 2)
 
 
 def test_export_then_import_into_an_empty_database_gives_the_same_records(

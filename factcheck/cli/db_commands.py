@@ -11,9 +11,10 @@ from typing import Annotated
 import typer
 
 from factcheck.cli._apps import db_app, open_database, user_errors
+from factcheck.cli._import_progress import ImportProgress
 from factcheck.corpus import ensure_initialised, load_corpus
 from factcheck.errors import InputError
-from factcheck.importers import EXPORT_FORMATS, FORMATS, read_records, write_records
+from factcheck.importers import EXPORT_FORMATS, FORMATS, estimate_records, read_records, write_records
 from factcheck.settings import Settings
 
 
@@ -52,13 +53,21 @@ def import_(
         typer.Option("--map", help="CSV column for a field, as field=Column (repeatable)."),
     ] = None,
     show_skipped: Annotated[int, typer.Option(help="How many skipped records to list.")] = 20,
+    progress: Annotated[
+        bool | None,
+        typer.Option(
+            "--progress/--no-progress", help="Show a progress bar on stderr; shown when it is a terminal."
+        ),
+    ] = None,
 ) -> None:
     """Import debunks; importing the same input twice changes nothing.
 
     Formats: ClaimReview JSON/JSON-LD (object, array, @graph, DataFeed, or a fact-check page's HTML),
     Google Fact Check Tools claims:search JSON, CSV (LazyTruth's Email/Debunk/Debunk URL columns work
     as they are), our JSONL export, and the CheckThat! verified-claim files. A bad record is skipped and
-    reported; the rest lands in one transaction.
+    reported. The file is read as it is written, FACTCHECK_IMPORT_BATCH_SIZE records (2,000) to a
+    transaction: an import that is stopped keeps the batches it committed, and running it again adds
+    the rest (what it already has counts as unchanged).
 
     Example:
 
@@ -76,7 +85,15 @@ def import_(
             max_record_bytes=settings.import_max_record_bytes,
         )
         store = open_database(settings)
-        summary = store.import_records(records, source=source, format=detected)
+        enabled = sys.stderr.isatty() if progress is None else progress
+        with ImportProgress(total=estimate_records(path, detected), enabled=enabled) as bar:
+            summary = store.import_records(
+                records,
+                source=source,
+                format=detected,
+                batch_size=settings.import_batch_size,
+                on_batch=bar,
+            )
     typer.echo(
         f"Imported {source} as {detected}: {summary.added} added, {summary.updated} updated, "
         f"{summary.unchanged} unchanged, {len(summary.skipped)} skipped"

@@ -137,6 +137,8 @@ class Checker:
             multilingual=settings.multilingual,
             multilingual_model=settings.multilingual_model,
             multilingual_inline_limit=settings.multilingual_inline_encode,
+            ann_min_debunks=settings.ann_min_debunks,
+            ann_probes=settings.ann_probes,
         )
         # English claims: the English n-gram model; others: the English labels carried over through e5.
         checkworthiness = LanguageRoutedScorer(

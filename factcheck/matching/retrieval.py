@@ -4,6 +4,10 @@ Both indexes score *entries* (a debunk's claim, title, variants...). `DebunkGrou
 into one score per debunk (the best of its entries), so a debunk shows up once however many
 phrasings it has.
 
+A vector index is exact (every entry scored by one matrix product) or, for large collections (issue 14),
+approximate: `AnnIndex`, an inverted-file index (faiss IVF) over float16 codes, which scores only the
+entries of the few clusters nearest each query, and returns the best `k` of them.
+
 Both indexes grow without a rebuild. The vector index appends rows. The BM25 index keeps a bm25s
 index for what `build` saw and scores entries added later with the same formula and the same corpus
 statistics (a *delta*), folding them into a fresh bm25s index once the delta is large.
@@ -14,13 +18,14 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import bm25s
 import numpy as np
 
 from factcheck.matching.text import bm25_tokens
 
-__all__ = ["DebunkGroups", "LexicalIndex", "VectorIndex"]
+__all__ = ["AnnIndex", "DebunkGroups", "LexicalIndex", "VectorIndex"]
 
 NEG_INF = np.float32(-np.inf)
 
@@ -103,11 +108,107 @@ class LexicalIndex:
         return scores
 
 
-class VectorIndex:
-    """L2-normalised entry vectors in one growing float32 matrix; scores are cosine similarities."""
+class AnnIndex:
+    """Approximate inner-product search over entry vectors: faiss IVF with float16 codes (issue 14).
 
-    def __init__(self, dim: int) -> None:
+    Why IVF rather than a graph (HNSW): at 1M entries a graph took 6-7 minutes to build on 2 threads
+    and still missed recall@10 0.98 (models/matcher/CARD.md, "ANN library for issue 14"); IVF trains
+    its clusters on a sample and assigns each vector to one, about 20 s a million on one thread, adds
+    and removes entries in place, and its float16 codes score as exactly as the vectors allow.
+
+    Keys are entry positions; zero vectors (texts a retriever does not encode) are left out. The
+    clusters are trained on the first vectors added, so `add` the bulk first.
+
+    Parameters
+    ----------
+    dim : int
+        Vector size.
+    probes : int
+        Clusters scanned a query: more finds more of the exact top-k, and costs proportionally.
+    """
+
+    def __init__(self, dim: int, *, probes: int = 48) -> None:
+        try:
+            import faiss
+        except ImportError as error:  # pragma: no cover - the extra is installed with the project's tests
+            raise ImportError("approximate search needs faiss: pip install 'factcheck[ann]'") from error
+        self.dim, self.probes = dim, probes
+        self._faiss = faiss
+        self._index: Any = None
+        self._present = np.zeros(0, dtype=bool)  # by key: in the index
+
+    def __len__(self) -> int:
+        return 0 if self._index is None else int(self._index.ntotal)
+
+    def _train(self, vectors: np.ndarray) -> None:
+        faiss = self._faiss
+        # ~4 sqrt(n) clusters (faiss's rule of thumb), each trained on at least 39 points
+        lists = int(max(1, min(4 * math.sqrt(len(vectors)), len(vectors) // 39, 8192)))
+        quantizer = faiss.IndexFlatIP(self.dim)
+        index = faiss.IndexIVFScalarQuantizer(
+            quantizer, self.dim, lists, faiss.ScalarQuantizer.QT_fp16, faiss.METRIC_INNER_PRODUCT
+        )
+        sample = vectors[np.random.default_rng(0).permutation(len(vectors))[: lists * 64]]
+        index.train(np.ascontiguousarray(sample, dtype=np.float32))
+        index.set_direct_map_type(faiss.DirectMap.Hashtable)  # `vectors` reads entries back by key
+        index.nprobe = min(self.probes, lists)
+        self._index = index
+
+    def add(self, keys: np.ndarray, vectors: np.ndarray) -> None:
+        keep = np.linalg.norm(vectors, axis=1) > 0
+        if not keep.any():
+            return
+        vectors = np.ascontiguousarray(vectors[keep], dtype=np.float32)
+        keys = np.asarray(keys, dtype=np.int64)[keep]
+        if self._index is None:
+            self._train(vectors)
+        self._index.add_with_ids(vectors, keys)
+        if keys.max() >= len(self._present):
+            grown = np.zeros(max(int(keys.max()) + 1, len(self._present) * 3 // 2), dtype=bool)
+            grown[: len(self._present)] = self._present
+            self._present = grown
+        self._present[keys] = True
+
+    def remove(self, keys: np.ndarray) -> None:
+        keys = np.asarray(keys, dtype=np.int64)
+        keys = keys[keys < len(self._present)]
+        keys = keys[self._present[keys]]
+        if self._index is not None and len(keys):
+            self._index.remove_ids(keys)
+            self._present[keys] = False
+
+    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """(scores, keys) of the k best entries of each query, best first; key -1 pads short rows."""
+        if self._index is None or k <= 0:
+            empty = np.zeros((len(queries), 0))
+            return empty.astype(np.float32), empty.astype(np.int64)
+        scores, keys = self._index.search(np.ascontiguousarray(queries, dtype=np.float32), k)
+        return scores, keys
+
+    def vectors(self, keys: np.ndarray) -> np.ndarray:
+        """The stored (float16-rounded) vectors of `keys`; zeros for keys never added or removed."""
+        out = np.zeros((len(keys), self.dim), dtype=np.float32)
+        if self._index is None or not len(keys):
+            return out
+        keys = np.asarray(keys, dtype=np.int64)
+        present = np.zeros(len(keys), dtype=bool)
+        inside = keys < len(self._present)
+        present[inside] = self._present[keys[inside]]
+        if present.any():
+            out[present] = self._index.reconstruct_batch(keys[present])
+        return out
+
+
+class VectorIndex:
+    """L2-normalised entry vectors; scores are cosine similarities.
+
+    Exact by default: one growing float32 matrix, every entry scored. With `ann`, the vectors live
+    only in that approximate index (float16), and `top` scores the entries of a few clusters.
+    """
+
+    def __init__(self, dim: int, *, ann: AnnIndex | None = None) -> None:
         self.dim = dim
+        self.ann = ann
         self._matrix = np.zeros((0, dim), dtype=np.float32)
         self._size = 0
 
@@ -115,11 +216,19 @@ class VectorIndex:
         return self._size
 
     def build(self, vectors: np.ndarray) -> None:
+        if self.ann is not None:
+            self._size = 0
+            self.add(vectors)
+            return
         self._matrix = np.ascontiguousarray(vectors, dtype=np.float32)
         self._size = len(vectors)
 
     def add(self, vectors: np.ndarray) -> None:
         needed = self._size + len(vectors)
+        if self.ann is not None:
+            self.ann.add(np.arange(self._size, needed), vectors)
+            self._size = needed
+            return
         if needed > len(self._matrix):
             grown = np.zeros((max(needed, int(len(self._matrix) * 1.5) + 64), self.dim), dtype=np.float32)
             grown[: self._size] = self._matrix[: self._size]
@@ -127,15 +236,39 @@ class VectorIndex:
         self._matrix[self._size : needed] = vectors
         self._size = needed
 
+    def remove(self, positions: np.ndarray) -> None:
+        """Drop entries from the approximate index (the exact one masks them at search instead)."""
+        if self.ann is not None:
+            self.ann.remove(positions)
+
     def scores(self, queries: np.ndarray) -> np.ndarray:
-        """(queries x entries) cosine similarities."""
+        """(queries x entries) cosine similarities; exact index only."""
+        if self.ann is not None:
+            raise ValueError("an approximate index scores only given rows or its top entries")
         return queries @ self._matrix[: self._size].T
 
+    def top(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """(scores, positions) of about the k best entries of each query, best first; position -1 pads."""
+        if self.ann is not None:
+            return self.ann.search(queries, k)
+        scores = self.scores(queries)
+        positions = np.full((len(queries), min(k, self._size)), -1, dtype=np.int64)
+        for row, query_scores in enumerate(scores):
+            found = top_positions(query_scores, k)
+            positions[row, : len(found)] = found
+        return np.take_along_axis(scores, np.maximum(positions, 0), axis=1), positions
+
     def rows(self, positions: np.ndarray) -> np.ndarray:
+        if self.ann is not None:
+            return self.ann.vectors(positions)
         return self._matrix[positions]
 
     def replace(self, positions: Sequence[int], vectors: np.ndarray) -> None:
         """Give rows already added their real vectors (rows added as zeros while those were encoded)."""
+        if self.ann is not None:
+            self.ann.remove(np.asarray(positions, dtype=np.int64))
+            self.ann.add(np.asarray(positions, dtype=np.int64), vectors)
+            return
         self._matrix[np.asarray(positions, dtype=np.int64)] = vectors
 
 
@@ -214,8 +347,13 @@ def top_positions(scores: np.ndarray, k: int) -> np.ndarray:
 
 def ranks_of(scores: np.ndarray, positions: np.ndarray, *, depth: int = 1000) -> np.ndarray:
     """1-based rank of `positions` in `scores` (ties share the better rank), capped at depth + 1."""
-    top = scores[top_positions(scores, depth)]
-    wanted = scores[positions]
+    return rank_among(scores[top_positions(scores, depth)], scores[positions], depth=depth)
+
+
+def rank_among(top: np.ndarray, wanted: np.ndarray, *, depth: int = 1000) -> np.ndarray:
+    """1-based rank of scores `wanted` among the best scores `top` (best first, at most `depth` of
+    them; ties share the better rank); below a full `top`, depth + 1, below a shorter one, its length
+    + 1 (all that is known when `top` is an approximate search's best few)."""
     ranks = np.searchsorted(-top, -wanted, side="left") + 1
     if len(top) == depth:
         ranks[wanted < top[-1]] = depth + 1

@@ -30,6 +30,49 @@ __all__ = ["AnnIndex", "DebunkGroups", "LexicalIndex", "VectorIndex"]
 NEG_INF = np.float32(-np.inf)
 
 
+class TokenColumn:
+    """Every entry's tokens as vocabulary ids in flat int32 arrays, one pair of arrays per `extend`.
+
+    A Python list of token strings per entry took about 0.7 kB an entry: over a gigabyte at two million
+    entries (issue 14). The lists are rebuilt only while BM25 re-indexes.
+    """
+
+    def __init__(self) -> None:
+        self._ids: dict[str, int] = {}
+        self._words: list[str] = []
+        self._flat: list[np.ndarray] = []
+        self._lengths: list[np.ndarray] = []
+        self._count = 0
+
+    def __len__(self) -> int:
+        return self._count
+
+    def extend(self, documents: Sequence[list[str]]) -> None:
+        ids = self._ids
+        for document in documents:
+            for token in document:
+                if token not in ids:
+                    ids[token] = len(self._words)
+                    self._words.append(token)
+        self._flat.append(np.fromiter((ids[t] for d in documents for t in d), dtype=np.int32))
+        self._lengths.append(np.fromiter((len(d) for d in documents), dtype=np.int32, count=len(documents)))
+        self._count += len(documents)
+
+    def lengths(self) -> np.ndarray:
+        return np.concatenate(self._lengths) if self._lengths else np.zeros(0, dtype=np.int32)
+
+    def documents(self) -> list[list[str]]:
+        words = self._words
+        out = []
+        for flat, lengths in zip(self._flat, self._lengths, strict=True):
+            ends = np.cumsum(lengths)
+            out += [
+                [words[i] for i in flat[end - length : end]]
+                for end, length in zip(ends, lengths, strict=True)
+            ]
+        return out
+
+
 class LexicalIndex:
     """BM25 (Lucene variant, k1=1.5, b=0.75) over entry texts, with English stopwords and stemming.
 
@@ -45,7 +88,7 @@ class LexicalIndex:
         tokenize: Callable[[str], list[str]] = bm25_tokens,
     ) -> None:
         self.k1, self.b, self.max_delta, self.tokenize = k1, b, max_delta, tokenize
-        self._tokens: list[list[str]] = []
+        self._tokens = TokenColumn()
         self._main: bm25s.BM25 | None = None
         self._main_size = 0
         self._doc_freq: Counter[str] = Counter()
@@ -56,20 +99,23 @@ class LexicalIndex:
         return len(self._tokens)
 
     def build(self, texts: Sequence[str]) -> None:
-        self._tokens = [self.tokenize(text) for text in texts]
-        self._rebuild()
+        documents = [self.tokenize(text) for text in texts]
+        self._tokens = TokenColumn()
+        self._tokens.extend(documents)
+        self._rebuild(documents)
 
-    def _rebuild(self) -> None:
-        self._main_size = len(self._tokens)
+    def _rebuild(self, documents: list[list[str]] | None = None) -> None:
+        documents = self._tokens.documents() if documents is None else documents
+        self._main_size = len(documents)
         self._delta_postings = {}
-        self._doc_freq = Counter(token for tokens in self._tokens for token in set(tokens))
-        self._avg_len = float(np.mean([len(tokens) for tokens in self._tokens])) if self._tokens else 1.0
-        if not self._tokens:
+        self._doc_freq = Counter(token for tokens in documents for token in set(tokens))
+        self._avg_len = float(np.mean(self._tokens.lengths())) if documents else 1.0
+        if not documents:
             self._main = None
             return
         main = bm25s.BM25(k1=self.k1, b=self.b, method="lucene")
         # an empty document would be dropped by bm25s's token-id path; give it a token nothing matches
-        main.index([tokens or ["\x00"] for tokens in self._tokens], show_progress=False)
+        main.index([tokens or ["\x00"] for tokens in documents], show_progress=False)
         self._main = main
 
     def add(self, texts: Sequence[str]) -> None:

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from factcheck.importers import read_records
-from factcheck.matching import IndexEntry, Matcher, entries_from_debunks
+from factcheck.matching import IndexEntry, Matcher, entries_from_debunks, snapshot
 from factcheck.types import Debunk
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -79,3 +79,75 @@ def test_approximate_index_adds_and_retires_debunks_without_a_rebuild(debunks: l
     assert new_id not in {candidate.debunk_id for candidate in found}
     assert len(matcher.nearest_entries([text], 5)[0]) == 5
     assert len(matcher) == len(debunks)
+
+
+def _manifest() -> dict[str, object]:
+    static = Matcher.load(MODELS, profile="fast", multilingual=False).static
+    return {"static": static.model_id, "dense": None, "dense_kinds": ["claim", "variant"]}
+
+
+def mapped(debunks: list[Debunk], root: Path) -> Matcher:
+    matcher = Matcher.load(MODELS, profile="fast", multilingual=False, ann_min_debunks=0, index_dir=root)
+    matcher.index(entries_from_debunks(debunks))
+    return matcher
+
+
+def test_a_second_process_maps_the_snapshot_the_first_one_wrote(
+    debunks: list[Debunk], tmp_path: Path
+) -> None:
+    first = mapped(debunks, tmp_path)
+    written = (tmp_path / snapshot.CURRENT / "static.faiss").stat().st_mtime_ns
+    second = mapped(debunks, tmp_path)
+    assert (tmp_path / snapshot.CURRENT / "static.faiss").stat().st_mtime_ns == written  # not rebuilt
+    queries = [debunk.title for debunk in debunks[::7]]
+    assert [c[0].debunk_id for c in first.search(queries, k=1)] == [
+        c[0].debunk_id for c in second.search(queries, k=1)
+    ]
+
+
+def test_a_snapshot_of_an_older_database_is_caught_up_not_served_stale(
+    debunks: list[Debunk], tmp_path: Path
+) -> None:
+    mapped(debunks, tmp_path)
+    written = (tmp_path / snapshot.CURRENT / "static.faiss").stat().st_mtime_ns
+    edited = dataclasses.replace(
+        debunks[4], claim_reviewed="Octopuses sit on the council of a Portuguese town."
+    )
+    new = dataclasses.replace(
+        debunks[0], id=len(debunks) + 1, claim_reviewed="Penguins run the Lisbon metro."
+    )
+    retired = debunks[9]
+    now = [edited if d.id == edited.id else d for d in debunks if d.id != retired.id] + [new]
+
+    matcher = mapped(now, tmp_path)
+
+    assert (tmp_path / snapshot.CURRENT / "static.faiss").stat().st_mtime_ns == written  # reconciled in place
+    assert len(matcher) == len(now)
+    [found] = matcher.search(["Octopuses sit on the council of a Portuguese town"], k=1)
+    assert found[0].debunk_id == edited.id
+    [found] = matcher.search(["Penguins run the Lisbon metro"], k=1)
+    assert found[0].debunk_id == new.id
+    [found] = matcher.search([retired.claim_reviewed], k=10)
+    assert retired.id not in {candidate.debunk_id for candidate in found}
+    old_text = debunks[4].claim_reviewed
+    [found] = matcher.search([old_text], k=10)
+    assert all(candidate.matched_text != old_text for candidate in found)
+
+
+def test_a_snapshot_is_rebuilt_when_much_of_the_database_changed(
+    debunks: list[Debunk], tmp_path: Path
+) -> None:
+    mapped(debunks[: len(debunks) // 2], tmp_path)
+    before = snapshot.read_keys(tmp_path, _manifest())
+    matcher = mapped(debunks, tmp_path)
+    after = snapshot.read_keys(tmp_path, _manifest())
+    assert before is not None and after is not None and len(after) > len(before)
+    assert len(matcher) == len(debunks)
+
+
+def test_snapshot_reconcile_keeps_positions_marks_gone_entries_and_lists_new_ones() -> None:
+    old = snapshot.entry_keys([1, 1, 2, 3], ["a", "b", "c", "d"])
+    now = snapshot.entry_keys([3, 1, 4, 1], ["d", "a", "e", "b2"])
+    plan = snapshot.reconcile(old, now)
+    assert plan.order.tolist() == [1, -1, -1, 0]
+    assert plan.extra.tolist() == [2, 3]

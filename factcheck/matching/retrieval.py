@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import bm25s
@@ -165,6 +166,10 @@ class AnnIndex:
     Keys are entry positions; zero vectors (texts a retriever does not encode) are left out. The
     clusters are trained on the first vectors added, so `add` the bulk first.
 
+    `save` writes it to a file that `AnnIndex.open` memory-maps read-only: every worker process shares
+    one copy of its pages. A mapped index keeps what is added after it was written in a small exact
+    delta (scanned whole at each search), and what is removed in a mask.
+
     Parameters
     ----------
     dim : int
@@ -182,6 +187,26 @@ class AnnIndex:
         self._faiss = faiss
         self._index: Any = None
         self._present = np.zeros(0, dtype=bool)  # by key: in the index
+        self._mapped = False
+        self._delta_rows: dict[int, int] = {}  # mapped: key -> row of `_delta`
+        self._delta = np.zeros((0, dim), dtype=np.float32)
+
+    @classmethod
+    def open(cls, path: Path, dim: int, *, probes: int = 48) -> AnnIndex:
+        """The index `save` wrote to `path`, memory-mapped read-only."""
+        opened = cls(dim, probes=probes)
+        faiss = opened._faiss
+        index = faiss.read_index(str(path), faiss.IO_FLAG_MMAP | faiss.IO_FLAG_READ_ONLY)
+        index.nprobe = min(probes, index.nlist)
+        opened._index, opened._mapped = index, True
+        opened._present = np.load(path.with_suffix(".present.npy"))
+        return opened
+
+    def save(self, path: Path) -> None:
+        if self._index is None or self._mapped:
+            raise ValueError("only an index built in memory, with vectors, can be saved")
+        self._faiss.write_index(self._index, str(path))
+        np.save(path.with_suffix(".present.npy"), self._present)
 
     def __len__(self) -> int:
         return 0 if self._index is None else int(self._index.ntotal)
@@ -206,9 +231,14 @@ class AnnIndex:
             return
         vectors = np.ascontiguousarray(vectors[keep], dtype=np.float32)
         keys = np.asarray(keys, dtype=np.int64)[keep]
-        if self._index is None:
-            self._train(vectors)
-        self._index.add_with_ids(vectors, keys)
+        if self._mapped:
+            start = len(self._delta)
+            self._delta = np.vstack([self._delta, vectors])
+            self._delta_rows.update(zip(keys.tolist(), range(start, len(self._delta)), strict=True))
+        else:
+            if self._index is None:
+                self._train(vectors)
+            self._index.add_with_ids(vectors, keys)
         if keys.max() >= len(self._present):
             grown = np.zeros(max(int(keys.max()) + 1, len(self._present) * 3 // 2), dtype=bool)
             grown[: len(self._present)] = self._present
@@ -220,7 +250,8 @@ class AnnIndex:
         keys = keys[keys < len(self._present)]
         keys = keys[self._present[keys]]
         if self._index is not None and len(keys):
-            self._index.remove_ids(keys)
+            if not self._mapped:  # a mapped index is read-only: its removed keys are filtered out
+                self._index.remove_ids(keys)
             self._present[keys] = False
 
     def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -228,7 +259,23 @@ class AnnIndex:
         if self._index is None or k <= 0:
             empty = np.zeros((len(queries), 0))
             return empty.astype(np.float32), empty.astype(np.int64)
-        scores, keys = self._index.search(np.ascontiguousarray(queries, dtype=np.float32), k)
+        queries = np.ascontiguousarray(queries, dtype=np.float32)
+        if not self._mapped:
+            return self._index.search(queries, k)
+        # mapped: the file's best (less what was removed since) merged with the exact delta's
+        scores, keys = self._index.search(queries, k)
+        gone = ~self._present[np.maximum(keys, 0)] | (keys < 0)
+        scores[gone], keys[gone] = -np.inf, -1
+        if self._delta_rows:
+            delta_keys = np.fromiter(self._delta_rows, dtype=np.int64, count=len(self._delta_rows))
+            rows = np.fromiter(self._delta_rows.values(), dtype=np.int64, count=len(self._delta_rows))
+            delta_scores = queries @ self._delta[rows].T
+            delta_scores[:, ~self._present[delta_keys]] = -np.inf
+            scores = np.hstack([scores, delta_scores])
+            keys = np.hstack([keys, np.broadcast_to(delta_keys, delta_scores.shape)])
+        order = np.argsort(-scores, axis=1, kind="stable")[:, :k]
+        scores, keys = np.take_along_axis(scores, order, axis=1), np.take_along_axis(keys, order, axis=1)
+        keys[~np.isfinite(scores)] = -1
         return scores, keys
 
     def vectors(self, keys: np.ndarray) -> np.ndarray:
@@ -240,6 +287,11 @@ class AnnIndex:
         present = np.zeros(len(keys), dtype=bool)
         inside = keys < len(self._present)
         present[inside] = self._present[keys[inside]]
+        if self._delta_rows:
+            delta = np.fromiter((self._delta_rows.get(int(key), -1) for key in keys), np.int64, len(keys))
+            in_delta = present & (delta >= 0)
+            out[in_delta] = self._delta[delta[in_delta]]
+            present &= delta < 0
         if present.any():
             out[present] = self._index.reconstruct_batch(keys[present])
         return out
@@ -257,6 +309,13 @@ class VectorIndex:
         self.ann = ann
         self._matrix = np.zeros((0, dim), dtype=np.float32)
         self._size = 0
+
+    @classmethod
+    def over(cls, ann: AnnIndex, size: int) -> VectorIndex:
+        """A vector index whose first `size` entries are already in `ann` (a mapped file's)."""
+        index = cls(ann.dim, ann=ann)
+        index._size = size
+        return index
 
     def __len__(self) -> int:
         return self._size

@@ -44,6 +44,7 @@ import queue
 import random
 import statistics
 import sys
+import tempfile
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -116,6 +117,7 @@ class Job:
     dev: DevSet | None = None
     seed: int = 0
     ann_min_debunks: int | None = None  # the Matcher's: approximate search from this many debunks
+    index_dir: Path | None = None  # the Matcher's: where the approximate index is written and mapped
 
 
 class MemoryCache:
@@ -259,6 +261,7 @@ def build(job: Job) -> tuple[Matcher, float, ExactTop | None]:
         profile=job.profile,
         multilingual=False,
         ann_min_debunks=job.ann_min_debunks,
+        index_dir=job.index_dir,
     )
     exact = None
     if job.dev is not None and matcher.transformer is not None:
@@ -481,11 +484,22 @@ def run(
         with multiprocessing.get_context("spawn").Pool(1) as pool:  # keeps the models out of this process
             seconds = pool.apply(ensure_vector_cache, (vector_cache, models, debunks))
         log(f"  ready after {seconds:.1f} s of encoding/checking")
-    job = Job(
-        models, profile, debunks, len(debunks), vector_cache, claims, dev, ann_min_debunks=ann_min_debunks
-    )
-    baseline = measure_size(job)
-    large = measure_size(replace(job, size=size)) if size > len(debunks) else baseline
+    with tempfile.TemporaryDirectory(prefix="scale-index-") as index_dir:
+        # a fresh folder: the single process builds the approximate index into it, the two workers after it
+        # map that file, as workers started after `factcheck db reindex` (or a first start) do
+        job = Job(
+            models,
+            profile,
+            debunks,
+            len(debunks),
+            vector_cache,
+            claims,
+            dev,
+            ann_min_debunks=ann_min_debunks,
+            index_dir=Path(index_dir),
+        )
+        baseline = measure_size(replace(job, index_dir=Path(index_dir) / "baseline"))
+        large = measure_size(replace(job, size=size)) if size > len(debunks) else baseline
     for row in (baseline, large):
         log(_row(profile, row))
         for key in ("one_process_failed", "two_workers_failed"):

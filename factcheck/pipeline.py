@@ -139,6 +139,7 @@ class Checker:
             multilingual_inline_limit=settings.multilingual_inline_encode,
             ann_min_debunks=settings.ann_min_debunks,
             ann_probes=settings.ann_probes,
+            index_dir=settings.index_dir,
         )
         # English claims: the English n-gram model; others: the English labels carried over through e5.
         checkworthiness = LanguageRoutedScorer(

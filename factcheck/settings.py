@@ -59,6 +59,12 @@ class Settings(BaseSettings):
         "for every debunk (issue 14). Below it search is exact, as the shipped re-ranker was trained. None: "
         "always exact.",
     )
+    index_dir: Path | None = Field(
+        default=None,
+        description="Where the approximate index (from ann_min_debunks debunks) is written once and "
+        "memory-mapped by every worker, which then share one copy; a start reconciles it with the database "
+        "and rebuilds it when much changed. None: each process builds its own in memory.",
+    )
     ann_probes: int = Field(
         default=48,
         ge=1,

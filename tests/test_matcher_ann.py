@@ -4,13 +4,17 @@ runs, switched on from zero debunks, against the exact search it replaces."""
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 
 from factcheck.importers import read_records
 from factcheck.matching import IndexEntry, Matcher, entries_from_debunks, snapshot
+from factcheck.matching import matcher as matcher_module
+from factcheck.store import Store
 from factcheck.types import Debunk
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -151,3 +155,56 @@ def test_snapshot_reconcile_keeps_positions_marks_gone_entries_and_lists_new_one
     plan = snapshot.reconcile(old, now)
     assert plan.order.tolist() == [1, -1, -1, 0]
     assert plan.extra.tolist() == [2, 3]
+
+
+class Interrupted(Exception):
+    """Stands for the process being killed halfway through an index build."""
+
+
+def test_an_index_build_killed_halfway_resumes_without_encoding_again(
+    debunks: list[Debunk], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(matcher_module, "ENCODE_CHUNK", 200)
+    store = Store(f"sqlite:///{tmp_path / 'vectors.db'}")
+    store.migrate()
+    loaded = Matcher.load(MODELS, multilingual=False)
+    encoder = CountingEncoder(loaded.transformer)
+
+    def build() -> Matcher:
+        return Matcher(
+            reranker=loaded.reranker,
+            static=loaded.static,
+            transformer=encoder,
+            vector_cache=store,
+            config=loaded.config,
+            ann_min_debunks=0,
+            index_dir=tmp_path / "index",
+        )
+
+    def kill(done: int, total: int) -> None:
+        raise Interrupted
+
+    with pytest.raises(Interrupted):
+        build().index(entries_from_debunks(debunks), progress=kill)
+    first = encoder.encoded
+    assert 0 < first < 250  # the first chunk's dense texts, kept in the store
+
+    resumed = build()
+    resumed.index(entries_from_debunks(debunks))
+    dense_texts = sum(1 for e in resumed._kinds if e in loaded.config.dense_kinds)
+    assert encoder.encoded - first == pytest.approx(dense_texts - first, abs=5)  # only what was left
+    [found] = resumed.search([debunks[3].claim_reviewed], k=1, gated=False)
+    assert found[0].debunk_id == debunks[3].id
+    store.close()
+
+
+class CountingEncoder:
+    """An encoder that counts the texts it was asked to encode (to see the vector cache at work)."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner, self.model_id, self.dim = inner, inner.model_id, inner.dim
+        self.encoded = 0
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        self.encoded += len(texts)
+        return self.inner.encode(texts)

@@ -24,7 +24,7 @@ import logging
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -71,6 +71,7 @@ logger = logging.getLogger(__name__)
 
 EntryKind = Literal["claim", "title", "variant", "explanation"]
 Profile = Literal["full", "fast"]
+Progress = Callable[[int, int], None]  # (entries indexed, entries in all)
 FAST_RETRIEVERS = ["bm25", "static"]
 # Folders under models/embeddings/: the packaged all-MiniLM-L6-v2 exported untouched, and the one the matcher
 # is trained with by default (the manifest names the one it was trained with).
@@ -386,20 +387,25 @@ class Matcher:
                 kept.append(IndexEntry(entry.debunk_id, text, entry.kind, entry.language))
         return kept
 
-    def index(self, entries: Iterable[IndexEntry]) -> None:
-        """(Re)build the index from every entry; transformer vectors come from the cache where present."""
+    def index(self, entries: Iterable[IndexEntry], *, progress: Progress | None = None) -> None:
+        """(Re)build the index from every entry; transformer vectors come from the cache where present.
+
+        In approximate mode the vectors are encoded in chunks, each chunk's transformer vectors written
+        to the cache as it is done, so an index build killed halfway resumes from there; `progress` is
+        called after each chunk with (entries done, entries in all).
+        """
         with self._lock:
-            self._index(entries)
+            self._index(entries, progress)
 
     def _vector_index(self, dim: int) -> VectorIndex:
         return VectorIndex(dim, ann=AnnIndex(dim, probes=self.ann_probes) if self._approximate else None)
 
-    def _index(self, entries: Iterable[IndexEntry]) -> None:
+    def _index(self, entries: Iterable[IndexEntry], progress: Progress | None = None) -> None:
         kept = self._accept(entries)
         debunks = len({entry.debunk_id for entry in kept})
         approximate = self.ann_min_debunks is not None and debunks >= self.ann_min_debunks
         if approximate and self.index_dir is not None:
-            self._index_mapped(kept, self.index_dir)
+            self._index_mapped(kept, self.index_dir, progress)
             return
         self._reset(approximate=approximate)
         self._append(kept)
@@ -409,10 +415,12 @@ class Matcher:
             self._static_index.build(self.static.encode(texts))
             if self._dense_index is not None:
                 self._dense_index.build(self._dense_vectors(kept))
+            if progress is not None:
+                progress(len(kept), len(kept))
             return
-        self._add_vectors(kept)
+        self._add_vectors(kept, progress)
 
-    def _add_vectors(self, entries: list[IndexEntry]) -> None:
+    def _add_vectors(self, entries: list[IndexEntry], progress: Progress | None = None) -> None:
         """Approximate mode: encode and add in chunks (the float32 vectors of a million texts would not
         fit beside the index), logging progress."""
         started = time.perf_counter()
@@ -422,6 +430,8 @@ class Matcher:
             if self._dense_index is not None:
                 self._dense_index.add(self._dense_vectors(chunk))
             done = start + len(chunk)
+            if progress is not None:
+                progress(done, len(entries))
             rate = done / max(time.perf_counter() - started, 1e-9)
             logger.info(
                 "indexed %d/%d entries (%.0f/s, %.0f s left)",
@@ -431,7 +441,7 @@ class Matcher:
                 (len(entries) - done) / rate,
             )
 
-    def _index_mapped(self, kept: list[IndexEntry], root: Path) -> None:
+    def _index_mapped(self, kept: list[IndexEntry], root: Path, progress: Progress | None) -> None:
         """Approximate mode over a snapshot every process maps (snapshot.py): built here when there is none
         for these models or too much changed since; else reconciled with `kept` (dead and new entries)."""
         keys = snapshot.entry_keys([entry.debunk_id for entry in kept], [entry.text for entry in kept])
@@ -445,7 +455,7 @@ class Matcher:
             plan = snapshot.reconcile(stored, keys) if stored is not None else None
             if plan is None or plan.stale_share > snapshot.MAX_STALE:
                 self._reset(approximate=True)
-                self._add_vectors(kept)
+                self._add_vectors(kept, progress)
                 built = {"static": self._static_index.ann}
                 if self._dense_index is not None:
                     built["dense"] = self._dense_index.ann
@@ -473,7 +483,9 @@ class Matcher:
         self._append(extra)
         self._lexical.build(self._texts)
         if extra:
-            self._add_vectors(extra)
+            self._add_vectors(extra, progress)
+        elif progress is not None:
+            progress(len(kept), len(kept))
 
     def add(self, entries: Iterable[IndexEntry]) -> None:
         """Make new debunks or new phrasings of known ones searchable, without rebuilding the index."""
@@ -548,6 +560,11 @@ class Matcher:
         elif self._approximate:
             self._profiles.move_to_end(position)
         return found
+
+    @property
+    def approximate(self) -> bool:
+        """Whether the last `index` chose approximate search (ann_min_debunks)."""
+        return self._approximate
 
     def __len__(self) -> int:
         """Searchable debunks."""

@@ -370,7 +370,6 @@ class Matcher:
         self._kinds: list[str] = []
         self._languages: list[str] = []  # each entry's debunk's language
         self._groups = DebunkGroups()
-        self._entries_of: dict[int, list[int]] = {}  # debunk position -> entry positions
         # debunk position -> profile of all its texts: every debunk's when exact, a bounded LRU when not
         self._profiles: OrderedDict[int, TextProfile] = OrderedDict()
         self._lexical = LexicalIndex()
@@ -478,7 +477,6 @@ class Matcher:
         self._append([kept[i] if i >= 0 else dead for i in plan.order])
         if (plan.order < 0).any():  # positions of entries gone since the snapshot: never returned
             self._groups.remove([DEAD_DEBUNK])
-            self._entries_of.pop(self._groups.position[DEAD_DEBUNK], None)
         extra = [kept[i] for i in plan.extra]
         self._append(extra)
         self._lexical.build(self._texts)
@@ -517,27 +515,22 @@ class Matcher:
         """Stop returning these debunks (retired or deleted); a later `index` drops them for good."""
         ids = list(debunk_ids)
         with self._lock:
-            self._groups.remove(ids)
             for debunk_id in ids:
                 position = self._groups.position.get(debunk_id)
                 if position is not None:
-                    entries = np.asarray(self._entries_of.pop(position, []), dtype=np.int64)
+                    entries = np.asarray(self._live_entries(position), dtype=np.int64)
                     self._profiles.pop(position, None)
                     self._static_index.remove(entries)
                     if self._dense_index is not None:
                         self._dense_index.remove(entries)
+            self._groups.remove(ids)
 
     def _append(self, entries: list[IndexEntry]) -> None:
-        start = len(self._texts)
         self._texts += [entry.text for entry in entries]
         self._kinds += [entry.kind for entry in entries]
         self._languages += [entry.language for entry in entries]
         self._groups.add([entry.debunk_id for entry in entries])
-        touched = set()
-        for offset, entry in enumerate(entries):
-            position = self._groups.position[entry.debunk_id]
-            self._entries_of.setdefault(position, []).append(start + offset)
-            touched.add(position)
+        touched = {self._groups.position[entry.debunk_id] for entry in entries}
         # Computed now rather than on first use (~0.2 ms a debunk): the first checks after a start are
         # as fast as the rest, and memory does not creep up as new debunks turn up as candidates. Not in
         # approximate mode: a million profiles took gigabytes (issue 14); `_profile` computes them there.
@@ -547,7 +540,7 @@ class Matcher:
                 self._profiles[position] = self._profile_of(position)
 
     def _profile_of(self, position: int) -> TextProfile:
-        texts = [self._texts[e] for e in self._entries_of[position] if self._kinds[e] != "explanation"]
+        texts = [self._texts[e] for e in self._live_entries(position) if self._kinds[e] != "explanation"]
         return profile(" \n ".join(texts))
 
     def _profile(self, position: int) -> TextProfile:
@@ -797,7 +790,7 @@ class Matcher:
         return out
 
     def _live_entries(self, position: int) -> list[int]:
-        return self._entries_of.get(position, [])
+        return self._groups.entries_of(position)
 
 
 def _posting_scores(

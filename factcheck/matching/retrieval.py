@@ -408,8 +408,16 @@ class DebunkGroups:
             self.alive[np.isin(self.entry_debunk, positions)] = False
             self._dirty = True
 
-    def entries_of(self, debunk_position: int) -> np.ndarray:
-        return np.flatnonzero((self.entry_debunk == debunk_position) & self.alive)
+    def entries_of(self, debunk_position: int) -> list[int]:
+        """The debunk's live entries, in the order they were added (from the grouped arrays: a list
+        per debunk took about 250 bytes a debunk, issue 14)."""
+        if self._dirty:
+            self._refresh()
+        at = int(np.searchsorted(self._group_debunks, debunk_position))
+        if at == len(self._group_debunks) or self._group_debunks[at] != debunk_position:
+            return []
+        end = self._starts[at + 1] if at + 1 < len(self._starts) else len(self._order)
+        return self._order[self._starts[at] : end].tolist()
 
     def _refresh(self) -> None:
         live = np.flatnonzero(self.alive)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from factcheck.matching.retrieval import AnnIndex, LexicalIndex
+from factcheck.matching.retrieval import AnnIndex, LexicalIndex, TextColumn
 
 TEXTS = [
     "5G mobile networks spread the coronavirus",
@@ -49,3 +49,13 @@ def test_ann_index_leaves_zero_vectors_out() -> None:
     index = AnnIndex(4)
     index.add(np.arange(3), np.array([[1, 0, 0, 0], [0, 0, 0, 0], [0, 1, 0, 0]], dtype=np.float32))
     assert len(index) == 2
+
+
+def test_text_column_returns_each_text_as_given_across_extends() -> None:
+    column = TextColumn()
+    column.extend(TEXTS[:2])
+    column.extend([])
+    column.extend([*TEXTS[2:], "Café – naïve ☕ 5G"])
+    assert list(column) == [*TEXTS, "Café – naïve ☕ 5G"]
+    assert column[-1] == "Café – naïve ☕ 5G" and column[3] == "" and column[1:3] == TEXTS[1:3]
+    assert len(column) == len(TEXTS) + 1

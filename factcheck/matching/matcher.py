@@ -51,7 +51,14 @@ from factcheck.matching.embeddings import (
 )
 from factcheck.matching.features import RetrieverColumn, feature_names, pair_features
 from factcheck.matching.reranker import Reranker, read_manifest
-from factcheck.matching.retrieval import AnnIndex, DebunkGroups, LexicalIndex, VectorIndex, top_positions
+from factcheck.matching.retrieval import (
+    AnnIndex,
+    DebunkGroups,
+    LexicalIndex,
+    TextColumn,
+    VectorIndex,
+    top_positions,
+)
 from factcheck.matching.retrieved import ExactScores, Retrieved, SparseScores, fold_to_debunks
 from factcheck.matching.text import TextProfile, clean_query, profile
 from factcheck.types import Debunk
@@ -366,7 +373,7 @@ class Matcher:
 
     def _reset(self, *, approximate: bool = False) -> None:
         self._approximate = approximate
-        self._texts: list[str] = []
+        self._texts = TextColumn()
         self._kinds: list[str] = []
         self._languages: list[str] = []  # each entry's debunk's language
         self._groups = DebunkGroups()
@@ -526,7 +533,7 @@ class Matcher:
             self._groups.remove(ids)
 
     def _append(self, entries: list[IndexEntry]) -> None:
-        self._texts += [entry.text for entry in entries]
+        self._texts.extend([entry.text for entry in entries])
         self._kinds += [entry.kind for entry in entries]
         self._languages += [entry.language for entry in entries]
         self._groups.add([entry.debunk_id for entry in entries])

@@ -19,16 +19,59 @@ import math
 from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 import bm25s
 import numpy as np
 
 from factcheck.matching.text import bm25_tokens
 
-__all__ = ["AnnIndex", "DebunkGroups", "LexicalIndex", "VectorIndex"]
+__all__ = ["AnnIndex", "DebunkGroups", "LexicalIndex", "TextColumn", "VectorIndex"]
 
 NEG_INF = np.float32(-np.inf)
+
+
+class TextColumn(Sequence[str]):
+    """Entry texts as UTF-8 in one growing buffer with an offset per entry.
+
+    A list of Python strings costs about 50 bytes of object header a text on top of the text itself,
+    and a string per entry of two million entries is over 200 MB in all (issue 14).
+    """
+
+    def __init__(self) -> None:
+        self._data = bytearray()
+        self._ends = np.zeros(0, dtype=np.int64)
+        self._count = 0
+
+    def __len__(self) -> int:
+        return self._count
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[str]: ...
+
+    def __getitem__(self, index: int | slice) -> str | list[str]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(self._count))]
+        if index < 0:
+            index += self._count
+        if not 0 <= index < self._count:
+            raise IndexError(index)
+        start = int(self._ends[index - 1]) if index else 0
+        return self._data[start : int(self._ends[index])].decode()
+
+    def extend(self, texts: Sequence[str]) -> None:
+        needed = self._count + len(texts)
+        if needed > len(self._ends):
+            grown = np.zeros(max(needed, len(self._ends) * 3 // 2 + 64), dtype=np.int64)
+            grown[: self._count] = self._ends[: self._count]
+            self._ends = grown
+        for i, text in enumerate(texts, start=self._count):
+            self._data += text.encode()
+            self._ends[i] = len(self._data)
+        self._count = needed
 
 
 class TokenColumn:

@@ -20,6 +20,8 @@ training/matcher.py `choose_gate`): most sentences of an article are nowhere nea
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import logging
 import threading
 import time
@@ -402,6 +404,7 @@ class Matcher:
         """
         with self._lock:
             self._index(entries, progress)
+        _release_free_memory()
 
     def _vector_index(self, dim: int) -> VectorIndex:
         return VectorIndex(dim, ann=AnnIndex(dim, probes=self.ann_probes) if self._approximate else None)
@@ -798,6 +801,17 @@ class Matcher:
 
     def _live_entries(self, position: int) -> list[int]:
         return self._groups.entries_of(position)
+
+
+def _release_free_memory() -> None:
+    """Hand the memory an index build freed back to the system (glibc's malloc_trim).
+
+    Building keeps millions of short-lived objects (token lists, entries, vectors read from the cache);
+    freed, most of that stays in the allocator's free lists and still counts as the worker's resident
+    memory: at 200k debunks 1.8 GB after a build, 0.9 GB after trimming (issue 14).
+    """
+    with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to hand back this way
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 def _posting_scores(

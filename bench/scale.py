@@ -13,7 +13,10 @@ not encoded (a million encodings would take hours here): A's and B's vectors sum
 At the real collection's size and at N it measures, in one run:
 
 - index build: `Matcher.index` over every entry in a process of its own (the MiniLM vectors come from an
-  in-memory cache, as a worker reads them from the Store; the Store read itself is not timed);
+  in-memory cache, as a worker reads them from the Store; the Store read itself is not timed). From
+  `--ann-min-debunks` debunks (FACTCHECK_ANN_MIN_DEBUNKS's default) search is approximate: the single
+  process builds the index snapshot into a fresh temporary folder, and the two workers after it map that
+  file (`index_build_two_workers_s` is then their start over an existing snapshot);
 - memory: RSS and PSS (/proc/<pid>/smaps_rollup) of that process once indexed and warmed up, and the sum
   over two processes started at the same time, as `factcheck serve --workers 2` starts its workers
   (spawned, one thread each); PSS shares a page between the processes that map it, RSS counts it in each;

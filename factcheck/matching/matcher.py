@@ -4,7 +4,8 @@ The cascade, per batch of claims:
 
     clean (links, @mentions, tweet signature)
     -> retrieve: BM25 over entry texts | cosine over static-model vectors | cosine over MiniLM vectors
-       (each folded to one score per debunk: its best entry)
+       (each folded to one score per debunk: its best entry; from `ann_min_debunks` debunks, each
+       retriever's best few hundred entries only, the vectors searched approximately: retrieved.py)
     -> fuse: reciprocal-rank fusion, keep the best `candidates` debunks
     -> re-rank: gradient boosting over pair features (features.py)
     -> calibrate: Platt scaling fitted on dev -> P(this debunk addresses the claim)

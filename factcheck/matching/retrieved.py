@@ -30,6 +30,8 @@ EntriesOf = Callable[[int], Sequence[int]]  # debunk position -> its live entrie
 
 
 class Retrieved(Protocol):
+    """One retriever's findings for a batch of claims, as `Matcher._fuse` reads them."""
+
     def rows(self, chosen: list[int]) -> Retrieved: ...
 
     def top_debunks(self, i: int, depth: int) -> np.ndarray: ...

@@ -13,7 +13,10 @@ not encoded (a million encodings would take hours here): A's and B's vectors sum
 At the real collection's size and at N it measures, in one run:
 
 - index build: `Matcher.index` over every entry in a process of its own (the MiniLM vectors come from an
-  in-memory cache, as a worker reads them from the Store; the Store read itself is not timed);
+  in-memory cache, as a worker reads them from the Store; the Store read itself is not timed). From
+  `--ann-min-debunks` debunks (FACTCHECK_ANN_MIN_DEBUNKS's default) search is approximate: the single
+  process builds the index snapshot into a fresh temporary folder, and the two workers after it map that
+  file (`index_build_two_workers_s` is then their start over an existing snapshot);
 - memory: RSS and PSS (/proc/<pid>/smaps_rollup) of that process once indexed and warmed up, and the sum
   over two processes started at the same time, as `factcheck serve --workers 2` starts its workers
   (spawned, one thread each); PSS shares a page between the processes that map it, RSS counts it in each;
@@ -44,6 +47,7 @@ import queue
 import random
 import statistics
 import sys
+import tempfile
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -64,6 +68,7 @@ from factcheck.evaluation.retrieval import evaluate_rankings, read_qrels, read_q
 from factcheck.importers import read_records  # noqa: E402
 from factcheck.matching import IndexEntry, Matcher, entries_from_debunks  # noqa: E402
 from factcheck.matching.text import clean_query  # noqa: E402
+from factcheck.settings import Settings  # noqa: E402
 from factcheck.types import Debunk  # noqa: E402
 
 DATA = REPO.parent / "shared" / "data"
@@ -114,6 +119,8 @@ class Job:
     claims: list[str] = field(default_factory=list)
     dev: DevSet | None = None
     seed: int = 0
+    ann_min_debunks: int | None = None  # the Matcher's: approximate search from this many debunks
+    index_dir: Path | None = None  # the Matcher's: where the approximate index is written and mapped
 
 
 class MemoryCache:
@@ -251,7 +258,14 @@ def build(job: Job) -> tuple[Matcher, float, ExactTop | None]:
     """A matcher over the job's collection, as a worker builds it at start; seconds `index` took; with a
     dev set and a transformer, the exact top-10 entries of each dev claim, read off the same stream."""
     cache = MemoryCache()
-    matcher = Matcher.load(job.models, vector_cache=cache, profile=job.profile, multilingual=False)
+    matcher = Matcher.load(
+        job.models,
+        vector_cache=cache,
+        profile=job.profile,
+        multilingual=False,
+        ann_min_debunks=job.ann_min_debunks,
+        index_dir=job.index_dir,
+    )
     exact = None
     if job.dev is not None and matcher.transformer is not None:
         exact = ExactTop(matcher.transformer.encode([clean_query(text) or text for text in job.dev.texts]))
@@ -461,6 +475,7 @@ def run(
     claims: list[str],
     dev: DevSet,
     vector_cache: Path | None,
+    ann_min_debunks: int | None = None,
     log: Any = print,
 ) -> dict[str, Any]:
     """The figures at the real collection's size (baseline) and at `size`, in the keys of issue 14."""
@@ -472,9 +487,22 @@ def run(
         with multiprocessing.get_context("spawn").Pool(1) as pool:  # keeps the models out of this process
             seconds = pool.apply(ensure_vector_cache, (vector_cache, models, debunks))
         log(f"  ready after {seconds:.1f} s of encoding/checking")
-    job = Job(models, profile, debunks, len(debunks), vector_cache, claims, dev)
-    baseline = measure_size(job)
-    large = measure_size(replace(job, size=size)) if size > len(debunks) else baseline
+    with tempfile.TemporaryDirectory(prefix="scale-index-") as index_dir:
+        # a fresh folder: the single process builds the approximate index into it, the two workers after it
+        # map that file, as workers started after `factcheck db reindex` (or a first start) do
+        job = Job(
+            models,
+            profile,
+            debunks,
+            len(debunks),
+            vector_cache,
+            claims,
+            dev,
+            ann_min_debunks=ann_min_debunks,
+            index_dir=Path(index_dir),
+        )
+        baseline = measure_size(replace(job, index_dir=Path(index_dir) / "baseline"))
+        large = measure_size(replace(job, size=size)) if size > len(debunks) else baseline
     for row in (baseline, large):
         log(_row(profile, row))
         for key in ("one_process_failed", "two_workers_failed"):
@@ -483,6 +511,7 @@ def run(
     return {
         **large,
         "profile": profile,
+        "ann_min_debunks": ann_min_debunks,
         "baseline_article_p95_ms": baseline["article_p95_ms"],
         "map5_dev_baseline": baseline["map5_dev"],
         "baseline": baseline,
@@ -520,6 +549,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--models", type=Path, default=REPO / "models")
     parser.add_argument("--claims", type=int, default=300, help="2A train tweets to time articles with")
     parser.add_argument("--vector-cache", type=Path, default=VECTOR_CACHE)
+    parser.add_argument(
+        "--ann-min-debunks",
+        type=int,
+        default=Settings().ann_min_debunks,
+        help="approximate search from this many debunks (FACTCHECK_ANN_MIN_DEBUNKS; -1: always exact)",
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -535,6 +570,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         claims=list(queries.values())[: args.claims],
         dev=read_dev(debunks),
         vector_cache=args.vector_cache if args.profile == "full" else None,
+        ann_min_debunks=None if args.ann_min_debunks < 0 else args.ann_min_debunks,
         log=log,
     )
     if args.json:

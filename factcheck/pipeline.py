@@ -38,6 +38,7 @@ from factcheck.ingest import Fetcher, SafeFetcher, Source, SourceKind, ingest
 from factcheck.language import LanguageDetector, default_detector, language_code, parse_languages
 from factcheck.liar import TextClassifier
 from factcheck.matching import Candidate, Matcher, entries_from_debunks
+from factcheck.matching.matcher import Progress
 from factcheck.matching.reranker import read_manifest
 from factcheck.reported import reported_clause
 from factcheck.settings import Settings
@@ -130,14 +131,7 @@ class Checker:
         store = open_store(settings.database_url)
         ensure_initialised(store, settings.corpus_dir)
         models_dir = Path(settings.models_dir)
-        matcher = Matcher.load(
-            models_dir,
-            vector_cache=store,
-            profile=settings.matcher_profile,
-            multilingual=settings.multilingual,
-            multilingual_model=settings.multilingual_model,
-            multilingual_inline_limit=settings.multilingual_inline_encode,
-        )
+        matcher = matcher_from_settings(settings, store)
         # English claims: the English n-gram model; others: the English labels carried over through e5.
         checkworthiness = LanguageRoutedScorer(
             CheckworthinessModel.load(models_dir / "checkworthiness"),
@@ -481,6 +475,32 @@ def _related_threshold(settings: Settings, models_dir: Path) -> float | None:
             "related-threshold`): the tier is off"
         )
     return recorded
+
+
+def matcher_from_settings(settings: Settings, store: Store, *, multilingual: bool | None = None) -> Matcher:
+    """The shipped matcher as the settings configure it, reading and writing vectors in `store`."""
+    return Matcher.load(
+        Path(settings.models_dir),
+        vector_cache=store,
+        profile=settings.matcher_profile,
+        multilingual=settings.multilingual if multilingual is None else multilingual,
+        multilingual_model=settings.multilingual_model,
+        multilingual_inline_limit=settings.multilingual_inline_encode,
+        ann_min_debunks=settings.ann_min_debunks,
+        ann_probes=settings.ann_probes,
+        index_dir=settings.index_dir,
+    )
+
+
+def reindex(store: Store, matcher: Matcher, *, progress: Progress | None = None) -> int:
+    """Index every debunk of `store` as a worker does at start, and return how many are searchable.
+
+    What it leaves behind is what makes the next start fast: the transformer vectors in the store's
+    vector cache (written chunk by chunk, so a killed run resumes) and, in approximate mode with an
+    index folder, the index snapshot every worker maps (matching/snapshot.py).
+    """
+    matcher.index(entries_from_debunks(store.iter_debunks()), progress=progress)
+    return len(matcher)
 
 
 def _other_languages(matcher: Matcher) -> LanguageThresholds | None:

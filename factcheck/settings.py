@@ -53,6 +53,26 @@ class Settings(BaseSettings):
     # less CPU but misses paraphrased hoaxes; the README (The API) gives today's measured trade-off.
     matcher_profile: Literal["full", "fast"] = "full"
     api_matcher_profile: Literal["full", "fast"] = "full"
+    ann_min_debunks: int | None = Field(
+        default=50_000,
+        ge=0,
+        description="From this many debunks the matcher's vector retrievers search an approximate index "
+        "(faiss IVF, float16) and fusion reads each retriever's best few hundred entries instead of a score "
+        "for every debunk (issue 14). Below it search is exact, as the shipped re-ranker was trained. None: "
+        "always exact.",
+    )
+    index_dir: Path | None = Field(
+        default=None,
+        description="Where the approximate index (from ann_min_debunks debunks) is written once and "
+        "memory-mapped by every worker, which then share one copy; a start reconciles it with the database "
+        "and rebuilds it when much changed. None: each process builds its own in memory.",
+    )
+    ann_probes: int = Field(
+        default=48,
+        ge=1,
+        description="Clusters the approximate index scans per claim: more finds more of the exact nearest "
+        "entries and costs proportionally more.",
+    )
 
     # Languages (factcheck/language.py).
     languages: str = Field(

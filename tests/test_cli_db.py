@@ -124,7 +124,14 @@ def test_importing_14k_snopes_claims_takes_seconds(env: dict[str, str]) -> None:
 
 
 def test_every_command_has_help() -> None:
-    for command in (["db", "init"], ["db", "import"], ["db", "export"], ["db", "stats"], ["serve"]):
+    for command in (
+        ["db", "init"],
+        ["db", "import"],
+        ["db", "export"],
+        ["db", "stats"],
+        ["db", "reindex"],
+        ["serve"],
+    ):
         result = runner.invoke(app, [*command, "--help"])
         assert result.exit_code == 0 and "Example" in result.output, command
 
@@ -134,3 +141,20 @@ def test_the_cli_is_reachable_as_a_module() -> None:
         [sys.executable, "-m", "factcheck", "--help"], capture_output=True, text=True, cwd=REPO_ROOT
     )
     assert result.returncode == 0 and "db" in result.stdout
+
+
+def test_reindex_writes_the_approximate_index_once_and_maps_it_after(
+    env: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FACTCHECK_ANN_MIN_DEBUNKS", "0")
+    monkeypatch.setenv("FACTCHECK_INDEX_DIR", str(tmp_path / "index"))
+    monkeypatch.setenv("FACTCHECK_MATCHER_PROFILE", "fast")
+    assert runner.invoke(app, ["db", "init"]).exit_code == 0
+    first = runner.invoke(app, ["db", "reindex"])
+    assert first.exit_code == 0, first.output
+    assert "approximate search" in first.output
+    written = tmp_path / "index" / "current" / "static.faiss"
+    built = written.stat().st_mtime_ns
+    again = runner.invoke(app, ["db", "reindex"])
+    assert again.exit_code == 0, again.output
+    assert written.stat().st_mtime_ns == built

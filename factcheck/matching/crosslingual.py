@@ -442,7 +442,7 @@ class CrossLingual:
             claim_entry = next((e for e in entries if matcher._kinds[e] == "claim"), entries[0])
             best_entry = entries[int(np.argmax(dense_row[entries]))]
             matched.append(matcher._texts[best_entry])
-            profile = matcher._profiles[int(position)]
+            profile = matcher._profile(int(position))
             score = scores[offset]
             names_shared = sum(
                 1

@@ -4,6 +4,10 @@ Both indexes score *entries* (a debunk's claim, title, variants...). `DebunkGrou
 into one score per debunk (the best of its entries), so a debunk shows up once however many
 phrasings it has.
 
+A vector index is exact (every entry scored by one matrix product) or, for large collections (issue 14),
+approximate: `AnnIndex`, an inverted-file index (faiss IVF) over float16 codes, which scores only the
+entries of the few clusters nearest each query, and returns the best `k` of them.
+
 Both indexes grow without a rebuild. The vector index appends rows. The BM25 index keeps a bm25s
 index for what `build` saw and scores entries added later with the same formula and the same corpus
 statistics (a *delta*), folding them into a fresh bm25s index once the delta is large.
@@ -14,15 +18,103 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, overload
 
 import bm25s
 import numpy as np
 
 from factcheck.matching.text import bm25_tokens
 
-__all__ = ["DebunkGroups", "LexicalIndex", "VectorIndex"]
+__all__ = ["AnnIndex", "DebunkGroups", "LexicalIndex", "TextColumn", "VectorIndex"]
 
 NEG_INF = np.float32(-np.inf)
+
+
+class TextColumn(Sequence[str]):
+    """Entry texts as UTF-8 in one growing buffer with an offset per entry.
+
+    A list of Python strings costs about 50 bytes of object header a text on top of the text itself,
+    and a string per entry of two million entries is over 200 MB in all (issue 14).
+    """
+
+    def __init__(self) -> None:
+        self._data = bytearray()
+        self._ends = np.zeros(0, dtype=np.int64)
+        self._count = 0
+
+    def __len__(self) -> int:
+        return self._count
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[str]: ...
+
+    def __getitem__(self, index: int | slice) -> str | list[str]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(self._count))]
+        if index < 0:
+            index += self._count
+        if not 0 <= index < self._count:
+            raise IndexError(index)
+        start = int(self._ends[index - 1]) if index else 0
+        return self._data[start : int(self._ends[index])].decode()
+
+    def extend(self, texts: Sequence[str]) -> None:
+        needed = self._count + len(texts)
+        if needed > len(self._ends):
+            grown = np.zeros(max(needed, len(self._ends) * 3 // 2 + 64), dtype=np.int64)
+            grown[: self._count] = self._ends[: self._count]
+            self._ends = grown
+        for i, text in enumerate(texts, start=self._count):
+            self._data += text.encode()
+            self._ends[i] = len(self._data)
+        self._count = needed
+
+
+class TokenColumn:
+    """Every entry's tokens as vocabulary ids in flat int32 arrays, one pair of arrays per `extend`.
+
+    A Python list of token strings per entry took about 0.7 kB an entry: over a gigabyte at two million
+    entries (issue 14). The lists are rebuilt only while BM25 re-indexes.
+    """
+
+    def __init__(self) -> None:
+        self._ids: dict[str, int] = {}
+        self._words: list[str] = []
+        self._flat: list[np.ndarray] = []
+        self._lengths: list[np.ndarray] = []
+        self._count = 0
+
+    def __len__(self) -> int:
+        return self._count
+
+    def extend(self, documents: Sequence[list[str]]) -> None:
+        ids = self._ids
+        for document in documents:
+            for token in document:
+                if token not in ids:
+                    ids[token] = len(self._words)
+                    self._words.append(token)
+        self._flat.append(np.fromiter((ids[t] for d in documents for t in d), dtype=np.int32))
+        self._lengths.append(np.fromiter((len(d) for d in documents), dtype=np.int32, count=len(documents)))
+        self._count += len(documents)
+
+    def lengths(self) -> np.ndarray:
+        return np.concatenate(self._lengths) if self._lengths else np.zeros(0, dtype=np.int32)
+
+    def documents(self) -> list[list[str]]:
+        words = self._words
+        out = []
+        for flat, lengths in zip(self._flat, self._lengths, strict=True):
+            ends = np.cumsum(lengths)
+            out += [
+                [words[i] for i in flat[end - length : end]]
+                for end, length in zip(ends, lengths, strict=True)
+            ]
+        return out
 
 
 class LexicalIndex:
@@ -40,7 +132,7 @@ class LexicalIndex:
         tokenize: Callable[[str], list[str]] = bm25_tokens,
     ) -> None:
         self.k1, self.b, self.max_delta, self.tokenize = k1, b, max_delta, tokenize
-        self._tokens: list[list[str]] = []
+        self._tokens = TokenColumn()
         self._main: bm25s.BM25 | None = None
         self._main_size = 0
         self._doc_freq: Counter[str] = Counter()
@@ -51,20 +143,23 @@ class LexicalIndex:
         return len(self._tokens)
 
     def build(self, texts: Sequence[str]) -> None:
-        self._tokens = [self.tokenize(text) for text in texts]
-        self._rebuild()
+        documents = [self.tokenize(text) for text in texts]
+        self._tokens = TokenColumn()
+        self._tokens.extend(documents)
+        self._rebuild(documents)
 
-    def _rebuild(self) -> None:
-        self._main_size = len(self._tokens)
+    def _rebuild(self, documents: list[list[str]] | None = None) -> None:
+        documents = self._tokens.documents() if documents is None else documents
+        self._main_size = len(documents)
         self._delta_postings = {}
-        self._doc_freq = Counter(token for tokens in self._tokens for token in set(tokens))
-        self._avg_len = float(np.mean([len(tokens) for tokens in self._tokens])) if self._tokens else 1.0
-        if not self._tokens:
+        self._doc_freq = Counter(token for tokens in documents for token in set(tokens))
+        self._avg_len = float(np.mean(self._tokens.lengths())) if documents else 1.0
+        if not documents:
             self._main = None
             return
         main = bm25s.BM25(k1=self.k1, b=self.b, method="lucene")
         # an empty document would be dropped by bm25s's token-id path; give it a token nothing matches
-        main.index([tokens or ["\x00"] for tokens in self._tokens], show_progress=False)
+        main.index([tokens or ["\x00"] for tokens in documents], show_progress=False)
         self._main = main
 
     def add(self, texts: Sequence[str]) -> None:
@@ -103,23 +198,185 @@ class LexicalIndex:
         return scores
 
 
-class VectorIndex:
-    """L2-normalised entry vectors in one growing float32 matrix; scores are cosine similarities."""
+class AnnIndex:
+    """Approximate inner-product search over entry vectors: faiss IVF with float16 codes (issue 14).
 
-    def __init__(self, dim: int) -> None:
+    Why IVF rather than a graph (HNSW): at 1M entries a graph took 6-7 minutes to build on 2 threads
+    and still missed recall@10 0.98 (models/matcher/CARD.md, "ANN library for issue 14"); IVF trains
+    its clusters on a sample and assigns each vector to one, about 20 s a million on one thread, adds
+    and removes entries in place, and its float16 codes score as exactly as the vectors allow.
+
+    Keys are entry positions; zero vectors (texts a retriever does not encode) are left out. The
+    clusters are trained on the first vectors added, so `add` the bulk first.
+
+    `save` writes it to a file that `AnnIndex.open` memory-maps read-only: every worker process shares
+    one copy of its pages. A mapped index keeps what is added after it was written in a small exact
+    delta (scanned whole at each search), and what is removed in a mask.
+
+    Parameters
+    ----------
+    dim : int
+        Vector size.
+    probes : int
+        Clusters scanned a query: more finds more of the exact top-k, and costs proportionally.
+    """
+
+    def __init__(self, dim: int, *, probes: int = 48) -> None:
+        try:
+            import faiss
+        except ImportError as error:  # pragma: no cover - the extra is installed with the project's tests
+            raise ImportError("approximate search needs faiss: pip install 'factcheck[ann]'") from error
+        self.dim, self.probes = dim, probes
+        self._faiss = faiss
+        self._index: Any = None
+        self._present = np.zeros(0, dtype=bool)  # by key: in the index
+        self._mapped = False
+        self._delta_rows: dict[int, int] = {}  # mapped: key -> row of `_delta`
+        self._delta = np.zeros((0, dim), dtype=np.float32)
+
+    @classmethod
+    def open(cls, path: Path, dim: int, *, probes: int = 48) -> AnnIndex:
+        """The index `save` wrote to `path`, memory-mapped read-only."""
+        opened = cls(dim, probes=probes)
+        faiss = opened._faiss
+        index = faiss.read_index(str(path), faiss.IO_FLAG_MMAP | faiss.IO_FLAG_READ_ONLY)
+        index.nprobe = min(probes, index.nlist)
+        opened._index, opened._mapped = index, True
+        opened._present = np.load(path.with_suffix(".present.npy"))
+        return opened
+
+    def save(self, path: Path) -> None:
+        if self._index is None or self._mapped:
+            raise ValueError("only an index built in memory, with vectors, can be saved")
+        self._faiss.write_index(self._index, str(path))
+        np.save(path.with_suffix(".present.npy"), self._present)
+
+    def __len__(self) -> int:
+        return 0 if self._index is None else int(self._index.ntotal)
+
+    def _train(self, vectors: np.ndarray) -> None:
+        faiss = self._faiss
+        # ~4 sqrt(n) clusters (faiss's rule of thumb), each trained on at least 39 points
+        lists = int(max(1, min(4 * math.sqrt(len(vectors)), len(vectors) // 39, 8192)))
+        quantizer = faiss.IndexFlatIP(self.dim)
+        index = faiss.IndexIVFScalarQuantizer(
+            quantizer, self.dim, lists, faiss.ScalarQuantizer.QT_fp16, faiss.METRIC_INNER_PRODUCT
+        )
+        sample = vectors[np.random.default_rng(0).permutation(len(vectors))[: lists * 64]]
+        index.train(np.ascontiguousarray(sample, dtype=np.float32))
+        index.set_direct_map_type(faiss.DirectMap.Hashtable)  # `vectors` reads entries back by key
+        index.nprobe = min(self.probes, lists)
+        self._index = index
+
+    def add(self, keys: np.ndarray, vectors: np.ndarray) -> None:
+        keep = np.linalg.norm(vectors, axis=1) > 0
+        if not keep.any():
+            return
+        vectors = np.ascontiguousarray(vectors[keep], dtype=np.float32)
+        keys = np.asarray(keys, dtype=np.int64)[keep]
+        if self._mapped:
+            start = len(self._delta)
+            self._delta = np.vstack([self._delta, vectors])
+            self._delta_rows.update(zip(keys.tolist(), range(start, len(self._delta)), strict=True))
+        else:
+            if self._index is None:
+                self._train(vectors)
+            self._index.add_with_ids(vectors, keys)
+        if keys.max() >= len(self._present):
+            grown = np.zeros(max(int(keys.max()) + 1, len(self._present) * 3 // 2), dtype=bool)
+            grown[: len(self._present)] = self._present
+            self._present = grown
+        self._present[keys] = True
+
+    def remove(self, keys: np.ndarray) -> None:
+        keys = np.asarray(keys, dtype=np.int64)
+        keys = keys[keys < len(self._present)]
+        keys = keys[self._present[keys]]
+        if self._index is not None and len(keys):
+            if not self._mapped:  # a mapped index is read-only: its removed keys are filtered out
+                self._index.remove_ids(keys)
+            self._present[keys] = False
+
+    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """(scores, keys) of the k best entries of each query, best first; key -1 pads short rows."""
+        if self._index is None or k <= 0:
+            empty = np.zeros((len(queries), 0))
+            return empty.astype(np.float32), empty.astype(np.int64)
+        queries = np.ascontiguousarray(queries, dtype=np.float32)
+        if not self._mapped:
+            return self._index.search(queries, k)
+        # mapped: the file's best (less what was removed since) merged with the exact delta's
+        scores, keys = self._index.search(queries, k)
+        gone = ~self._present[np.maximum(keys, 0)] | (keys < 0)
+        scores[gone], keys[gone] = -np.inf, -1
+        if self._delta_rows:
+            delta_keys = np.fromiter(self._delta_rows, dtype=np.int64, count=len(self._delta_rows))
+            rows = np.fromiter(self._delta_rows.values(), dtype=np.int64, count=len(self._delta_rows))
+            delta_scores = queries @ self._delta[rows].T
+            delta_scores[:, ~self._present[delta_keys]] = -np.inf
+            scores = np.hstack([scores, delta_scores])
+            keys = np.hstack([keys, np.broadcast_to(delta_keys, delta_scores.shape)])
+        order = np.argsort(-scores, axis=1, kind="stable")[:, :k]
+        scores, keys = np.take_along_axis(scores, order, axis=1), np.take_along_axis(keys, order, axis=1)
+        keys[~np.isfinite(scores)] = -1
+        return scores, keys
+
+    def vectors(self, keys: np.ndarray) -> np.ndarray:
+        """The stored (float16-rounded) vectors of `keys`; zeros for keys never added or removed."""
+        out = np.zeros((len(keys), self.dim), dtype=np.float32)
+        if self._index is None or not len(keys):
+            return out
+        keys = np.asarray(keys, dtype=np.int64)
+        present = np.zeros(len(keys), dtype=bool)
+        inside = keys < len(self._present)
+        present[inside] = self._present[keys[inside]]
+        if self._delta_rows:
+            delta = np.fromiter((self._delta_rows.get(int(key), -1) for key in keys), np.int64, len(keys))
+            in_delta = present & (delta >= 0)
+            out[in_delta] = self._delta[delta[in_delta]]
+            present &= delta < 0
+        if present.any():
+            out[present] = self._index.reconstruct_batch(keys[present])
+        return out
+
+
+class VectorIndex:
+    """L2-normalised entry vectors; scores are cosine similarities.
+
+    Exact by default: one growing float32 matrix, every entry scored. With `ann`, the vectors live
+    only in that approximate index (float16), and `top` scores the entries of a few clusters.
+    """
+
+    def __init__(self, dim: int, *, ann: AnnIndex | None = None) -> None:
         self.dim = dim
+        self.ann = ann
         self._matrix = np.zeros((0, dim), dtype=np.float32)
         self._size = 0
+
+    @classmethod
+    def over(cls, ann: AnnIndex, size: int) -> VectorIndex:
+        """A vector index whose first `size` entries are already in `ann` (a mapped file's)."""
+        index = cls(ann.dim, ann=ann)
+        index._size = size
+        return index
 
     def __len__(self) -> int:
         return self._size
 
     def build(self, vectors: np.ndarray) -> None:
+        if self.ann is not None:
+            self._size = 0
+            self.add(vectors)
+            return
         self._matrix = np.ascontiguousarray(vectors, dtype=np.float32)
         self._size = len(vectors)
 
     def add(self, vectors: np.ndarray) -> None:
         needed = self._size + len(vectors)
+        if self.ann is not None:
+            self.ann.add(np.arange(self._size, needed), vectors)
+            self._size = needed
+            return
         if needed > len(self._matrix):
             grown = np.zeros((max(needed, int(len(self._matrix) * 1.5) + 64), self.dim), dtype=np.float32)
             grown[: self._size] = self._matrix[: self._size]
@@ -127,15 +384,39 @@ class VectorIndex:
         self._matrix[self._size : needed] = vectors
         self._size = needed
 
+    def remove(self, positions: np.ndarray) -> None:
+        """Drop entries from the approximate index (the exact one masks them at search instead)."""
+        if self.ann is not None:
+            self.ann.remove(positions)
+
     def scores(self, queries: np.ndarray) -> np.ndarray:
-        """(queries x entries) cosine similarities."""
+        """(queries x entries) cosine similarities; exact index only."""
+        if self.ann is not None:
+            raise ValueError("an approximate index scores only given rows or its top entries")
         return queries @ self._matrix[: self._size].T
 
+    def top(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """(scores, positions) of about the k best entries of each query, best first; position -1 pads."""
+        if self.ann is not None:
+            return self.ann.search(queries, k)
+        scores = self.scores(queries)
+        positions = np.full((len(queries), min(k, self._size)), -1, dtype=np.int64)
+        for row, query_scores in enumerate(scores):
+            found = top_positions(query_scores, k)
+            positions[row, : len(found)] = found
+        return np.take_along_axis(scores, np.maximum(positions, 0), axis=1), positions
+
     def rows(self, positions: np.ndarray) -> np.ndarray:
+        if self.ann is not None:
+            return self.ann.vectors(positions)
         return self._matrix[positions]
 
     def replace(self, positions: Sequence[int], vectors: np.ndarray) -> None:
         """Give rows already added their real vectors (rows added as zeros while those were encoded)."""
+        if self.ann is not None:
+            self.ann.remove(np.asarray(positions, dtype=np.int64))
+            self.ann.add(np.asarray(positions, dtype=np.int64), vectors)
+            return
         self._matrix[np.asarray(positions, dtype=np.int64)] = vectors
 
 
@@ -170,8 +451,16 @@ class DebunkGroups:
             self.alive[np.isin(self.entry_debunk, positions)] = False
             self._dirty = True
 
-    def entries_of(self, debunk_position: int) -> np.ndarray:
-        return np.flatnonzero((self.entry_debunk == debunk_position) & self.alive)
+    def entries_of(self, debunk_position: int) -> list[int]:
+        """The debunk's live entries, in the order they were added (from the grouped arrays: a list
+        per debunk took about 250 bytes a debunk, issue 14)."""
+        if self._dirty:
+            self._refresh()
+        at = int(np.searchsorted(self._group_debunks, debunk_position))
+        if at == len(self._group_debunks) or self._group_debunks[at] != debunk_position:
+            return []
+        end = self._starts[at + 1] if at + 1 < len(self._starts) else len(self._order)
+        return self._order[self._starts[at] : end].tolist()
 
     def _refresh(self) -> None:
         live = np.flatnonzero(self.alive)
@@ -214,8 +503,13 @@ def top_positions(scores: np.ndarray, k: int) -> np.ndarray:
 
 def ranks_of(scores: np.ndarray, positions: np.ndarray, *, depth: int = 1000) -> np.ndarray:
     """1-based rank of `positions` in `scores` (ties share the better rank), capped at depth + 1."""
-    top = scores[top_positions(scores, depth)]
-    wanted = scores[positions]
+    return rank_among(scores[top_positions(scores, depth)], scores[positions], depth=depth)
+
+
+def rank_among(top: np.ndarray, wanted: np.ndarray, *, depth: int = 1000) -> np.ndarray:
+    """1-based rank of scores `wanted` among the best scores `top` (best first, at most `depth` of
+    them; ties share the better rank); below a full `top`, depth + 1, below a shorter one, its length
+    + 1 (all that is known when `top` is an approximate search's best few)."""
     ranks = np.searchsorted(-top, -wanted, side="left") + 1
     if len(top) == depth:
         ranks[wanted < top[-1]] = depth + 1

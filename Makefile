@@ -21,10 +21,9 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	touch $@
 
 # The tests also need the train extra (PyTorch: the ONNX export is compared with it) and the bench extra
-# (the ANN libraries bench/ann_libraries.py compares, tested on a small set) and the ann extra (the
-# matcher's approximate mode, tested on small collections); serving the shipped corpus needs none of them.
+# (the ANN libraries bench/ann_libraries.py compares, tested on a small set); serving needs neither.
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[test,train,bench,ann]'
+	$(BIN)/pip install --quiet -e '.[test,train,bench]'
 	touch $@ $(VENV)/.installed
 
 install: $(VENV)/.installed

@@ -224,8 +224,8 @@ class AnnIndex:
     def __init__(self, dim: int, *, probes: int = 48) -> None:
         try:
             import faiss
-        except ImportError as error:  # pragma: no cover - the extra is installed with the project's tests
-            raise ImportError("approximate search needs faiss: pip install 'factcheck[ann]'") from error
+        except ImportError as error:  # pragma: no cover - a core dependency
+            raise ImportError("approximate search needs faiss: pip install faiss-cpu") from error
         self.dim, self.probes = dim, probes
         self._faiss = faiss
         self._index: Any = None

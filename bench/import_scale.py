@@ -21,6 +21,7 @@ its VmHWM as wait4 reports it. The schema is created before, untimed, by `db ini
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import random
@@ -37,6 +38,8 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+
+from _synthetic import new_splices, splice  # noqa: E402
 
 from factcheck._text import canonical_key  # noqa: E402
 from factcheck.claimreview import debunk_to_claimreview  # noqa: E402
@@ -55,11 +58,6 @@ def real_debunks(path: Path = VCLAIMS) -> list[Debunk]:
     return [record for record in records if isinstance(record, Debunk)]
 
 
-def _splice(first: str, second: str) -> str:
-    a, b = first.split(), second.split()
-    return " ".join(a[: len(a) // 2] + b[len(b) // 2 :])
-
-
 def claimreview_lines(debunks: Sequence[Debunk], size: int, *, seed: int = 0) -> Iterator[str]:
     """The file's lines (module docstring); the same arguments give the same lines."""
     rng = random.Random(seed)
@@ -68,26 +66,20 @@ def claimreview_lines(debunks: Sequence[Debunk], size: int, *, seed: int = 0) ->
         seen.add(canonical_key(debunk.claim_reviewed))
         yield json.dumps(debunk_to_claimreview(debunk), ensure_ascii=False)
     number = min(size, len(debunks))
-    while number < size:
-        a, b = rng.sample(range(len(debunks)), 2)
+    for a, b, claim in itertools.islice(new_splices(debunks, rng, seen), size - number):
         first, second = debunks[a], debunks[b]
-        claim = _splice(first.claim_reviewed, second.claim_reviewed)
-        key = canonical_key(claim)
-        if not claim or key in seen:
-            continue
-        seen.add(key)
         number += 1
         rating = rng.choice(RATINGS)
         synthetic = replace(
             first,
             claim_reviewed=claim,
-            title=_splice(first.title, second.title),
-            explanation=_splice(first.explanation, second.explanation),
+            title=splice(first.title, second.title),
+            explanation=splice(first.explanation, second.explanation),
             rating_text=rating,
             label="",
             review_url=f"https://www.snopes.com/fact-check/synthetic-{number}/",
             external_id=f"synthetic-{number}",
-            variants=(_splice(second.claim_reviewed, first.claim_reviewed),) if number % 4 == 0 else (),
+            variants=(splice(second.claim_reviewed, first.claim_reviewed),) if number % 4 == 0 else (),
         )
         node = debunk_to_claimreview(synthetic)
         node.pop("factcheck:label")  # the label comes from the rating text, as for a real feed

@@ -40,6 +40,7 @@ fills) and says how long it took. The cross-lingual path is left out (it indexes
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import multiprocessing
 import os
@@ -61,6 +62,8 @@ import numpy as np
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+
+from _synthetic import new_splices, splice  # noqa: E402
 
 from factcheck._text import canonical_key  # noqa: E402
 from factcheck.cpu import limit_cpu_threads  # noqa: E402
@@ -164,11 +167,6 @@ def read_dev(debunks: Sequence[Debunk]) -> DevSet:
     return DevSet(texts, relevant)
 
 
-def _splice(first: str, second: str) -> str:
-    a, b = first.split(), second.split()
-    return " ".join(a[: len(a) // 2] + b[len(b) // 2 :])
-
-
 def padded_collection(
     debunks: Sequence[Debunk],
     size: int,
@@ -192,14 +190,8 @@ def padded_collection(
         seen.add(key)
         yield entry, vectors.get(key) if vectors is not None and entry.kind in dense_kinds else None
     number = max((debunk.id or 0 for debunk in debunks), default=0)
-    while number < size:
-        a, b = rng.sample(range(len(debunks)), 2)
+    for a, b, claim in itertools.islice(new_splices(debunks, rng, seen), max(0, size - number)):
         first, second = debunks[a], debunks[b]
-        claim = _splice(first.claim_reviewed, second.claim_reviewed)
-        key = canonical_key(claim)
-        if key in seen or not claim:
-            continue
-        seen.add(key)
         number += 1
         vector = None
         if vectors is not None and "claim" in dense_kinds:
@@ -207,7 +199,7 @@ def padded_collection(
             summed = sum(part for part in parts if part is not None) + noise.normal(0, NOISE, DIM)
             vector = (summed / np.linalg.norm(summed)).astype(np.float32)
         yield IndexEntry(number, claim, "claim"), vector
-        title = _splice(first.title, second.title) if first.title and second.title else ""
+        title = splice(first.title, second.title) if first.title and second.title else ""
         if title and title.casefold() != claim.casefold():
             yield IndexEntry(number, title, "title"), None
 

@@ -60,6 +60,7 @@ from factcheck.matching.retrieval import (
     LexicalIndex,
     TextColumn,
     VectorIndex,
+    flatten_groups,
     top_positions,
 )
 from factcheck.matching.retrieved import ExactScores, Retrieved, SparseScores, fold_to_debunks
@@ -755,11 +756,7 @@ class Matcher:
             positions, rrf = positions[keep], rrf[keep]
             columns = {}
             entry_lists = [self._live_entries(int(p)) for p in positions]
-            flat = np.fromiter((e for entries in entry_lists for e in entries), dtype=np.int64)
-            counts = np.fromiter(
-                (len(entries) for entries in entry_lists), dtype=np.int64, count=len(entry_lists)
-            )
-            starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+            flat, counts, starts = flatten_groups(entry_lists)
             entry_rows = {}
             for name in retrievers:
                 claim_scores = mean_scores = None

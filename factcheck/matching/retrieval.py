@@ -501,6 +501,15 @@ def top_positions(scores: np.ndarray, k: int) -> np.ndarray:
     return part[np.argsort(-scores[part], kind="stable")]
 
 
+def flatten_groups(groups: Sequence[Sequence[int]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Candidates' entry lists as one array: (entries, each group's size, each group's start), the shape
+    `np.*.reduceat` folds back to one value a candidate."""
+    counts = np.fromiter((len(group) for group in groups), dtype=np.int64, count=len(groups))
+    flat = np.fromiter((e for group in groups for e in group), dtype=np.int64, count=int(counts.sum()))
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
+    return flat, counts, starts
+
+
 def ranks_of(scores: np.ndarray, positions: np.ndarray, *, depth: int = 1000) -> np.ndarray:
     """1-based rank of `positions` in `scores` (ties share the better rank), capped at depth + 1."""
     return rank_among(scores[top_positions(scores, depth)], scores[positions], depth=depth)

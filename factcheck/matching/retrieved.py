@@ -19,7 +19,7 @@ from typing import Protocol
 
 import numpy as np
 
-from factcheck.matching.retrieval import rank_among, top_positions
+from factcheck.matching.retrieval import flatten_groups, rank_among, top_positions
 
 __all__ = ["ExactScores", "Retrieved", "SparseScores", "fold_to_debunks"]
 
@@ -93,14 +93,11 @@ class SparseScores:
         return self.found[i][0][:depth]
 
     def debunk_scores(self, i: int, positions: np.ndarray) -> np.ndarray:
-        lists = [self.entries_of(int(p)) for p in positions]
-        counts = np.fromiter((len(entries) for entries in lists), dtype=np.int64, count=len(lists))
+        flat, counts, starts = flatten_groups([self.entries_of(int(p)) for p in positions])
         out = np.full(len(positions), -np.inf, dtype=np.float32)
-        if not counts.sum():
+        if not len(flat):
             return out
-        flat = np.fromiter((e for entries in lists for e in entries), dtype=np.int64)
         scores = self.entry_scores(i, flat)
-        starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
         some = counts > 0
         out[some] = np.maximum.reduceat(scores, starts[some])
         return out

@@ -626,15 +626,9 @@ class _Target:
         differing = {name: value for name, value in values.items() if self.values.get(name) != value}
         self.values.update(differing)
         self.variant_keys.add(self.values["claim_key"])
-        added = False
-        for text in variants:
-            cleaned = " ".join(text.split())
-            key = canonical_key(cleaned)
-            if cleaned and key not in self.variant_keys:
-                self.variant_keys.add(key)
-                self.new_variants.append((cleaned, key, provenance))
-                added = True
-        changed = bool(differing) or added
+        fresh = [(text, key, provenance) for text, key in _unseen_variants(variants, self.variant_keys)]
+        self.new_variants += fresh
+        changed = bool(differing) or bool(fresh)
         self.changed = self.changed or changed
         return changed
 
@@ -803,15 +797,21 @@ def _merge_variants(row: DebunkRow, texts: Iterable[str], provenance: str) -> li
     known = {variant.text_key for variant in row.variants}
     known.add(canonical_key(row.claim_reviewed))
     added = []
-    for text in texts:
-        cleaned = " ".join(text.split())
-        key = canonical_key(cleaned)
-        if not cleaned or key in known:
-            continue
-        known.add(key)
+    for cleaned, key in _unseen_variants(texts, known):
         row.variants.append(VariantRow(text=cleaned, text_key=key, provenance=provenance))
         added.append(cleaned)
     return added
+
+
+def _unseen_variants(texts: Iterable[str], known: set[str]) -> Iterator[tuple[str, str]]:
+    """(text, key) of each phrasing not yet in `known` (keys by `canonical_key`), which it extends:
+    one rule for what counts as a new variant, for an editor's write and an import alike."""
+    for text in texts:
+        cleaned = " ".join(text.split())
+        key = canonical_key(cleaned)
+        if cleaned and key not in known:
+            known.add(key)
+            yield cleaned, key
 
 
 def open_store(url: str) -> Store:

@@ -61,6 +61,7 @@ from factcheck.matching.retrieval import (
     TextColumn,
     VectorIndex,
     flatten_groups,
+    sorted_lookup,
     top_positions,
 )
 from factcheck.matching.retrieved import ExactScores, Retrieved, SparseScores, fold_to_debunks
@@ -817,8 +818,7 @@ def _posting_scores(
 ) -> np.ndarray:
     """BM25 scores of `entries` for claim `row`, from the (sorted) entries holding a query term."""
     hits, scores = matching[row]
-    at = np.minimum(np.searchsorted(hits, entries), max(len(hits) - 1, 0))
-    found = hits[at] == entries if len(hits) else np.zeros(len(entries), dtype=bool)
+    at, found = sorted_lookup(hits, entries)
     return np.where(found, scores[at] if len(hits) else 0.0, 0.0)
 
 

@@ -501,6 +501,15 @@ def top_positions(scores: np.ndarray, k: int) -> np.ndarray:
     return part[np.argsort(-scores[part], kind="stable")]
 
 
+def sorted_lookup(sorted_values: np.ndarray, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where each of `wanted` stands in `sorted_values` (ascending), and whether it is there at all:
+    (positions, found); a position is only meaningful where found."""
+    if not len(sorted_values):
+        return np.zeros(len(wanted), dtype=np.int64), np.zeros(len(wanted), dtype=bool)
+    at = np.minimum(np.searchsorted(sorted_values, wanted), len(sorted_values) - 1)
+    return at, sorted_values[at] == wanted
+
+
 def flatten_groups(groups: Sequence[Sequence[int]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Candidates' entry lists as one array: (entries, each group's size, each group's start), the shape
     `np.*.reduceat` folds back to one value a candidate."""

@@ -26,6 +26,8 @@ from typing import Any
 
 import numpy as np
 
+from factcheck.matching.retrieval import sorted_lookup
+
 __all__ = ["Reconciled", "entry_keys", "index_path", "locked", "read_keys", "reconcile", "write"]
 
 FORMAT = 1
@@ -60,9 +62,7 @@ class Reconciled:
 def reconcile(snapshot: np.ndarray, current: np.ndarray) -> Reconciled:
     """Match current entry keys to a snapshot's (keys are unique within each: one text per debunk once)."""
     by_key = np.argsort(current, kind="stable")
-    sorted_keys = current[by_key]
-    at = np.minimum(np.searchsorted(sorted_keys, snapshot), max(len(current) - 1, 0))
-    found = sorted_keys[at] == snapshot if len(current) else np.zeros(len(snapshot), dtype=bool)
+    at, found = sorted_lookup(current[by_key], snapshot)
     order = np.where(found, by_key[at] if len(current) else -1, -1).astype(np.int64)
     taken = np.zeros(len(current), dtype=bool)
     taken[order[order >= 0]] = True

@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from factcheck.cli._apps import db_app, open_database, user_errors
-from factcheck.cli._import_progress import ImportProgress
+from factcheck.cli._progress import RateProgress
 from factcheck.corpus import ensure_initialised, load_corpus
 from factcheck.errors import InputError
 from factcheck.importers import EXPORT_FORMATS, FORMATS, estimate_records, read_records, write_records
@@ -87,13 +87,16 @@ def import_(
         )
         store = open_database(settings)
         enabled = sys.stderr.isatty() if progress is None else progress
-        with ImportProgress(total=estimate_records(path, detected), enabled=enabled) as bar:
+        total = estimate_records(path, detected)
+        with RateProgress("Importing", "records", total=total, enabled=enabled) as bar:
             summary = store.import_records(
                 records,
                 source=source,
                 format=detected,
                 batch_size=settings.import_batch_size,
-                on_batch=bar,
+                on_batch=lambda done: bar.update(
+                    done.added + done.updated + done.unchanged + len(done.skipped)
+                ),
             )
     typer.echo(
         f"Imported {source} as {detected}: {summary.added} added, {summary.updated} updated, "
@@ -205,8 +208,6 @@ def reindex_command() -> None:
 
         FACTCHECK_INDEX_DIR=/var/lib/factcheck/index factcheck db reindex
     """
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
     from factcheck.pipeline import matcher_from_settings, reindex
 
     settings = Settings()
@@ -214,22 +215,9 @@ def reindex_command() -> None:
     with user_errors():
         store = open_database(settings)
         matcher = matcher_from_settings(settings, store, multilingual=False)
-        bar = Progress(
-            TextColumn("[bold]Indexing entries"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("{task.fields[rate]:,.0f}/s"),
-            TimeRemainingColumn(),
-            disable=not sys.stderr.isatty(),
-            transient=True,
-        )
-        task = bar.add_task("index", total=None, rate=0.0)
-
-        def advance(done: int, total: int) -> None:
-            rate = done / max(time.perf_counter() - started, 1e-9)
-            bar.update(task, completed=done, total=total, rate=rate)
-
-        with bar:
-            debunks = reindex(store, matcher, progress=advance)
+        with RateProgress(
+            "Indexing", "entries", total=None, enabled=sys.stderr.isatty(), transient=True
+        ) as bar:
+            debunks = reindex(store, matcher, progress=bar.update)
     mode = "approximate" if matcher.approximate else "exact"
     typer.echo(f"Indexed {debunks} debunks in {time.perf_counter() - started:.0f} s ({mode} search)")

@@ -229,15 +229,16 @@ def mine_corpus_pairs(
     data_dir: Path, models_dir: Path, *, vector_cache: VectorCache | None, held_out: Iterable[str]
 ) -> list[PairQuery]:
     """`corpus_pairs` of the CLEF-2022 2A Snopes collection, read with the shipped matcher's MiniLM."""
+    from factcheck.errors import ModelArtifactError
     from factcheck.evaluation.retrieval import load_collection
-    from factcheck.matching.embeddings import TransformerEncoder
-    from factcheck.matching.reranker import read_manifest
+    from factcheck.matching.matcher import Matcher
     from factcheck.training.matcher import DATASETS
 
     with tempfile.TemporaryDirectory(prefix="factcheck-corpus-") as tmp:
         collection = load_collection(data_dir / DATASETS["2a-train"][0], Path(tmp))
-    folder = str(read_manifest(models_dir / "matcher").get("transformer_dir", TRANSFORMER_DIR))
-    encoder = TransformerEncoder(models_dir / "embeddings" / folder)
+    encoder = Matcher.load(models_dir, profile="full", multilingual=False).transformer
+    if encoder is None:
+        raise ModelArtifactError(f"the matcher in {models_dir} has no MiniLM to find topical neighbours with")
     pairs = corpus_pairs(collection.debunks, encoder, vector_cache, held_out=held_out)
     log.info("corpus pairs: %d of %d debunks", len(pairs), len(collection.debunks))
     return pairs

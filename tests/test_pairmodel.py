@@ -20,6 +20,7 @@ from factcheck.training.pairmodel import (
     bi_encoder_batches,
     corpus_pairs,
     cross_encoder_batches,
+    drop_likely_checked,
     export_int8,
     fit,
 )
@@ -165,3 +166,43 @@ def test_cross_encoder_epochs_mix_in_the_drawn_number_of_corpus_pairs() -> None:
         debunk == claim.replace("title", "claim") for claim, debunk in positives
     )
     assert sum(1 for *_, label in rows if label == 0.0) == 3
+
+
+def test_sentences_the_matcher_nearly_flagged_are_drawn_every_epoch() -> None:
+    """A news sentence without a debunk that today's matcher nearly matched is the negative the
+    cross-encoder most needs: it joins every epoch on top of the random sample."""
+    easy = [PairQuery(f"easy {i}", (), (f"debunk {i}",), hardness=0.01) for i in range(20)]
+    hard = PairQuery(
+        "Covey's 7 Habits guided my career", (), ("Michelle Obama plagiarized Covey",), hardness=0.9
+    )
+    config = PairTrainingConfig(cross_batch=4, cross_no_debunk_sentences=2, cross_hard_no_debunk=0.2)
+    for seed in range(5):
+        rows = [
+            row
+            for batch in cross_encoder_batches([], [*easy, hard], config)(random.Random(seed))
+            for row in batch
+        ]
+        claims = [claim for claim, _, label in rows if label == 0.0]
+        assert hard.text in claims and len(claims) in (2, 3)  # drawn once, whether or not sampled too
+
+
+def test_a_debate_sentence_politifact_confidently_matches_is_no_negative() -> None:
+    mined = {
+        "neg-train-politifact": [
+            PairQuery(
+                "We've lost 60,000 factories since China joined the WTO.",
+                (),
+                ("We lost 70,000 factories",),
+                hardness=0.99,
+            ),
+            PairQuery("Thank you all for coming tonight.", (), ("A debunk",), hardness=0.05),
+        ],
+        "neg-train-snopes": [
+            PairQuery("Covey's 7 Habits guided me", (), ("Michelle Obama plagiarized Covey",), hardness=0.9)
+        ],
+    }
+    counts: dict[str, int] = {}
+    drop_likely_checked(mined, counts)
+    assert [q.text for q in mined["neg-train-politifact"]] == ["Thank you all for coming tonight."]
+    assert len(mined["neg-train-snopes"]) == 1  # Snopes' near misses are the same-topic negatives wanted
+    assert counts == {"neg-train-politifact_dropped_as_likely_checked": 1}

@@ -188,6 +188,13 @@ def train_pairmodel_command(
         int | None,
         typer.Option(help="Corpus pairs (a debunk's title -> its claim) drawn each epoch (cross-encoder)."),
     ] = None,
+    cross_hard_no_debunk: Annotated[
+        float | None,
+        typer.Option(
+            help="Sentences without a debunk that today's matcher gave a wrong candidate at least this"
+            " probability are drawn every epoch (cross-encoder)."
+        ),
+    ] = None,
     cross_max_length: Annotated[
         int | None, typer.Option(help="Word pieces of 'claim [SEP] debunk' the cross-encoder reads.")
     ] = None,
@@ -214,6 +221,7 @@ def train_pairmodel_command(
         "cross_epochs": cross_epochs,
         "cross_neighbours": cross_neighbours,
         "cross_corpus_pairs": cross_corpus_pairs,
+        "cross_hard_no_debunk": cross_hard_no_debunk,
         "cross_max_length": cross_max_length,
         "cross_lr": cross_lr,
     }

@@ -28,7 +28,7 @@ import os
 import platform
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -267,14 +267,17 @@ def _load_split(name: str, data_dir: Path, workdir: Path, collections: dict[str,
     return Split(name, collection, query_ids, [queries[q] for q in query_ids], relevant)
 
 
-def negative_sentences(data_dir: Path, *, seed: int = 0) -> dict[str, list[str]]:
-    """Sentences without a debunk (5+ words), split into train and dev; see NEGATIVE_SOURCES."""
+def negative_sentences(
+    data_dir: Path, *, seed: int = 0, draws: Mapping[str, Mapping[str, int]] = NEGATIVE_QUERIES
+) -> dict[str, list[str]]:
+    """Sentences without a debunk (5+ words), split into train and dev: `draws` says how many of each
+    source each part takes (see NEGATIVE_SOURCES)."""
     import random
 
     pools = {"debates": _debate_sentences(data_dir), "articles": _article_sentences(data_dir)}
     rng = random.Random(seed)
     out: dict[str, list[str]] = {}
-    for part, sizes in NEGATIVE_QUERIES.items():
+    for part, sizes in draws.items():
         texts = [
             text
             for source, size in sizes.items()

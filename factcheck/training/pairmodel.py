@@ -16,8 +16,10 @@ Data (train splits only; dev splits give the figures and nothing else):
 
     CLEF-2022 2A train (= CLEF-2020 task 2 train + dev) minus the tweets of CLEF-2020 dev
     CLEF-2022 2B train minus any sentence of 2B dev
-    the matcher's train-side sentences without a debunk (`negative_sentences(...)["train"]`: debates
-    and article pages whose name hashes to train; never the dev-side pages the e2e benchmark plants into)
+    the matcher's train-side sentences without a debunk (`negative_sentences(...)["train"]`, NO_DEBUNK_DRAWS:
+    debates and article pages whose name hashes to train; never the dev-side pages the e2e benchmark
+    plants into), each with its hardness (how close today's matcher came to flagging it); debate
+    sentences PolitiFact's matcher pairs confidently are dropped (LIKELY_CHECKED)
     the cross-encoder only, "corpus pairs": each CLEF-2022 2A Snopes debunk's title read as a claim, its
     own claim the positive, the claims MiniLM puts nearest the title the topical neighbours (the debunks
     that are gold of a dev query are left out, so the dev figures stay out of sample)
@@ -71,6 +73,14 @@ log = logging.getLogger(__name__)
 BI_ENCODER_DIR = TRANSFORMER_DIR  # under models/embeddings/: the matcher uses it by default
 MINE_DEPTH = 10  # candidates of today's matcher kept per query; the non-gold ones are the neighbours
 CORPUS_NEIGHBOURS = 5  # topical neighbours kept per corpus pair
+# Sentences without a debunk mined for the pair models (train side only): every article sentence, as the
+# reader's pages are articles, and as many debate sentences. The re-ranker's own NEGATIVE_QUERIES are fewer.
+NO_DEBUNK_DRAWS = {"train": {"debates": 4000, "articles": 4004}}
+# PolitiFact checks what politicians say in debates, often in other words on another day: a sentence
+# that today's matcher pairs with a PolitiFact check at this probability or more was most likely checked
+# after all ("We've lost 60,000 factories since China joined the WTO"), so it is no negative. Snopes'
+# near misses on the same sentences are same-topic pairs, the negatives wanted: kept.
+LIKELY_CHECKED = {"neg-train-politifact": 0.5}
 DUPLICATE_COSINE = 0.9
 """A neighbour whose claim is this close (MiniLM cosine) to the debunk's own claim is left out of its
 neighbours: Snopes checked some claims twice, and a duplicate is no negative."""
@@ -85,6 +95,7 @@ class PairQuery:
     positives: tuple[str, ...]
     neighbours: tuple[str, ...]
     gold_ranks: tuple[int, ...] = ()  # where today's matcher put the gold debunks (dev figures only)
+    hardness: float = 0.0  # today's matcher's probability for its best wrong candidate: a near false flag
 
 
 @dataclass
@@ -112,7 +123,11 @@ class PairData:
         def queries(items: list[dict[str, Any]]) -> list[PairQuery]:
             return [
                 PairQuery(
-                    q["text"], tuple(q["positives"]), tuple(q["neighbours"]), tuple(q.get("gold_ranks", ()))
+                    q["text"],
+                    tuple(q["positives"]),
+                    tuple(q["neighbours"]),
+                    tuple(q.get("gold_ranks", ())),
+                    q.get("hardness", 0.0),
                 )
                 for q in items
             ]
@@ -146,6 +161,9 @@ class PairTrainingConfig:
     cross_no_debunk_neighbours: int = 1  # candidates per sentence without a debunk, each epoch
     cross_no_debunk_sentences: int | None = 1050  # sentences without a debunk drawn each epoch (None: all)
     cross_corpus_pairs: int = 0  # corpus pairs (title -> own claim) drawn each epoch, each with a neighbour
+    # Sentences without a debunk that today's matcher nearly flagged (hardness at least this) are drawn
+    # every epoch, on top of the sample; None: no such preference.
+    cross_hard_no_debunk: float | None = None
     hard_negative_depth: int = 5  # neighbours drawn from the top this many
 
 
@@ -184,7 +202,7 @@ def mine_pair_data(
         before = len(splits[train].queries)
         splits[train] = _drop_overlap(splits[train], splits[held_out])
         counts[f"{train}_dropped_as_in_{held_out}"] = before - len(splits[train].queries)
-    no_debunk = negative_sentences(data_dir, seed=seed)["train"]
+    no_debunk = negative_sentences(data_dir, seed=seed, draws=NO_DEBUNK_DRAWS)["train"]
     for name, (part, like) in NEGATIVE_SPLITS.items():
         if part == "train":
             texts = no_debunk[0::2] if name.endswith("snopes") else no_debunk[1::2]
@@ -213,9 +231,11 @@ def mine_pair_data(
                 and _debunk_text(split.collection, c.debunk_id, texts).casefold() not in folded
             )
             ranks = tuple(i for i, c in enumerate(candidates) if c.debunk_id in gold)
-            queries.append(PairQuery(text, positives, neighbours, ranks))
+            hardness = max((c.probability for c in candidates if c.debunk_id not in gold), default=0.0)
+            queries.append(PairQuery(text, positives, neighbours, ranks, round(hardness, 4)))
         mined[name] = queries
         log.info("mined %s: %d queries", name, len(queries))
+    drop_likely_checked(mined, counts)
     counts.update({f"{name}_used": len(queries) for name, queries in mined.items()})
     return PairData(
         train=mined["2a-train"] + mined["2b-train"],
@@ -223,6 +243,14 @@ def mine_pair_data(
         dev={"2020-dev": mined["2020-dev"], "2b-dev": mined["2b-dev"]},
         counts=counts,
     )
+
+
+def drop_likely_checked(mined: dict[str, list[PairQuery]], counts: dict[str, int]) -> None:
+    """Remove the sentences without a debunk that LIKELY_CHECKED says were checked after all."""
+    for name, limit in LIKELY_CHECKED.items():
+        kept = [query for query in mined[name] if query.hardness < limit]
+        counts[f"{name}_dropped_as_likely_checked"] = len(mined[name]) - len(kept)
+        mined[name] = kept
 
 
 def mine_corpus_pairs(
@@ -470,6 +498,11 @@ def cross_encoder_batches(
         sentences = list(no_debunk)
         if config.cross_no_debunk_sentences is not None:
             sentences = rng.sample(sentences, min(config.cross_no_debunk_sentences, len(sentences)))
+        if config.cross_hard_no_debunk is not None:
+            drawn = set(map(id, sentences))
+            sentences += [
+                q for q in no_debunk if q.hardness >= config.cross_hard_no_debunk and id(q) not in drawn
+            ]
         for query in sentences:
             pool = list(query.neighbours[: config.cross_no_debunk_neighbours + 1])
             rows += [

@@ -40,7 +40,7 @@ from factcheck.ingest import Fetcher, SafeFetcher, Source, SourceKind, ingest
 from factcheck.language import LanguageDetector, default_detector, language_code, parse_languages
 from factcheck.liar import TextClassifier
 from factcheck.matching import Candidate, Matcher, entries_from_debunks
-from factcheck.matching.embeddings import cached_vectors, encode_cached
+from factcheck.matching.embeddings import Encoder, VectorCache, cached_vectors, encode_cached
 from factcheck.matching.matcher import Progress
 from factcheck.matching.reranker import read_manifest
 from factcheck.reported import reported_clause
@@ -245,6 +245,9 @@ class Checker:
         """Start a thread that encodes `texts` with `full`'s MiniLM into the vector cache, then indexes
         every debunk with `full` and serves it with `thresholds`; checks go on with the current matcher
         meanwhile. Progress is in `self.encoding` and the log."""
+        encoder = full.transformer
+        if encoder is None:
+            raise ValueError("only a full-profile matcher (with MiniLM) has texts to encode")
         self.encoding = EncodingProgress(done=0, total=len(texts), started=time.monotonic())
         log.info(
             "%d debunk texts have no MiniLM vector: serving with the fast profile while they are encoded "
@@ -253,37 +256,38 @@ class Checker:
         )
         thread = threading.Thread(
             target=self._encode_then_upgrade,
-            args=(full, texts, thresholds),
+            args=(full, encoder, texts, thresholds),
             name="minilm-backlog",
             daemon=True,
         )
         thread.start()
         return thread
 
-    def _encode_then_upgrade(self, full: Matcher, texts: list[str], thresholds: Thresholds) -> None:
+    def _encode_then_upgrade(
+        self, full: Matcher, encoder: Encoder, texts: list[str], thresholds: Thresholds
+    ) -> None:
         try:
-            self._encode_backlog(full, texts)
+            self._encode_backlog(encoder, full.vector_cache, texts)
             self._upgrade(full, thresholds)
         except Exception:  # a background thread: say so, and keep serving with the fast profile
-            log.exception("the background MiniLM encoding failed: the fast profile serves until a restart")
+            log.exception("the background MiniLM upgrade failed: the fast profile serves until a restart")
             if self.encoding is not None:
                 self.encoding = replace(self.encoding, failed=True)
 
-    def _encode_backlog(self, full: Matcher, texts: list[str]) -> None:
+    def _encode_backlog(self, encoder: Encoder, cache: VectorCache | None, texts: list[str]) -> None:
         """Encode a chunk at a time, each written to the vector cache at once, so a restart resumes.
 
         Each worker of `serve --workers N` runs this over the same backlog: in its own order of chunks,
         it mostly meets chunks no other worker has written yet (`encode_cached` skips those already
         stored), so N workers share the encoding instead of each doing all of it.
         """
-        assert full.transformer is not None  # only a full-profile matcher has a backlog
         starts = list(range(0, len(texts), BACKGROUND_ENCODE_CHUNK))
         random.Random(os.getpid()).shuffle(starts)
         logged = time.monotonic()
         progress = self.encoding or EncodingProgress(done=0, total=len(texts), started=logged)
         for start in starts:
             chunk = texts[start : start + BACKGROUND_ENCODE_CHUNK]
-            encode_cached(full.transformer, chunk, full.vector_cache)
+            encode_cached(encoder, chunk, cache)
             progress = self.encoding = replace(progress, done=progress.done + len(chunk))
             if time.monotonic() - logged >= BACKGROUND_LOG_SECONDS or progress.done == progress.total:
                 logged = time.monotonic()

@@ -59,8 +59,8 @@ class Settings(BaseSettings):
         description="When the API starts over more debunk texts than this without a stored MiniLM vector (a new "
         "or freshly imported database), it serves at once with the fast profile and encodes them in a "
         "background thread, then switches to the full profile; /readyz reports which profile serves and the "
-        "encoding's progress. At ~100 texts/s a core, the shipped corpus (about 1,000 texts, seconds) still "
-        "encodes before the first answer, as the tests expect; 14k texts take minutes and a million hours. "
+        "encoding's progress. At 100-250 texts/s a core here, the shipped corpus (774 texts, seconds) still "
+        "encodes before the first answer, as the tests expect; 10k texts take minutes, a million hours. "
         "None: always encode before serving.",
     )
     ann_min_debunks: int | None = Field(

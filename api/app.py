@@ -45,7 +45,7 @@ def create_app(*, settings: Settings | None = None, checker: Checker | None = No
         if app.state.checker is None:
             serving = settings.model_copy(update={"matcher_profile": settings.api_matcher_profile})
             app.state.checker = await run_in_threadpool(
-                partial(Checker.from_settings, serving, rejections=_rejections)
+                partial(Checker.from_settings, serving, rejections=_rejections, encode_in_background=True)
             )
         yield
 

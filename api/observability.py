@@ -35,13 +35,15 @@ class JsonLineFormatter(logging.Formatter):
 
 
 def configure_logging(log_format: str) -> None:
+    """The API's own logs, and the library's (a first start's background encoding reports its progress)."""
     handler = logging.StreamHandler()
     if log_format == "json":
         handler.setFormatter(JsonLineFormatter())
-    root = logging.getLogger("api")
-    root.handlers[:] = [handler]
-    root.setLevel(logging.INFO)
-    root.propagate = False
+    for name in ("api", "factcheck"):
+        root = logging.getLogger(name)
+        root.handlers[:] = [handler]
+        root.setLevel(logging.INFO)
+        root.propagate = False
 
 
 class Metrics:

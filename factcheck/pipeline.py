@@ -8,6 +8,8 @@ once per process and reused.
 from __future__ import annotations
 
 import logging
+import os
+import random
 import re
 import threading
 import time
@@ -38,6 +40,7 @@ from factcheck.ingest import Fetcher, SafeFetcher, Source, SourceKind, ingest
 from factcheck.language import LanguageDetector, default_detector, language_code, parse_languages
 from factcheck.liar import TextClassifier
 from factcheck.matching import Candidate, Matcher, entries_from_debunks
+from factcheck.matching.embeddings import Encoder, VectorCache, cached_vectors, encode_cached
 from factcheck.matching.matcher import Progress
 from factcheck.matching.reranker import read_manifest
 from factcheck.reported import reported_clause
@@ -60,6 +63,11 @@ WINDOW_MIN_SENTENCE_PROBABILITY = 0.05
 # Each sync looks this far back again: a change committed late (a long import) with an earlier
 # timestamp, or written by a machine whose clock is a little behind, is still seen.
 INDEX_SYNC_OVERLAP = timedelta(minutes=1)
+# Texts the first-start background encoding encodes and writes to the vector cache at once: a killed
+# server loses at most this many, and checks get the CPU between chunks.
+BACKGROUND_ENCODE_CHUNK = 256
+BACKGROUND_LOG_SECONDS = 30.0  # how often the background encoding logs its progress
+UNENCODED_LOOKUP_CHUNK = 10_000  # text keys looked up in the vector cache at once at start
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +81,35 @@ class _Known:
     # canonical key of one sentence of a known phrasing of several -> debunk id (see match_claims)
     sentences: dict[str, int] = field(default_factory=dict)
     versions: dict[int, int] = field(default_factory=dict)  # debunk id -> version indexed
+
+
+@dataclass(frozen=True)
+class EncodingProgress:
+    """The first start's background MiniLM encoding (see `Checker.from_settings`), replaced whole."""
+
+    done: int  # texts whose vector is in the vector cache
+    total: int
+    started: float  # time.monotonic() when it began
+    failed: bool = False  # it stopped on an error (logged): the fast profile serves until a restart
+
+    @property
+    def rate(self) -> float:
+        """Texts a second so far."""
+        return self.done / max(time.monotonic() - self.started, 1e-9)
+
+    @property
+    def seconds_left(self) -> float | None:
+        return (self.total - self.done) / self.rate if self.done else None
+
+    def to_json(self) -> dict[str, object]:
+        left = self.seconds_left
+        return {
+            "done": self.done,
+            "total": self.total,
+            "per_second": round(self.rate, 1),
+            "seconds_left": round(left) if left is not None else None,
+            **({"failed": True} if self.failed else {}),
+        }
 
 
 class Checker:
@@ -116,22 +153,47 @@ class Checker:
         self.index_sync_seconds = index_sync_seconds
         self._synced_at = utcnow()
         self._next_sync = 0.0
+        # While a first start encodes MiniLM vectors in the background (`encode_then_upgrade`); else None.
+        self.encoding: EncodingProgress | None = None
+
+    @property
+    def profile(self) -> str:
+        """The matcher profile serving checks: "full" (with MiniLM) or "fast" (BM25 and static only)."""
+        return _profile_of(self.matcher)
 
     @classmethod
     def from_settings(
-        cls, settings: Settings, *, rejections: Callable[[Store], RejectionCheck] | None
+        cls,
+        settings: Settings,
+        *,
+        rejections: Callable[[Store], RejectionCheck] | None,
+        encode_in_background: bool = False,
     ) -> Checker:
         """Open (and on first start fill) the database, load the shipped models, index every debunk.
 
         `rejections` builds the editors' rejection lookup over the opened store (the edges pass
         `lambda store: ReviewQueue(store).rejection_check()`); None checks without it.
+
+        With `encode_in_background` (the server) and more than `settings.background_encode_min` debunk
+        texts lacking their MiniLM vector, the Checker serves at once with the fast profile and its
+        thresholds while a thread encodes them, then swaps in the full profile (`encode_then_upgrade`):
+        a million texts take hours on two cores, and readers should get the cheap stages meanwhile.
+        Batch edges (CLI, feeds) wait for the encoding instead, so their results never depend on timing.
         """
         if settings.cpu_threads is not None:
             limit_cpu_threads(settings.cpu_threads)
         store = open_store(settings.database_url)
         ensure_initialised(store, settings.corpus_dir)
         models_dir = Path(settings.models_dir)
-        matcher = matcher_from_settings(settings, store)
+        full = matcher_from_settings(settings, store)
+        backlog = (
+            unencoded_texts(full, store.iter_debunks())
+            if encode_in_background and settings.background_encode_min is not None
+            else []
+        )
+        matcher = full
+        if len(backlog) > (settings.background_encode_min or 0):
+            matcher = matcher_from_settings(settings.model_copy(update={"matcher_profile": "fast"}), store)
         # English claims: the English n-gram model; others: the English labels carried over through e5.
         checkworthiness = LanguageRoutedScorer(
             CheckworthinessModel.load(models_dir / "checkworthiness"),
@@ -139,29 +201,12 @@ class Checker:
                 models_dir / "checkworthiness-multilingual", encoder_path=settings.multilingual_model
             ),
         )
-        thresholds = Thresholds(
-            match=settings.match_threshold
-            if settings.match_threshold is not None
-            else matcher.match_threshold,
-            suggest=settings.suggest_threshold
-            if settings.suggest_threshold is not None
-            else matcher.suggest_threshold,
-            checkworthy=settings.checkworthy_threshold
-            if settings.checkworthy_threshold is not None
-            else checkworthiness.threshold,
-            checkworthy_transferred=settings.checkworthy_transferred_threshold
-            if settings.checkworthy_transferred_threshold is not None
-            else checkworthiness.transferred.threshold,
-            min_words_for_match=settings.min_words_for_match,
-            related=_related_threshold(settings, models_dir),
-            other_languages=_other_languages(matcher),
-        )
         checker = cls(
             store=store,
             matcher=matcher,
             checkworthiness=checkworthiness,
             classifier=TextClassifier.load(models_dir / "liar"),
-            thresholds=thresholds,
+            thresholds=_thresholds(settings, matcher, checkworthiness),
             fetcher=SafeFetcher.from_settings(settings),
             is_rejected=rejections(store) if rejections is not None else None,
             index_sync_seconds=settings.index_sync_seconds,
@@ -170,6 +215,8 @@ class Checker:
         )
         checker.warm_languages()
         checker.rebuild_index()
+        if matcher is not full:
+            checker.encode_then_upgrade(full, backlog, _thresholds(settings, full, checkworthiness))
         if settings.multilingual_warm and matcher.crosslingual is not None:
             threading.Thread(target=matcher.warm_crosslingual, name="multilingual-warm", daemon=True).start()
         return checker
@@ -191,6 +238,84 @@ class Checker:
             self.matcher.index(entries_from_debunks(debunks))
             self._known = self._remember(_Known(), debunks)
             self._synced_at = started
+
+    def encode_then_upgrade(
+        self, full: Matcher, texts: list[str], thresholds: Thresholds
+    ) -> threading.Thread:
+        """Start a thread that encodes `texts` with `full`'s MiniLM into the vector cache, then indexes
+        every debunk with `full` and serves it with `thresholds`; checks go on with the current matcher
+        meanwhile. Progress is in `self.encoding` and the log."""
+        encoder = full.transformer
+        if encoder is None:
+            raise ValueError("only a full-profile matcher (with MiniLM) has texts to encode")
+        self.encoding = EncodingProgress(done=0, total=len(texts), started=time.monotonic())
+        log.info(
+            "%d debunk texts have no MiniLM vector: serving with the fast profile while they are encoded "
+            "in the background, then with the full profile",
+            len(texts),
+        )
+        thread = threading.Thread(
+            target=self._encode_then_upgrade,
+            args=(full, encoder, texts, thresholds),
+            name="minilm-backlog",
+            daemon=True,
+        )
+        thread.start()
+        return thread
+
+    def _encode_then_upgrade(
+        self, full: Matcher, encoder: Encoder, texts: list[str], thresholds: Thresholds
+    ) -> None:
+        try:
+            self._encode_backlog(encoder, full.vector_cache, texts)
+            self._upgrade(full, thresholds)
+        except Exception:  # a background thread: say so, and keep serving with the fast profile
+            log.exception("the background MiniLM upgrade failed: the fast profile serves until a restart")
+            if self.encoding is not None:
+                self.encoding = replace(self.encoding, failed=True)
+
+    def _encode_backlog(self, encoder: Encoder, cache: VectorCache | None, texts: list[str]) -> None:
+        """Encode a chunk at a time, each written to the vector cache at once, so a restart resumes.
+
+        Each worker of `serve --workers N` runs this over the same backlog: in its own order of chunks,
+        it mostly meets chunks no other worker has written yet (`encode_cached` skips those already
+        stored), so N workers share the encoding instead of each doing all of it.
+        """
+        starts = list(range(0, len(texts), BACKGROUND_ENCODE_CHUNK))
+        random.Random(os.getpid()).shuffle(starts)
+        logged = time.monotonic()
+        progress = self.encoding or EncodingProgress(done=0, total=len(texts), started=logged)
+        for start in starts:
+            chunk = texts[start : start + BACKGROUND_ENCODE_CHUNK]
+            encode_cached(encoder, chunk, cache)
+            progress = self.encoding = replace(progress, done=progress.done + len(chunk))
+            if time.monotonic() - logged >= BACKGROUND_LOG_SECONDS or progress.done == progress.total:
+                logged = time.monotonic()
+                log.info(
+                    "encoded %d/%d debunk texts with MiniLM (%.0f/s, about %.0f s left)",
+                    progress.done,
+                    progress.total,
+                    progress.rate,
+                    progress.seconds_left or 0.0,
+                )
+
+    def _upgrade(self, full: Matcher, thresholds: Thresholds) -> None:
+        """Index every debunk with `full` (its vectors now cached) and serve it from then on.
+
+        The index is built outside the write lock, checks going on with the fast matcher; what changed
+        meanwhile is synced once the new matcher is in. A check running across the swap may match its
+        last claims with the full matcher at the thresholds it started with: one check, both calibrated.
+        """
+        started = utcnow()
+        debunks = list(self.store.iter_debunks())
+        full.index(entries_from_debunks(debunks))
+        with self._write_lock:
+            self.matcher, self.thresholds = full, thresholds
+            self._known = self._remember(_Known(), debunks)
+            self._synced_at = started
+            self.sync_index()
+        self.encoding = None
+        log.info("every debunk text has its MiniLM vector: serving with the full profile")
 
     def index_debunks(self, debunk_ids: Iterable[int]) -> None:
         """Make new or edited debunks (and new variants) matchable at once, without a rebuild."""
@@ -461,14 +586,57 @@ def _reported_known(known: _Known, text: str) -> int | None:
     return known.exact.get(canonical_key(clause.text)) if clause else None
 
 
-def _related_threshold(settings: Settings, models_dir: Path) -> float | None:
-    """The possibly_related threshold: the setting, else the one recorded with the matcher; None (no
-    tier) when it is turned off or none was recorded for this matcher."""
+def unencoded_texts(matcher: Matcher, debunks: Iterable[Debunk]) -> list[str]:
+    """The debunk texts `matcher` would encode with MiniLM at `index` because its vector cache lacks them
+    (once each); none for a matcher without MiniLM or without a cache."""
+    if matcher.transformer is None or matcher.vector_cache is None:
+        return []
+    texts: dict[str, str] = {}
+    for entry in entries_from_debunks(debunks):
+        text = " ".join(entry.text.split())  # as Matcher.index encodes it
+        if text and entry.kind in matcher.config.dense_kinds:
+            texts.setdefault(canonical_key(text), text)
+    keys = list(texts)
+    missing = []
+    for start in range(0, len(keys), UNENCODED_LOOKUP_CHUNK):
+        chunk = keys[start : start + UNENCODED_LOOKUP_CHUNK]
+        stored = cached_vectors(matcher.transformer, chunk, matcher.vector_cache)
+        missing += [texts[key] for key in chunk if key not in stored]
+    return missing
+
+
+def _profile_of(matcher: Matcher) -> str:
+    return "full" if matcher.transformer is not None else "fast"
+
+
+def _thresholds(settings: Settings, matcher: Matcher, checkworthiness: LanguageRoutedScorer) -> Thresholds:
+    """The verdict thresholds: the settings' where given, else the ones stored with `matcher`'s profile."""
+    profile = _profile_of(matcher)
+    return Thresholds(
+        match=settings.match_threshold if settings.match_threshold is not None else matcher.match_threshold,
+        suggest=settings.suggest_threshold
+        if settings.suggest_threshold is not None
+        else matcher.suggest_threshold,
+        checkworthy=settings.checkworthy_threshold
+        if settings.checkworthy_threshold is not None
+        else checkworthiness.threshold,
+        checkworthy_transferred=settings.checkworthy_transferred_threshold
+        if settings.checkworthy_transferred_threshold is not None
+        else checkworthiness.transferred.threshold,
+        min_words_for_match=settings.min_words_for_match,
+        related=_related_threshold(settings, Path(settings.models_dir), profile),
+        other_languages=_other_languages(matcher),
+    )
+
+
+def _related_threshold(settings: Settings, models_dir: Path, profile: str) -> float | None:
+    """The possibly_related threshold: the setting, else the one recorded with the matcher's `profile`;
+    None (no tier) when it is turned off or none was recorded for this matcher."""
     if not settings.possibly_related:
         return None
     if settings.related_threshold is not None:
         return settings.related_threshold
-    recorded = recorded_related_threshold(read_manifest(models_dir / "matcher"), settings.matcher_profile)
+    recorded = recorded_related_threshold(read_manifest(models_dir / "matcher"), profile)
     if recorded is None:
         log.warning(
             "no possibly_related threshold recorded for this matcher (run `factcheck train "

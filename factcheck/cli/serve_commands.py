@@ -27,6 +27,9 @@ def serve(
 ) -> None:
     """Serve the API on http://127.0.0.1:8000, creating and filling the database on first start.
 
+    Over a database with many debunks not yet encoded with MiniLM (an import), it answers at once with the
+    fast profile and switches to the full one when the background encoding is done (see /readyz).
+
     Example:
 
         factcheck serve --port 8000

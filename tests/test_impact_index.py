@@ -14,7 +14,7 @@ from factcheck.importers import read_records
 from factcheck.matching import Matcher, entries_from_debunks, snapshot
 from factcheck.matching.impact import ImpactIndex
 from factcheck.matching.matcher import DEAD_DEBUNK
-from factcheck.matching.retrieval import LexicalIndex, top_positions
+from factcheck.matching.retrieval import LexicalIndex, sorted_lookup, top_positions
 from factcheck.types import Debunk
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -62,6 +62,19 @@ def test_pruned_postings_find_the_exact_top_10_on_real_queries(
         got, _ = index.top(index.query(query), 10)
         recalls.append(len(want & set(got.tolist())) / max(len(want), 1))
     assert np.mean(recalls) >= 0.95
+
+
+def test_a_query_reads_at_most_depth_postings_of_each_term(texts: list[str]) -> None:
+    index = ImpactIndex(depth=5)
+    index.build(texts)
+    starts, postings = index._arrays["postings_start"], index._arrays["postings_entries"]
+    query = index.query("Bill Gates will pay people who share a message about vaccines")
+    at, known = sorted_lookup(index._arrays["terms"], query)
+    assert known.all()
+    read = {int(e) for i in at for e in postings[starts[i] : min(starts[i + 1], starts[i] + 5)]}
+    assert len(read) <= 5 * len(query) < sum(int(starts[i + 1] - starts[i]) for i in at)
+    found, _ = index.top(query, 100)
+    assert set(found.tolist()) <= read
 
 
 def test_added_entries_score_with_the_collections_statistics(texts: list[str]) -> None:

@@ -28,8 +28,16 @@ from factcheck.matching.text import bm25_tokens
 __all__ = ["ImpactIndex", "term_hashes"]
 
 DEPTH = 2000  # postings read per query term: bounds a query's work (recall measured in tests)
-ARRAYS = ("terms", "idf", "postings_start", "postings_entries", "postings_impacts")
-FORWARD = ("forward_start", "forward_terms", "forward_impacts")
+ARRAYS = (  # each saved as lexical.<name>.npy
+    "terms",
+    "idf",
+    "postings_start",
+    "postings_entries",
+    "postings_impacts",
+    "forward_start",
+    "forward_terms",
+    "forward_impacts",
+)
 META = "lexical.meta.npy"  # (entries, average length)
 
 
@@ -125,7 +133,7 @@ class ImpactIndex:
     def save(self, folder: Path) -> None:
         if self._delta:
             raise ValueError("only an index without a delta can be saved")
-        for name in (*ARRAYS, *FORWARD):
+        for name in ARRAYS:
             np.save(folder / f"lexical.{name}.npy", self._arrays[name])
         np.save(folder / META, np.asarray([self._size, self._avg_len], dtype=np.float64))
 
@@ -133,7 +141,7 @@ class ImpactIndex:
     def open(cls, folder: Path, *, depth: int = DEPTH) -> ImpactIndex:
         """The index `save` wrote to `folder`, memory-mapped read-only (shared by every worker)."""
         opened = cls(depth=depth)
-        for name in (*ARRAYS, *FORWARD):
+        for name in ARRAYS:
             opened._arrays[name] = np.load(folder / f"lexical.{name}.npy", mmap_mode="r")
         size, opened._avg_len = np.load(folder / META).tolist()
         opened._size = int(size)
@@ -162,11 +170,7 @@ class ImpactIndex:
     def top(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """(entries, scores) of about the k best entries for `query` (term hashes), best first: the
         first `depth` postings of each term are the candidates, scored exactly."""
-        ids = self._term_ids(query)
-        starts, ends = self._arrays["postings_start"][ids], self._arrays["postings_start"][ids + 1]
-        postings = self._arrays["postings_entries"]
-        pieces = [np.asarray(postings[s : min(e, s + self.depth)]) for s, e in zip(starts, ends, strict=True)]
-        candidates = np.unique(np.concatenate([*pieces, np.arange(self._size, len(self))])).astype(np.int64)
+        candidates = np.concatenate([self._posted(query, self.depth), np.arange(self._size, len(self))])
         scores = self.entry_scores(query, candidates)
         hit = scores > 0
         candidates, scores = candidates[hit], scores[hit]
@@ -199,19 +203,22 @@ class ImpactIndex:
     def scores(self, text: str) -> np.ndarray:
         """Every entry's score for one claim (0 where no query term occurs): all postings, not pruned."""
         query = self.query(text)
-        ids = self._term_ids(query)
-        starts, ends = self._arrays["postings_start"][ids], self._arrays["postings_start"][ids + 1]
-        postings = self._arrays["postings_entries"]
-        hits = np.unique(
-            np.concatenate(
-                [np.asarray(postings[s:e]) for s, e in zip(starts, ends, strict=True)]
-                or [np.zeros(0, dtype=np.int32)]
-            )
-        )
+        hits = self._posted(query, None)
         out = np.zeros(len(self), dtype=np.float32)
-        everything = np.concatenate([hits.astype(np.int64), np.arange(self._size, len(self))])
+        everything = np.concatenate([hits, np.arange(self._size, len(self))])
         out[everything] = self.entry_scores(query, everything)
         return out
+
+    def _posted(self, query: np.ndarray, depth: int | None) -> np.ndarray:
+        """The indexed entries in the first `depth` postings (None: all) of each query term, ascending."""
+        ids = self._term_ids(query)
+        starts = self._arrays["postings_start"][ids]
+        ends = self._arrays["postings_start"][ids + 1]
+        if depth is not None:
+            ends = np.minimum(ends, starts + depth)
+        postings = self._arrays["postings_entries"]
+        pieces = [np.asarray(postings[s:e]) for s, e in zip(starts, ends, strict=True)]
+        return np.unique(np.concatenate([np.zeros(0, dtype=np.int32), *pieces])).astype(np.int64)
 
     def _term_ids(self, query: np.ndarray) -> np.ndarray:
         """Ids of the query's terms the indexed collection holds (one per occurrence)."""

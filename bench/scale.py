@@ -70,6 +70,7 @@ from factcheck.cpu import limit_cpu_threads  # noqa: E402
 from factcheck.evaluation.retrieval import evaluate_rankings, read_qrels, read_queries  # noqa: E402
 from factcheck.importers import read_records  # noqa: E402
 from factcheck.matching import IndexEntry, Matcher, entries_from_debunks  # noqa: E402
+from factcheck.matching.matcher import release_free_memory  # noqa: E402
 from factcheck.matching.text import clean_query  # noqa: E402
 from factcheck.settings import Settings  # noqa: E402
 from factcheck.types import Debunk  # noqa: E402
@@ -276,7 +277,10 @@ def build(job: Job) -> tuple[Matcher, float, ExactTop | None]:
     started = time.perf_counter()
     matcher.index(entries)
     seconds = time.perf_counter() - started
+    # a worker reads these from the Store a chunk at a time: hand back the memory of this copy of them
+    del entries
     cache.vectors.clear()
+    release_free_memory()
     return matcher, seconds, exact
 
 

@@ -53,6 +53,7 @@ from factcheck.matching.embeddings import (
     encode_cached,
 )
 from factcheck.matching.features import RetrieverColumn, feature_names, pair_features
+from factcheck.matching.impact import ImpactIndex
 from factcheck.matching.reranker import Reranker, read_manifest
 from factcheck.matching.retrieval import (
     AnnIndex,
@@ -61,7 +62,6 @@ from factcheck.matching.retrieval import (
     TextColumn,
     VectorIndex,
     flatten_groups,
-    sorted_lookup,
     top_positions,
 )
 from factcheck.matching.retrieved import ExactScores, Retrieved, SparseScores, fold_to_debunks
@@ -77,6 +77,7 @@ __all__ = [
     "Matcher",
     "QueryCandidates",
     "entries_from_debunks",
+    "release_free_memory",
 ]
 
 logger = logging.getLogger(__name__)
@@ -384,7 +385,8 @@ class Matcher:
         self._groups = DebunkGroups()
         # debunk position -> profile of all its texts: every debunk's when exact, a bounded LRU when not
         self._profiles: OrderedDict[int, TextProfile] = OrderedDict()
-        self._lexical = LexicalIndex()
+        # exact: bm25s over every entry, as the re-ranker was trained; approximate: pruned postings
+        self._lexical: LexicalIndex | ImpactIndex = ImpactIndex() if approximate else LexicalIndex()
         self._static_index = self._vector_index(self.static.dim)
         self._dense_index = self._vector_index(self.transformer.dim) if self.transformer is not None else None
         if self.crosslingual is not None:
@@ -407,7 +409,7 @@ class Matcher:
         """
         with self._lock:
             self._index(entries, progress)
-        _release_free_memory()
+        release_free_memory()
 
     def _vector_index(self, dim: int) -> VectorIndex:
         return VectorIndex(dim, ann=AnnIndex(dim, probes=self.ann_probes) if self._approximate else None)
@@ -471,10 +473,14 @@ class Matcher:
                 built = {"static": self._static_index.ann}
                 if self._dense_index is not None:
                     built["dense"] = self._dense_index.ann
-                snapshot.write(root, manifest, keys, built)
+                lexical = ImpactIndex()
+                lexical.build([entry.text for entry in kept])
+                snapshot.write(root, manifest, keys, built, lexical)
+                del lexical
                 plan = snapshot.Reconciled(np.arange(len(kept)), np.zeros(0, dtype=np.int64))
-            self._reset(approximate=True)  # drops what was built here: the mapped file replaces it
+            self._reset(approximate=True)  # drops what was built here: the mapped files replace it
             size = len(plan.order)
+            self._lexical = ImpactIndex.open(snapshot.folder(root))
             self._static_index = VectorIndex.over(
                 AnnIndex.open(snapshot.index_path(root, "static"), self.static.dim, probes=self.ann_probes),
                 size,
@@ -492,8 +498,8 @@ class Matcher:
             self._groups.remove([DEAD_DEBUNK])
         extra = [kept[i] for i in plan.extra]
         self._append(extra)
-        self._lexical.build(self._texts)
         if extra:
+            self._lexical.add([entry.text for entry in extra])
             self._add_vectors(extra, progress)
         elif progress is not None:
             progress(len(kept), len(kept))
@@ -701,17 +707,18 @@ class Matcher:
         alive, entry_debunk = self._groups.alive, self._groups.entry_debunk
         rows = list(range(len(cleaned)))
         out: dict[str, Retrieved] = {}
-        if "bm25" in retrievers:
-            # BM25 scores every entry holding a query term (bm25s's postings); only those are kept
-            matching: list[tuple[np.ndarray, np.ndarray]] = []
+        if "bm25" in retrievers and isinstance(self._lexical, ImpactIndex):
+            lexical = self._lexical
+            terms = [lexical.query(text) for text in cleaned]
             found = []
-            for text in cleaned:
-                scores = self._lexical.scores(text)
-                hits = np.flatnonzero((scores > 0) & alive)
-                matching.append((hits, scores[hits]))
-                best = hits[top_positions(scores[hits], self.ann_entries)]
-                found.append(fold_to_debunks(best, scores[best], entry_debunk))
-            out["bm25"] = SparseScores(found, rows, partial(_posting_scores, matching), self._live_entries)
+            for query in terms:
+                # the best of each term's first postings, scored exactly (impact.py): bounded work
+                hits, scores = lexical.top(query, 2 * self.ann_entries)
+                kept = alive[hits]
+                best = top_positions(scores[kept], self.ann_entries)
+                found.append(fold_to_debunks(hits[kept][best], scores[kept][best], entry_debunk))
+            scorer = partial(_lexical_scores, lexical, terms)
+            out["bm25"] = SparseScores(found, rows, scorer, self._live_entries)
         for name, index, encoder in (
             ("static", self._static_index, self.static),
             ("dense", self._dense_index, self.transformer),
@@ -802,24 +809,23 @@ class Matcher:
         return self._groups.entries_of(position)
 
 
-def _release_free_memory() -> None:
+def release_free_memory() -> None:
     """Hand the memory an index build freed back to the system (glibc's malloc_trim).
 
     Building keeps millions of short-lived objects (token lists, entries, vectors read from the cache);
     freed, most of that stays in the allocator's free lists and still counts as the worker's resident
-    memory: at 200k debunks 1.8 GB after a build, 0.9 GB after trimming (issue 14).
+    memory: at 200k debunks 1.8 GB after a build, 0.9 GB after trimming (issue 14). `index` calls it;
+    a caller that held its own copy of the entries calls it again once it has dropped them.
     """
     with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to hand back this way
         ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
-def _posting_scores(
-    matching: list[tuple[np.ndarray, np.ndarray]], row: int, entries: np.ndarray
+def _lexical_scores(
+    lexical: ImpactIndex, terms: list[np.ndarray], row: int, entries: np.ndarray
 ) -> np.ndarray:
-    """BM25 scores of `entries` for claim `row`, from the (sorted) entries holding a query term."""
-    hits, scores = matching[row]
-    at, found = sorted_lookup(hits, entries)
-    return np.where(found, scores[at] if len(hits) else 0.0, 0.0)
+    """BM25 scores of `entries` for claim `row` (its term hashes `terms[row]`)."""
+    return lexical.entry_scores(terms[row], entries)
 
 
 def _vector_scores(index: VectorIndex, queries: np.ndarray, row: int, entries: np.ndarray) -> np.ndarray:

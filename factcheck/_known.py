@@ -33,6 +33,15 @@ def _empty(dtype: type) -> np.ndarray:
     return np.zeros(0, dtype=dtype)
 
 
+def _positions_in(ordered: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where each of `values` is in the sorted array `ordered`, and whether it is there at all (a binary
+    search: `np.isin` would sort all of `ordered` again, a million keys, for each edit)."""
+    if not len(ordered):
+        return np.zeros(len(values), dtype=np.int64), np.zeros(len(values), dtype=np.bool_)
+    positions = np.minimum(np.searchsorted(ordered, values), len(ordered) - 1)
+    return positions, ordered[positions] == values
+
+
 @dataclass(frozen=True)
 class KeyTable:
     """Canonical key -> debunk id, as key hashes sorted for binary search and their ids alongside."""
@@ -73,7 +82,7 @@ class KeyTable:
             held = ~np.isin(old_hashes, new_hashes)
             old_hashes, old_ids = old_hashes[held], old_ids[held]
         else:
-            fresh = ~np.isin(new_hashes, old_hashes)
+            fresh = ~_positions_in(old_hashes, new_hashes)[1]
             new_hashes, new_ids = new_hashes[fresh], new_ids[fresh]
         positions = np.searchsorted(old_hashes, new_hashes)
         return KeyTable(np.insert(old_hashes, positions, new_hashes), np.insert(old_ids, positions, new_ids))
@@ -105,11 +114,11 @@ class KnownDebunks:
 
     def matchable_versions(self, debunk_ids: Iterable[int]) -> dict[int, int]:
         """Id -> version indexed, of those of these debunks that are matchable."""
-        if not len(self.ids):
-            return {}
         wanted = np.fromiter(debunk_ids, dtype=np.int64)
-        positions = np.minimum(np.searchsorted(self.ids, wanted), len(self.ids) - 1)
-        held = (self.ids[positions] == wanted) & self.matchable[positions]
+        positions, present = _positions_in(self.ids, wanted)
+        if not present.any():
+            return {}
+        held = present & self.matchable[positions]
         return dict(zip(wanted[held].tolist(), self.versions[positions[held]].tolist(), strict=True))
 
     def changed(

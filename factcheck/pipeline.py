@@ -15,12 +15,13 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from factcheck._known import DebunkRecords, KnownDebunks, key_hash
 from factcheck._text import canonical_key
 from factcheck.checkworthiness import CheckworthinessModel
 from factcheck.checkworthiness_multilingual import LanguageRoutedScorer, TransferredCheckworthinessModel
@@ -70,17 +71,6 @@ BACKGROUND_LOG_SECONDS = 30.0  # how often the background encoding logs its prog
 UNENCODED_LOOKUP_CHUNK = 10_000  # text keys looked up in the vector cache at once at start
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class _Known:
-    """What the Checker knows about the indexed debunks, replaced whole (never changed in place)."""
-
-    debunks: dict[int, Debunk] = field(default_factory=dict)
-    exact: dict[str, int] = field(default_factory=dict)  # canonical key of a known phrasing -> debunk id
-    # canonical key of one sentence of a known phrasing of several -> debunk id (see match_claims)
-    sentences: dict[str, int] = field(default_factory=dict)
-    versions: dict[int, int] = field(default_factory=dict)  # debunk id -> version indexed
 
 
 @dataclass(frozen=True)
@@ -140,13 +130,16 @@ class Checker:
         self.match_windows = match_windows
         # Detects a document's language when it declares none, and each claim's (factcheck.language).
         self.detector = detector or default_detector()
-        self._known = _Known()
+        self._known = KnownDebunks()
+        self._records = DebunkRecords(store)  # the records of the debunks checks return
         # One lock, and checks never take it. A check reads the matcher, which guards its own arrays
         # (it must, for every other user of a Matcher), and `self._known`, which is swapped whole by one
         # assignment, so a check sees one consistent generation of it without locking. What still needs
         # a lock is writers against each other: two index changes building on the same `_known` would
         # lose one. A check may see the matcher a moment ahead of `_known` (or behind); candidates whose
         # debunk `_known` does not hold are dropped, so the worst case is one check as of a moment ago.
+        # The records a check returns are read from the database (`_records`, the recent ones kept): one
+        # retired there since the last sync, and not among the kept, is dropped too.
         self._write_lock = threading.RLock()
         # Other processes (API workers, editors, imports, feed workers) change debunks too: every
         # `index_sync_seconds` a check first indexes what changed since the last look (None: never).
@@ -236,7 +229,7 @@ class Checker:
         debunks = list(self.store.iter_debunks())
         with self._write_lock:
             self.matcher.index(entries_from_debunks(debunks))
-            self._known = self._remember(_Known(), debunks)
+            self._known = self._remember(KnownDebunks(), debunks)
             self._synced_at = started
 
     def encode_then_upgrade(
@@ -311,7 +304,7 @@ class Checker:
         full.index(entries_from_debunks(debunks))
         with self._write_lock:
             self.matcher, self.thresholds = full, thresholds
-            self._known = self._remember(_Known(), debunks)
+            self._known = self._remember(KnownDebunks(), debunks)
             self._synced_at = started
             self.sync_index()
         self.encoding = None
@@ -324,22 +317,16 @@ class Checker:
             old = self._known
             retired = [i for i, d in fresh.items() if d.retired or d.draft]  # neither is matched
             changed = [d for d in fresh.values() if not (d.retired or d.draft)]
-            known = [d.id for d in changed if d.id in old.debunks]
+            known = [d.id for d in changed if d.id is not None and old.is_matchable(d.id)]
             self.matcher.remove([*retired, *known])
             self.matcher.add(entries_from_debunks(changed))
-            kept = _Known(
-                debunks={i: d for i, d in old.debunks.items() if i not in retired},
-                exact={key: i for key, i in old.exact.items() if i not in fresh},
-                sentences={key: i for key, i in old.sentences.items() if i not in fresh},
-                versions={**old.versions, **{i: d.version for i, d in fresh.items()}},
-            )
-            self._known = self._remember(kept, changed)
+            self._known = self._remember(old, fresh.values())
 
     def sync_index(self) -> int:
         """Index the debunks written by anyone since the last look; returns how many there were."""
         started = utcnow()
         changed = self.store.versions_changed_since(self._synced_at - INDEX_SYNC_OVERLAP)
-        stale = [i for i, version in changed.items() if self._known.versions.get(i) != version]
+        stale = [i for i, version in changed.items() if self._known.version(i) != version]
         if stale:
             self.index_debunks(stale)
         self._synced_at = started
@@ -358,21 +345,27 @@ class Checker:
         finally:
             self._write_lock.release()
 
-    def _remember(self, known: _Known, debunks: Iterable[Debunk]) -> _Known:
-        """`known` (a fresh copy, not yet published) with these debunks added."""
+    def _remember(self, known: KnownDebunks, debunks: Iterable[Debunk]) -> KnownDebunks:
+        """`known` (not changed: a copy is returned) with these debunks, retired and draft ones too (as
+        versions seen, never matched), in place of what it held about them."""
+        versions: dict[int, tuple[int, bool]] = {}
+        exact: tuple[list[int], list[int]] = ([], [])
+        sentences: tuple[list[int], list[int]] = ([], [])
         for debunk in debunks:
             if debunk.id is None:
                 continue
-            known.debunks[debunk.id] = debunk
-            known.versions[debunk.id] = debunk.version
+            matchable = not (debunk.retired or debunk.draft)
+            versions[debunk.id] = (debunk.version, matchable)
+            if not matchable:
+                continue
             for text in (debunk.claim_reviewed, *debunk.variants):
-                known.exact[canonical_key(text)] = debunk.id
+                _add_key(exact, canonical_key(text), debunk.id)
                 if _SENTENCE_INSIDE.search(text):
                     for sentence in _sentences_of_a_phrasing(
                         text, self.thresholds.min_words_for_match, debunk.language
                     ):
-                        known.sentences.setdefault(canonical_key(sentence), debunk.id)
-        return known
+                        _add_key(sentences, canonical_key(sentence), debunk.id)
+        return known.changed(versions, exact, sentences)
 
     # --- checking --------------------------------------------------------------------------------
 
@@ -521,9 +514,8 @@ class Checker:
             for key, claim in zip(keys, claims, strict=True)
         ]
         sentence_of = [known.sentences.get(key) for key in keys]
-        debunks = known.debunks
-        results = []
-        for key, candidates, exact_id, known_id in zip(keys, found, exact, sentence_of, strict=True):
+        ranked = []
+        for candidates, exact_id, known_id in zip(found, exact, sentence_of, strict=True):
             if (
                 exact_id is None
                 and known_id is not None
@@ -532,27 +524,31 @@ class Checker:
                 and candidates[0].probability >= suggest
             ):
                 exact_id = known_id
-            if exact_id is not None:
+            if exact_id is not None:  # its matched text is the debunk's claim, once its record is read
                 candidates = [
-                    Candidate(
-                        exact_id, float("inf"), EXACT_MATCH_PROBABILITY, debunks[exact_id].claim_reviewed
-                    ),
+                    Candidate(exact_id, float("inf"), EXACT_MATCH_PROBABILITY, ""),
                     *(c for c in candidates if c.debunk_id != exact_id),
                 ]
-            results.append(
-                [
-                    Match(
-                        debunk=debunks[c.debunk_id],
-                        score=c.score,
-                        probability=c.probability,
-                        matched_text=c.matched_text,
-                    )
-                    for c in candidates[:k]
-                    if c.debunk_id in debunks
-                    and not (self.is_rejected and self.is_rejected(key, c.debunk_id))
-                ]
-            )
-        return results
+            ranked.append((exact_id, candidates[:k]))
+        # One read for every claim's candidates; a debunk `_known` does not hold as matchable is dropped.
+        records = self._records.matchable(
+            known.matchable_versions({c.debunk_id for _, candidates in ranked for c in candidates})
+        )
+        return [
+            [
+                Match(
+                    debunk=records[c.debunk_id],
+                    score=c.score,
+                    probability=c.probability,
+                    matched_text=records[c.debunk_id].claim_reviewed
+                    if c.debunk_id == exact_id
+                    else c.matched_text,
+                )
+                for c in candidates
+                if c.debunk_id in records and not (self.is_rejected and self.is_rejected(key, c.debunk_id))
+            ]
+            for key, (exact_id, candidates) in zip(keys, ranked, strict=True)
+        ]
 
     def search(self, text: str, *, k: int = CANDIDATES_PER_CLAIM, language: str = "") -> list[Match]:
         """The debunks closest to a free-text query (what `factcheck db search` shows), by the whole cascade
@@ -580,7 +576,13 @@ class Checker:
         return verdicts
 
 
-def _reported_known(known: _Known, text: str) -> int | None:
+def _add_key(table: tuple[list[int], list[int]], key: str, debunk_id: int) -> None:
+    hashes, ids = table
+    hashes.append(key_hash(key))
+    ids.append(debunk_id)
+
+
+def _reported_known(known: KnownDebunks, text: str) -> int | None:
     """The debunk whose known phrasing this sentence reports, if it reports one."""
     clause = reported_clause(text)
     return known.exact.get(canonical_key(clause.text)) if clause else None

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from factcheck.matching.retrieval import sorted_lookup
 from factcheck.store import Store
 from factcheck.types import Debunk
 
@@ -31,15 +32,6 @@ def key_hash(key: str) -> int:
 
 def _empty(dtype: type) -> np.ndarray:
     return np.zeros(0, dtype=dtype)
-
-
-def _positions_in(ordered: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Where each of `values` is in the sorted array `ordered`, and whether it is there at all (a binary
-    search: `np.isin` would sort all of `ordered` again, a million keys, for each edit)."""
-    if not len(ordered):
-        return np.zeros(len(values), dtype=np.int64), np.zeros(len(values), dtype=np.bool_)
-    positions = np.minimum(np.searchsorted(ordered, values), len(ordered) - 1)
-    return positions, ordered[positions] == values
 
 
 @dataclass(frozen=True)
@@ -82,7 +74,7 @@ class KeyTable:
             held = ~np.isin(old_hashes, new_hashes)
             old_hashes, old_ids = old_hashes[held], old_ids[held]
         else:
-            fresh = ~_positions_in(old_hashes, new_hashes)[1]
+            fresh = ~sorted_lookup(old_hashes, new_hashes)[1]
             new_hashes, new_ids = new_hashes[fresh], new_ids[fresh]
         positions = np.searchsorted(old_hashes, new_hashes)
         return KeyTable(np.insert(old_hashes, positions, new_hashes), np.insert(old_ids, positions, new_ids))
@@ -115,7 +107,7 @@ class KnownDebunks:
     def matchable_versions(self, debunk_ids: Iterable[int]) -> dict[int, int]:
         """Id -> version indexed, of those of these debunks that are matchable."""
         wanted = np.fromiter(debunk_ids, dtype=np.int64)
-        positions, present = _positions_in(self.ids, wanted)
+        positions, present = sorted_lookup(self.ids, wanted)
         if not present.any():
             return {}
         held = present & self.matchable[positions]

@@ -33,7 +33,6 @@ ARRAYS = (  # each saved as lexical.<name>.npy
     "idf",
     "postings_start",
     "postings_entries",
-    "postings_impacts",
     "forward_start",
     "forward_terms",
     "forward_impacts",
@@ -74,7 +73,6 @@ class ImpactIndex:
             "idf": empty_f,
             "postings_start": np.zeros(1, dtype=np.int64),
             "postings_entries": empty_i,
-            "postings_impacts": empty_f,
             "forward_start": np.zeros(1, dtype=np.int64),
             "forward_terms": empty_i,
             "forward_impacts": empty_f,
@@ -119,7 +117,6 @@ class ImpactIndex:
             "idf": idf,
             "postings_start": np.concatenate([[0], np.cumsum(df)]).astype(np.int64),
             "postings_entries": pair_entries[order].astype(np.int32),
-            "postings_impacts": impacts[order],
             # `np.unique` sorted the pairs by entry: they are the forward index as they stand
             "forward_start": np.concatenate(
                 [[0], np.cumsum(np.bincount(pair_entries, minlength=len(texts)))]

@@ -594,10 +594,8 @@ def unencoded_texts(matcher: Matcher, debunks: Iterable[Debunk]) -> list[str]:
     if matcher.transformer is None or matcher.vector_cache is None:
         return []
     texts: dict[str, str] = {}
-    for entry in entries_from_debunks(debunks):
-        text = " ".join(entry.text.split())  # as Matcher.index encodes it
-        if text and entry.kind in matcher.config.dense_kinds:
-            texts.setdefault(canonical_key(text), text)
+    for text in matcher.dense_texts(entries_from_debunks(debunks)):
+        texts.setdefault(canonical_key(text), text)
     keys = list(texts)
     missing = []
     for start in range(0, len(keys), UNENCODED_LOOKUP_CHUNK):

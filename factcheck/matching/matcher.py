@@ -411,6 +411,10 @@ class Matcher:
                 kept.append(IndexEntry(entry.debunk_id, text, entry.kind, entry.language))
         return kept
 
+    def dense_texts(self, entries: Iterable[IndexEntry]) -> list[str]:
+        """The texts `index` would encode with the transformer for these entries, as it normalises them."""
+        return [entry.text for entry in self._accept(entries) if entry.kind in self.config.dense_kinds]
+
     def index(self, entries: Iterable[IndexEntry], *, progress: Progress | None = None) -> None:
         """(Re)build the index from every entry; transformer vectors come from the cache where present.
 

@@ -31,7 +31,7 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from factcheck._normalize import normalize_claim_text  # noqa: E402
-from factcheck.checkworthiness import DOMAINS, CheckworthinessClassifier  # noqa: E402
+from factcheck.checkworthiness import DOMAINS, CheckworthinessClassifier, domain_copy  # noqa: E402
 from factcheck.evaluation.checkworthiness import DATASET_DOMAINS, best_f1_threshold, evaluate  # noqa: E402
 from factcheck.matching.embeddings import StaticEncoder, TransformerEncoder  # noqa: E402
 from factcheck.training.checkworthiness import (  # noqa: E402
@@ -63,10 +63,6 @@ def dev_figures(splits: Splits, scores: np.ndarray) -> str:
     return "task 1 {:.3f}  task 5 {:.3f}  ClaimBuster F1 {:.3f}  mean {:.4f}".format(
         *chosen, float(np.mean(chosen))
     )
-
-
-def by_domain(matrix: sp.spmatrix, domains: np.ndarray, domain: str) -> sp.csr_matrix:
-    return sp.csr_matrix(sp.diags((domains == domain).astype(np.float32)) @ matrix)
 
 
 def embedding_features(vectors: np.ndarray, domains: np.ndarray) -> np.ndarray:
@@ -120,9 +116,9 @@ def main() -> None:
         return sp.hstack(
             [
                 ngrams,
-                *(by_domain(ngrams, domains, domain) for domain in DOMAIN_SPECIFIC),
+                *(domain_copy(ngrams, list(domains), domain) for domain in DOMAIN_SPECIFIC),
                 embedded,
-                *(by_domain(embedded, domains, domain) for domain in DOMAINS),
+                *(domain_copy(embedded, list(domains), domain) for domain in DOMAINS),
                 CheckworthinessClassifier._domain_features(list(domains)),
             ],
             format="csr",

@@ -152,6 +152,50 @@ def test_html_to_text_quotes_blockquotes_and_keeps_line_breaks() -> None:
     ]
 
 
+SPLIT_BODY = "grid--item body body__container article__body"
+
+
+def _split_body_page(second_part: str, *, teaser_class: str = SPLIT_BODY) -> str:
+    """An article whose body is cut in two containers of one class by an ad, as Wired's pages are."""
+
+    def paragraphs(part: str) -> str:
+        return "".join(
+            f"<p>Part {part} paragraph {n} explains how the neo-banks promise convenience to customers "
+            "who are short of money, and what that costs them over time in fees and lost savings.</p>"
+            for n in range(6)
+        )
+
+    return f"""<html><head><title>The future of banking</title></head><body><main><article>
+<h1>The future of banking is you're broke</h1>
+<div class="grid"><div class="{SPLIT_BODY}">{paragraphs("one")}</div></div>
+<div class="ad-slot"><p>Advertisement</p></div>
+<div class="grid"><div class="{SPLIT_BODY}">{second_part}</div></div>
+<div class="grid"><div class="{teaser_class}"><p>Read more</p><p>Subscribe</p></div></div>
+</article></main><footer><p>Copyright</p></footer></body></html>"""
+
+
+def test_document_from_html_reads_every_part_of_a_body_split_by_ads() -> None:
+    hoax = "Bill Gates admitted that vaccines are designed to depopulate the world, a leaked memo shows."
+    second = "".join(
+        f"<p>Part two, paragraph {n}, goes on about overdraft fees and payday loans.</p>" for n in range(3)
+    )
+    text = document_from_html(_split_body_page(f"{second}<p>{hoax}</p>")).text
+
+    assert text.index("Part one paragraph 5") < text.index("Part two, paragraph 0") < text.index(hoax)
+    assert "Read more" not in text  # a same-class container of a few words is not body text
+    assert "Advertisement" not in text
+
+
+def test_document_from_html_adds_no_container_of_another_class() -> None:
+    sidebar = "".join(
+        f"<p>Related story {n}: how to pick a bank that treats you well in hard times.</p>" for n in range(4)
+    )
+    page = _split_body_page("<p>Short.</p><p>Also short.</p>").replace(
+        "</article>", f'<div class="related-stories">{sidebar}</div></article>'
+    )
+    assert "Related story" not in document_from_html(page).text
+
+
 @pytest.mark.skipif(not BENCHMARK.is_dir(), reason="shared article_extraction data not present")
 def test_document_from_html_scores_high_on_benchmark_pages() -> None:
     truth = json.loads((BENCHMARK / "ground_truth.json").read_text(encoding="utf-8"))

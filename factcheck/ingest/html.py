@@ -50,6 +50,9 @@ trafilatura's time grows with the element count, up to 0.2 ms per element on hos
 markup (10,000 one-word paragraphs take 2 s); the benchmark's pages have at most 1,600.
 """
 
+MIN_BODY_PART_WORDS = 20
+"""A left-out container of a split article body is added back only when it holds this many words."""
+
 _TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9:-]*)[^>]*?(/?)>")
 # Elements that never nest (void) or whose end tag is optional, so they do not add depth.
 # fmt: off
@@ -115,9 +118,10 @@ def document_from_html(
         reviews = claim_reviews_from_html(tree)
         if metadata:
             found = _metadata(tree, url)
+        parts = _body_parts(tree)  # before trafilatura, which prunes the tree it is given
         extracted = trafilatura.bare_extraction(tree, url=url, **TRAFILATURA_OPTIONS)
         if extracted is not None:
-            text = _paragraphs(extracted.text or "")
+            text = _rejoined(_paragraphs(extracted.text or ""), parts)
     return Document(
         text=text or normalize_text(html_to_text(markup)),
         title=found.title or page.title,
@@ -320,6 +324,47 @@ def _metadata(tree: HtmlElement, url: str | None) -> _PageFields:
         author=found.author or "",
         date=_parse_date(find_date(tree, url=url, extensive_search=False, original_date=True)),
     )
+
+
+def _body_parts(tree: HtmlElement) -> dict[tuple[str, str], list[list[str]]]:
+    """The `<p>` texts of every element holding at least two, grouped by the element's tag and class,
+    in document order: the candidate parts of an article body cut into several containers."""
+    parts: dict[HtmlElement, list[str]] = {}
+    for paragraph in tree.iter("p"):
+        parent = paragraph.getparent()
+        words = " ".join(paragraph.text_content().split())
+        if parent is not None and parent.get("class") and words:
+            parts.setdefault(parent, []).append(words)
+    groups: dict[tuple[str, str], list[list[str]]] = {}
+    for parent, paragraphs in parts.items():
+        if len(paragraphs) >= 2:
+            groups.setdefault((str(parent.tag), parent.get("class", "")), []).append(paragraphs)
+    return groups
+
+
+def _rejoined(text: str, parts: dict[tuple[str, str], list[list[str]]]) -> str:
+    """trafilatura's text with the parts of a split article body it left out, in page order.
+
+    Some sites cut the body into several containers of one class, with ads between them; trafilatura
+    keeps the first (two Wired pages of the extraction benchmark lost over half their text, and a
+    known hoax quoted further down went unseen). A container is a left-out part when another
+    container of the same tag and class is mostly in the text and none of its own paragraphs are.
+    """
+    flat = " ".join(text.split())
+    for containers in parts.values():
+        shares = [sum(p in flat for p in c) / len(c) for c in containers]
+        if len(containers) < 2 or max(shares) < 0.5:
+            continue
+        first = next(n for n, share in enumerate(shares) if share >= 0.5)
+        missing = [
+            n
+            for n, (share, container) in enumerate(zip(shares, containers, strict=True))
+            if share == 0 and len(" ".join(container).split()) >= MIN_BODY_PART_WORDS
+        ]
+        before = [p for n in missing if n < first for p in containers[n]]
+        after = [p for n in missing if n > first for p in containers[n]]
+        text = "\n\n".join([*before, text, *after])
+    return text
 
 
 def _paragraphs(text: str) -> str:

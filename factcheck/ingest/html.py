@@ -53,6 +53,9 @@ markup (10,000 one-word paragraphs take 2 s); the benchmark's pages have at most
 MIN_BODY_PART_WORDS = 20
 """A left-out container of a split article body is added back only when it holds this many words."""
 
+MAX_BODY_PARTS = 20
+"""A class repeated on more containers than this marks a list (comments, cards), not a body's parts."""
+
 _TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9:-]*)[^>]*?(/?)>")
 # Elements that never nest (void) or whose end tag is optional, so they do not add depth.
 # fmt: off
@@ -348,18 +351,23 @@ def _rejoined(text: str, parts: dict[tuple[str, str], list[list[str]]]) -> str:
     Some sites cut the body into several containers of one class, with ads between them; trafilatura
     keeps the first (two Wired pages of the extraction benchmark lost over half their text, and a
     known hoax quoted further down went unseen). A container is a left-out part when another
-    container of the same tag and class is mostly in the text and none of its own paragraphs are.
+    container of the same tag and class has most of its paragraphs in the text and it has none.
     """
-    flat = " ".join(text.split())
+    # a set of the text's paragraphs, so a page of many containers costs one lookup a paragraph
+    in_text = {" ".join(paragraph.split()) for paragraph in text.split("\n\n")}
     for containers in parts.values():
-        shares = [sum(p in flat for p in c) / len(c) for c in containers]
-        if len(containers) < 2 or max(shares) < 0.5:
+        if not 2 <= len(containers) <= MAX_BODY_PARTS:
+            continue
+        shares = [sum(p in in_text for p in c) / len(c) for c in containers]
+        if max(shares) < 0.5:
             continue
         first = next(n for n, share in enumerate(shares) if share >= 0.5)
         missing = [
             n
             for n, (share, container) in enumerate(zip(shares, containers, strict=True))
-            if share == 0 and len(" ".join(container).split()) >= MIN_BODY_PART_WORDS
+            if share == 0
+            and len(" ".join(container).split()) >= MIN_BODY_PART_WORDS
+            and container[0][:60] not in text  # in the text, but cut or joined differently
         ]
         before = [p for n in missing if n < first for p in containers[n]]
         after = [p for n in missing if n > first for p in containers[n]]

@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from factcheck.errors import ModelArtifactError
-from factcheck.types import Claim, ClaimVerdict, Document, Match, TextBlock
+from factcheck.types import MATCHED_STATUSES, Claim, ClaimVerdict, Document, Match, TextBlock
 from factcheck.verdicts import rating_class
 
 __all__ = [
@@ -53,8 +53,6 @@ FEATURE_NAMES = (
 )
 MIN_UNIT_CLAIMS = 2
 """A unit of one sentence has nothing to add up: the sentence's own verdict stands."""
-MATCHED_STATUSES = ("debunked", "fact_checked")
-"""A claim already at its match: the evidence leaves it as it is."""
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 _EPSILON = 1e-4
 

@@ -49,7 +49,13 @@ from factcheck.settings import Settings
 from factcheck.store import Store, open_store
 from factcheck.store.models import utcnow
 from factcheck.types import Claim, ClaimVerdict, Debunk, Document, Match, Report
-from factcheck.verdicts import LanguageThresholds, Thresholds, claim_status, recorded_related_threshold
+from factcheck.verdicts import (
+    LanguageThresholds,
+    Thresholds,
+    claim_status,
+    recorded_related_threshold,
+    with_speakers_named,
+)
 
 # Whether an editor rejected this (claim key, debunk id) pair. The review queue answers it, but the
 # check path does not import the queue: the edges (API, CLI, feeds) hand the Checker this lookup.
@@ -466,6 +472,7 @@ class Checker:
                 blocks=bool(document.blocks),
                 min_words=thresholds.min_words_for_match,
             )
+            verdicts = with_speakers_named(verdicts, document.text, thresholds)
         with _timed(timings, "classify"):
             verdicts = self._add_signals(verdicts)
         if not include_all:

@@ -31,6 +31,8 @@ ClaimStatus = Literal[
     "debunked", "fact_checked", "possibly_related", "needs_review", "no_match", "not_checkworthy"
 ]
 CLAIM_STATUSES: tuple[str, ...] = get_args(ClaimStatus)
+MATCHED_STATUSES: frozenset[str] = frozenset({"debunked", "fact_checked"})
+"""Statuses of a claim matched to a fact-check (at the match threshold)."""
 SHOWN_STATUSES: frozenset[str] = frozenset({"debunked", "fact_checked", "possibly_related"})
 """Statuses whose first match is shown to readers beside the claim."""
 QUEUED_STATUSES: frozenset[str] = frozenset({"needs_review", "possibly_related"})

@@ -19,10 +19,20 @@ exactly what LazyTruth existed to catch.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from factcheck.types import Claim, ClaimStatus, Match, RatingClass, RatingLabel
+from factcheck.types import (
+    MATCHED_STATUSES,
+    Claim,
+    ClaimStatus,
+    ClaimVerdict,
+    Match,
+    RatingClass,
+    RatingLabel,
+)
 
 RATING_CLASS_OF: dict[RatingLabel, RatingClass] = {
     "false": "refuted",
@@ -106,12 +116,16 @@ class Thresholds:
         return replace(self, match=other.match, suggest=other.suggest, related=related, other_languages=None)
 
 
-def claim_status(claim: Claim, matches: list[Match], thresholds: Thresholds) -> ClaimStatus:
+def claim_status(
+    claim: Claim, matches: list[Match], thresholds: Thresholds, *, matchable: bool = True
+) -> ClaimStatus:
+    """`matchable=False`: the status under the match threshold, for a match other evidence rules out."""
     thresholds = thresholds.for_language(claim.language)
     best = matches[0] if matches else None
     confidence = best.probability if best is not None else 0.0
     if (
-        best is not None
+        matchable
+        and best is not None
         and confidence >= thresholds.match
         and len(claim.normalized.split()) >= thresholds.min_words_for_match
     ):
@@ -126,6 +140,65 @@ def claim_status(claim: Claim, matches: list[Match], thresholds: Thresholds) -> 
     if claim.checkworthiness < gate:
         return "not_checkworthy"
     return "no_match"
+
+
+# "Sen. Joe Biden once said …", "In October 2019, U.S. President Donald Trump called …": a fact-check of
+# what a named person or body said. Up to two leading clauses and four words before the name.
+_ATTRIBUTION = re.compile(
+    r"^(?:[^,]{0,80},\s+){0,2}(?:[\w.'’-]+\s+){0,4}?"
+    r"(?P<name>(?:[A-Z][\w.'’-]*\s+){0,5}[A-Z][\w'’-]*)"
+    r"(?:\s+(?:once|publicly|reportedly|has|had))?\s+"
+    r"(?:said|says|stated|tweeted|wrote|told|asked|claimed|declared|admitted|announced|proclaimed|"
+    r"remarked|opined|predicted|vowed|warned|quipped|joked|urged|argued|posted|called)\b"
+)
+# fmt: off
+_TITLES = frozenset({
+    "president", "former", "sen", "senator", "rep", "representative", "gov", "governor", "general",
+    "retired", "army", "the", "vice", "first", "lady", "secretary", "speaker", "house", "minority",
+    "majority", "leader", "chairman", "host", "actor", "actress", "mrs", "pope", "prime", "minister",
+})
+# fmt: on
+_WORD = re.compile(r"[^\W\d_]+")
+_CAMEL_CASE = re.compile(r"([a-z])([A-Z])")  # handles and hashtags: @JoeBiden, #HillaryClinton
+
+
+def attributed_to(claim_reviewed: str) -> frozenset[str]:
+    """The name words of the person or body a quote-attribution fact-check is about ("Joe Biden once
+    said that …" -> {"joe", "biden"}), titles left out; empty when the fact-check is not about what
+    someone said."""
+    found = _ATTRIBUTION.match(claim_reviewed)
+    if found is None:
+        return frozenset()
+    words = {w.lower() for w in _WORD.findall(found.group("name"))}
+    return frozenset(w for w in words if len(w) >= 3 and w not in _TITLES)
+
+
+def with_speakers_named(
+    verdicts: Sequence[ClaimVerdict], text: str, thresholds: Thresholds
+) -> list[ClaimVerdict]:
+    """Matches to a fact-check of what someone said stand only where the claim's paragraph names them.
+
+    "I want a Supreme Court that will stick with Roe v. Wade", said in a debate, is not the claim that
+    "Joe Biden once said that Roe v. Wade went too far", however close the words: a quote-attribution
+    fact-check is about who said it. Each such match in `verdicts` is judged again as if under the match
+    threshold (`possibly_related` or `needs_review`) when no word of the name is in the paragraph of
+    `text` (the document's) that holds the claim, handles and hashtags split at their capitals.
+    """
+    judged = []
+    for verdict in verdicts:
+        shown = verdict.matches[0] if verdict.matches else None
+        names = attributed_to(shown.debunk.claim_reviewed) if shown is not None else frozenset()
+        if verdict.status in MATCHED_STATUSES and names:
+            claim = verdict.claim
+            start = text.rfind("\n\n", 0, claim.start) + 1
+            end = text.find("\n\n", claim.end)
+            paragraph = text[start : end if end >= 0 else len(text)] or claim.text
+            words = {w.lower() for w in _WORD.findall(_CAMEL_CASE.sub(r"\1 \2", paragraph))}
+            if not names & words:
+                status = claim_status(claim, list(verdict.matches), thresholds, matchable=False)
+                verdict = replace(verdict, status=status)
+        judged.append(verdict)
+    return judged
 
 
 # Where `factcheck train related-threshold` records the threshold, in each profile of the matcher manifest.

@@ -9,9 +9,11 @@ from factcheck.verdicts import (
     RATING_CLASS_OF,
     RATING_CLASS_WORDS,
     Thresholds,
+    attributed_to,
     claim_status,
     rating_class,
     recorded_related_threshold,
+    with_speakers_named,
 )
 
 THRESHOLDS = Thresholds(match=0.87, suggest=0.15, checkworthy=0.5, related=0.6)
@@ -106,3 +108,61 @@ def test_the_recorded_related_threshold_is_ignored_once_the_matcher_is_retrained
     assert recorded_related_threshold(manifest, "fast") is None
     manifest["profiles"]["full"]["match_threshold"] = 0.9
     assert recorded_related_threshold(manifest, "full") is None
+
+
+@pytest.mark.parametrize(
+    ("claim_reviewed", "names"),
+    [
+        ("Joe Biden once said that Roe v. Wade went too far.", {"joe", "biden"}),
+        (
+            "In October 2019, U.S. President Donald Trump called Italy's president 'Mozzarella'.",
+            {"donald", "trump"},
+        ),
+        ("Retired U.S. Army General Barry McCaffrey opined that Trump is a threat.", {"barry", "mccaffrey"}),
+        ("Michelle Obama plagiarized parts of her 2008 speech.", set()),
+        ("A video shows President Obama agreeing with President Trump on immigration.", set()),
+    ],
+)
+def test_attributed_to_names_whom_a_quote_fact_check_is_about(claim_reviewed: str, names: set[str]) -> None:
+    assert attributed_to(claim_reviewed) == names
+
+
+def _verdict_on(text: str, sentence: str, claim_reviewed: str) -> ClaimVerdict:
+    start = text.index(sentence)
+    claim = Claim(
+        text=sentence, normalized=sentence, start=start, end=start + len(sentence), checkworthiness=0.9
+    )
+    debunk = Debunk(claim_reviewed=claim_reviewed, label="false", id=7)
+    return ClaimVerdict(
+        claim=claim, status="debunked", matches=(Match(debunk=debunk, score=1.0, probability=0.97),)
+    )
+
+
+ROE = "Joe Biden once said that Roe v. Wade, the Supreme Court's abortion ruling, went too far."
+ROE_SENTENCE = "I want a Supreme Court that will stick with Roe v. Wade and a woman's right to choose."
+
+
+def test_a_quote_fact_check_is_not_a_match_where_the_paragraph_never_names_the_speaker() -> None:
+    text = f"The debate turned to the courts.\n\n{ROE_SENTENCE} The audience applauded."
+    [judged] = with_speakers_named([_verdict_on(text, ROE_SENTENCE, ROE)], text, THRESHOLDS)
+    assert judged.status == "possibly_related"  # shown softly and queued for editors, never as false
+    assert judged.matches[0].debunk.id == 7
+
+
+@pytest.mark.parametrize(
+    "paragraph",
+    [
+        f"Biden, in 1982: {ROE_SENTENCE}",  # the speaker in the same paragraph
+        f"{ROE_SENTENCE} #ThanksJoeBiden (@someone) May 2, 2019",  # only in a hashtag
+    ],
+)
+def test_a_quote_fact_check_stays_a_match_where_the_paragraph_names_the_speaker(paragraph: str) -> None:
+    text = f"Another paragraph, about nobody.\n\n{paragraph}"
+    [judged] = with_speakers_named([_verdict_on(text, ROE_SENTENCE, ROE)], text, THRESHOLDS)
+    assert judged.status == "debunked"
+
+
+def test_a_fact_check_not_about_what_someone_said_is_left_as_it_is() -> None:
+    text = f"Nothing else here.\n\n{CLAIM.text}"
+    verdict = _verdict_on(text, CLAIM.text, "Three cats in Wyoming were diagnosed with the bubonic plague.")
+    assert with_speakers_named([verdict], text, THRESHOLDS) == [verdict]

@@ -163,14 +163,16 @@ _CAMEL_CASE = re.compile(r"([a-z])([A-Z])")  # handles and hashtags: @JoeBiden, 
 
 
 def attributed_to(claim_reviewed: str) -> frozenset[str]:
-    """The name words of the person or body a quote-attribution fact-check is about ("Joe Biden once
-    said that …" -> {"joe", "biden"}), titles left out; empty when the fact-check is not about what
-    someone said."""
+    """The name words of the person a quote-attribution fact-check is about ("Joe Biden once said that
+    …" -> {"joe", "biden"}), titles left out; empty when the fact-check is not about what a person
+    said. A name of one word is left out too: a body or a single name is referred to too loosely
+    ("Police in Sweden admitted" read as "Swedish police", "Pope Francis" as "the Pope")."""
     found = _ATTRIBUTION.match(claim_reviewed)
     if found is None:
         return frozenset()
     words = {w.lower() for w in _WORD.findall(found.group("name"))}
-    return frozenset(w for w in words if len(w) >= 3 and w not in _TITLES)
+    names = frozenset(w for w in words if len(w) >= 3 and w not in _TITLES)
+    return names if len(names) >= 2 else frozenset()
 
 
 def with_speakers_named(
@@ -180,16 +182,17 @@ def with_speakers_named(
 
     "I want a Supreme Court that will stick with Roe v. Wade", said in a debate, is not the claim that
     "Joe Biden once said that Roe v. Wade went too far", however close the words: a quote-attribution
-    fact-check is about who said it. Each such match in `verdicts` is judged again as if under the match
-    threshold (`possibly_related` or `needs_review`) when no word of the name is in the paragraph of
-    `text` (the document's) that holds the claim, handles and hashtags split at their capitals.
+    fact-check is about who said it. Each such match of an English claim in `verdicts` is judged again as
+    if under the match threshold (`possibly_related` or `needs_review`) when no word of the name is in
+    the paragraph of `text` (the document's) that holds the claim, handles and hashtags split at their
+    capitals. Claims in other languages are left alone: names are written their way ("le pape François").
     """
     judged = []
     for verdict in verdicts:
         shown = verdict.matches[0] if verdict.matches else None
         names = attributed_to(shown.debunk.claim_reviewed) if shown is not None else frozenset()
-        if verdict.status in MATCHED_STATUSES and names:
-            claim = verdict.claim
+        claim = verdict.claim
+        if verdict.status in MATCHED_STATUSES and names and claim.language.split("-")[0] in ("en", ""):
             start = text.rfind("\n\n", 0, claim.start) + 1
             end = text.find("\n\n", claim.end)
             paragraph = text[start : end if end >= 0 else len(text)] or claim.text

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from factcheck.types import RATING_LABELS, Claim, ClaimVerdict, Debunk, Match
@@ -120,6 +122,8 @@ def test_the_recorded_related_threshold_is_ignored_once_the_matcher_is_retrained
         ),
         ("Retired U.S. Army General Barry McCaffrey opined that Trump is a threat.", {"barry", "mccaffrey"}),
         ("Michelle Obama plagiarized parts of her 2008 speech.", set()),
+        ('Police in Sweden admitted they are "no longer" investigating rape.', set()),  # one word: loose
+        ('In May 2018, Pope Francis said people who own guns were "hypocrites".', set()),
         ("A video shows President Obama agreeing with President Trump on immigration.", set()),
     ],
 )
@@ -166,3 +170,10 @@ def test_a_fact_check_not_about_what_someone_said_is_left_as_it_is() -> None:
     text = f"Nothing else here.\n\n{CLAIM.text}"
     verdict = _verdict_on(text, CLAIM.text, "Three cats in Wyoming were diagnosed with the bubonic plague.")
     assert with_speakers_named([verdict], text, THRESHOLDS) == [verdict]
+
+
+def test_a_quote_fact_check_of_a_claim_in_another_language_is_left_as_it_is() -> None:
+    text = f"Le débat.\n\n{ROE_SENTENCE}"
+    verdict = _verdict_on(text, ROE_SENTENCE, ROE)
+    french = replace(verdict, claim=replace(verdict.claim, language="fr"))
+    assert with_speakers_named([french], text, THRESHOLDS) == [french]

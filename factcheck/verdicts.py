@@ -143,7 +143,7 @@ def claim_status(
 
 
 # "Sen. Joe Biden once said …", "In October 2019, U.S. President Donald Trump called …": a fact-check of
-# what a named person or body said. Up to two leading clauses and four words before the name.
+# what a named person said. Up to two leading clauses and four words before the name.
 _ATTRIBUTION = re.compile(
     r"^(?:[^,]{0,80},\s+){0,2}(?:[\w.'’-]+\s+){0,4}?"
     r"(?P<name>(?:[A-Z][\w.'’-]*\s+){0,5}[A-Z][\w'’-]*)"

@@ -155,7 +155,7 @@ def test_html_to_text_quotes_blockquotes_and_keeps_line_breaks() -> None:
 SPLIT_BODY = "grid--item body body__container article__body"
 
 
-def _split_body_page(second_part: str, *, teaser_class: str = SPLIT_BODY) -> str:
+def _split_body_page(second_part: str) -> str:
     """An article whose body is cut in two containers of one class by an ad, as Wired's pages are."""
 
     def paragraphs(part: str) -> str:
@@ -170,7 +170,7 @@ def _split_body_page(second_part: str, *, teaser_class: str = SPLIT_BODY) -> str
 <div class="grid"><div class="{SPLIT_BODY}">{paragraphs("one")}</div></div>
 <div class="ad-slot"><p>Advertisement</p></div>
 <div class="grid"><div class="{SPLIT_BODY}">{second_part}</div></div>
-<div class="grid"><div class="{teaser_class}"><p>Read more</p><p>Subscribe</p></div></div>
+<div class="grid"><div class="{SPLIT_BODY}"><p>Read more</p><p>Subscribe</p></div></div>
 </article></main><footer><p>Copyright</p></footer></body></html>"""
 
 

@@ -39,7 +39,8 @@ def test_ann_index_finds_each_vector_as_its_own_nearest_and_forgets_removed_ones
     index.add(np.arange(1500, 2000), vectors[1500:])  # after the clusters were trained
     _, keys = index.search(vectors[::50], 1)
     assert keys[:, 0].tolist() == list(range(0, 2000, 50))
-    np.testing.assert_allclose(index.vectors(np.array([7, 1999])), vectors[[7, 1999]], atol=1e-3)
+    # 8-bit codes: each component within half a step of its dimension's range
+    np.testing.assert_allclose(index.vectors(np.array([7, 1999])), vectors[[7, 1999]], atol=1e-2)
 
     index.remove(np.array([0, 1950]))
     _, keys = index.search(vectors[[0, 1950]], 5)

@@ -240,7 +240,8 @@ class Matcher:
         Clusters the static retriever's approximate index scans per claim.
     ann_dense_probes : int
         Clusters the dense (MiniLM) retriever's approximate index scans per claim: the one issue 14's
-        recall@10 target is measured on; 288 of the ~720 lists reach 0.985 at 1M (models/matcher/CARD.md).
+        recall@10 target is measured on; over 8-bit codes 352 of the ~720 lists reach 0.985 at 1M (README,
+        Matching at scale).
     index_dir : Path or None
         Approximate mode: where the index is written once and memory-mapped by every process that
         indexes the same debunks (snapshot.py), so N workers share one copy. None: each process
@@ -261,7 +262,7 @@ class Matcher:
         ann_min_debunks: int | None = None,
         ann_entries: int = 400,
         ann_probes: int = 48,
-        ann_dense_probes: int = 288,
+        ann_dense_probes: int = 352,
         index_dir: Path | None = None,
     ) -> None:
         self.reranker = reranker
@@ -300,7 +301,7 @@ class Matcher:
         multilingual_inline_limit: int | None = None,
         ann_min_debunks: int | None = None,
         ann_probes: int = 48,
-        ann_dense_probes: int = 288,
+        ann_dense_probes: int = 352,
         index_dir: Path | None = None,
     ) -> Matcher:
         """The shipped matcher: `models_dir/matcher/` (re-ranker) and `models_dir/embeddings/` (encoders).
@@ -755,7 +756,7 @@ class Matcher:
             for row, row_keys in enumerate(keys):
                 kept = row_keys[(row_keys >= 0) & alive[np.maximum(row_keys, 0)]]
                 # scored again as fusion scores candidates, so that a debunk's rank and score agree
-                # (the index's own float16 arithmetic differs in the last digits)
+                # (the index's own arithmetic on its codes differs in the last digits)
                 scores = _vector_scores(index, queries, row, kept)
                 found.append(fold_to_debunks(kept, scores, entry_debunk))
             out[name] = SparseScores(found, rows, partial(_vector_scores, index, queries), self._live_entries)

@@ -5,7 +5,7 @@ into one score per debunk (the best of its entries), so a debunk shows up once h
 phrasings it has.
 
 A vector index is exact (every entry scored by one matrix product) or, for large collections (issue 14),
-approximate: `AnnIndex`, an inverted-file index (faiss IVF) over float16 codes, which scores only the
+approximate: `AnnIndex`, an inverted-file index (faiss IVF) over 8-bit codes, which scores only the
 entries of the few clusters nearest each query, and returns the best `k` of them.
 
 Both indexes grow without a rebuild. The vector index appends rows. The BM25 index keeps a bm25s
@@ -290,12 +290,14 @@ class LexicalIndex:
 
 
 class AnnIndex:
-    """Approximate inner-product search over entry vectors: faiss IVF with float16 codes (issue 14).
+    """Approximate inner-product search over entry vectors: faiss IVF with 8-bit codes (issue 14).
 
     Why IVF rather than a graph (HNSW): at 1M entries a graph took 6-7 minutes to build on 2 threads
     and still missed recall@10 0.98 (models/matcher/CARD.md, "ANN library for issue 14"); IVF trains
-    its clusters on a sample and assigns each vector to one, about 20 s a million on one thread, adds
-    and removes entries in place, and its float16 codes score as exactly as the vectors allow.
+    its clusters on a sample and assigns each vector to one, about 20 s a million on one thread, and
+    adds and removes entries in place. Each vector is stored as its residual from its cluster's
+    centroid, one byte a dimension (scaled to that dimension's trained range): half the float16 codes'
+    size, which is what a worker's resident memory holds once its searches have touched every list.
 
     Keys are entry positions; zero vectors (texts a retriever does not encode) are left out. The
     clusters are trained on the first vectors added, so `add` the bulk first.
@@ -351,7 +353,7 @@ class AnnIndex:
         lists = int(max(1, min(4 * math.sqrt(len(vectors)), len(vectors) // 39, 8192)))
         quantizer = faiss.IndexFlatIP(self.dim)
         index = faiss.IndexIVFScalarQuantizer(
-            quantizer, self.dim, lists, faiss.ScalarQuantizer.QT_fp16, faiss.METRIC_INNER_PRODUCT
+            quantizer, self.dim, lists, faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT
         )
         sample = vectors[np.random.default_rng(0).permutation(len(vectors))[: lists * 64]]
         index.train(np.ascontiguousarray(sample, dtype=np.float32))
@@ -413,7 +415,7 @@ class AnnIndex:
         return scores, keys
 
     def vectors(self, keys: np.ndarray) -> np.ndarray:
-        """The stored (float16-rounded) vectors of `keys`; zeros for keys never added or removed."""
+        """The stored (8-bit-rounded) vectors of `keys`; zeros for keys never added or removed."""
         out = np.zeros((len(keys), self.dim), dtype=np.float32)
         if self._index is None or not len(keys):
             return out
@@ -435,7 +437,7 @@ class VectorIndex:
     """L2-normalised entry vectors; scores are cosine similarities.
 
     Exact by default: one growing float32 matrix, every entry scored. With `ann`, the vectors live
-    only in that approximate index (float16), and `top` scores the entries of a few clusters.
+    only in that approximate index (8-bit codes), and `top` scores the entries of a few clusters.
     """
 
     def __init__(self, dim: int, *, ann: AnnIndex | None = None) -> None:

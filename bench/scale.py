@@ -271,6 +271,8 @@ def build(job: Job) -> tuple[Matcher, float, ExactTop | None]:
             vectors[canonical_key(entry.text)] = vector.tobytes()
         if exact is not None:
             exact.add(zero if vector is None else vector)  # the index holds zeros for other kinds
+    if exact is not None:
+        exact.flush()  # its last vectors (up to 100 MB) are not the serving process's to hold
     if matcher.transformer is not None:
         cache.put_vectors(matcher.transformer.model_id, vectors)
     del vectors
@@ -297,9 +299,10 @@ class ExactTop:
     def add(self, vector: np.ndarray) -> None:
         self._chunk.append(vector)
         if len(self._chunk) == CHUNK:
-            self._flush()
+            self.flush()
 
-    def _flush(self) -> None:
+    def flush(self) -> None:
+        """Score the vectors fed since the last flush, and let them go."""
         if not self._chunk:
             return
         scores = self.queries @ np.stack(self._chunk).T
@@ -314,7 +317,7 @@ class ExactTop:
         self.scores, self.positions = (np.take_along_axis(a, keep, axis=1) for a in (merged, at))
 
     def top(self) -> list[set[int]]:
-        self._flush()
+        self.flush()
         return [set(row.tolist()) for row in self.positions]
 
 

@@ -4,6 +4,7 @@ runs, switched on from zero debunks, against the exact search it replaces."""
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -155,6 +156,21 @@ def test_a_snapshot_is_rebuilt_when_much_of_the_database_changed(
     after = snapshot.read_keys(tmp_path, _manifest())
     assert before is not None and after is not None and len(after) > len(before)
     assert len(matcher) == len(debunks)
+
+
+def test_a_snapshot_of_an_older_format_is_rebuilt_not_opened(debunks: list[Debunk], tmp_path: Path) -> None:
+    mapped(debunks, tmp_path)
+    manifest = tmp_path / snapshot.CURRENT / snapshot.MANIFEST
+    older = {**json.loads(manifest.read_text(encoding="utf-8")), "format": snapshot.FORMAT - 1}
+    manifest.write_text(json.dumps(older), encoding="utf-8")
+    (tmp_path / snapshot.CURRENT / "texts.utf8").unlink()  # an older snapshot had no texts
+
+    matcher = mapped(debunks, tmp_path)
+
+    assert json.loads(manifest.read_text(encoding="utf-8"))["format"] == snapshot.FORMAT
+    assert (tmp_path / snapshot.CURRENT / "texts.utf8").is_file()
+    [found] = matcher.search([debunks[3].claim_reviewed], k=1)
+    assert found[0].debunk_id == debunks[3].id
 
 
 def test_snapshot_reconcile_keeps_positions_marks_gone_entries_and_lists_new_ones() -> None:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
-from factcheck.matching.retrieval import AnnIndex, LexicalIndex, TextColumn
+from factcheck.matching.retrieval import AnnIndex, DebunkGroups, LabelColumn, LexicalIndex, TextColumn
 
 TEXTS = [
     "5G mobile networks spread the coronavirus",
@@ -37,7 +39,8 @@ def test_ann_index_finds_each_vector_as_its_own_nearest_and_forgets_removed_ones
     index.add(np.arange(1500, 2000), vectors[1500:])  # after the clusters were trained
     _, keys = index.search(vectors[::50], 1)
     assert keys[:, 0].tolist() == list(range(0, 2000, 50))
-    np.testing.assert_allclose(index.vectors(np.array([7, 1999])), vectors[[7, 1999]], atol=1e-3)
+    # 8-bit codes: each component within half a step of its dimension's range
+    np.testing.assert_allclose(index.vectors(np.array([7, 1999])), vectors[[7, 1999]], atol=1e-2)
 
     index.remove(np.array([0, 1950]))
     _, keys = index.search(vectors[[0, 1950]], 5)
@@ -59,3 +62,46 @@ def test_text_column_returns_each_text_as_given_across_extends() -> None:
     assert list(column) == [*TEXTS, "Café – naïve ☕ 5G"]
     assert column[-1] == "Café – naïve ☕ 5G" and column[3] == "" and column[1:3] == TEXTS[1:3]
     assert len(column) == len(TEXTS) + 1
+
+
+def test_ann_index_over_8_bit_codes_agrees_with_exact_search_when_every_cluster_is_probed() -> None:
+    rng = np.random.default_rng(1)
+    vectors = rng.normal(size=(3000, 48)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    queries = vectors[:100] + rng.normal(scale=0.05, size=(100, 48)).astype(np.float32)
+    index = AnnIndex(48, probes=10_000)
+    index.add(np.arange(len(vectors)), vectors)
+    _, keys = index.search(queries, 10)
+    exact = np.argsort(-(queries @ vectors.T), axis=1)[:, :10]
+    recall = np.mean([len(set(a) & set(b)) / 10 for a, b in zip(keys.tolist(), exact.tolist(), strict=True)])
+    assert recall >= 0.98
+
+
+def test_text_column_opened_from_a_saved_one_reads_its_texts_and_appends_new_ones(tmp_path: Path) -> None:
+    saved = TextColumn()
+    saved.extend([*TEXTS, "Café – naïve ☕ 5G"])
+    saved.save(tmp_path)
+    opened = TextColumn.open(tmp_path)
+    opened.extend(["Penguins run the Lisbon metro", ""])
+    assert list(opened) == [*TEXTS, "Café – naïve ☕ 5G", "Penguins run the Lisbon metro", ""]
+    assert opened[-2] == "Penguins run the Lisbon metro" and opened[4:6] == TEXTS[4:6]
+
+
+def test_label_column_returns_each_label_as_given() -> None:
+    column = LabelColumn()
+    column.extend(["claim", "title", "claim"])
+    column.extend(["variant", "fr"])
+    assert list(column) == ["claim", "title", "claim", "variant", "fr"]
+    assert column[-1] == "fr" and column[1:3] == ["title", "claim"] and len(column) == 5
+
+
+def test_debunk_groups_find_positions_by_id_in_the_order_debunks_first_came() -> None:
+    groups = DebunkGroups()
+    groups.add([70, 70, 30, 90])
+    groups.add([50, 30, -1, 50])  # a debunk seen before gets another entry; new ones come after
+    assert groups.debunk_ids.tolist() == [70, 30, 90, 50, -1]
+    assert groups.entry_debunk.tolist() == [0, 0, 1, 2, 3, 1, 4, 3]
+    positions, found = groups.positions_of([30, 40, -1])
+    assert found.tolist() == [True, False, True] and positions[found].tolist() == [1, 4]
+    groups.remove([30, 40])
+    assert groups.entries_of(1) == [] and groups.entries_of(3) == [4, 7] and groups.live_debunks == 4

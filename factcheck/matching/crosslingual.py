@@ -469,5 +469,5 @@ class CrossLingual:
                     float(bool(neutral.years) and bool(years) and not (neutral.years & years)),
                 )
             )
-        debunk_ids = [matcher._groups.debunk_ids[int(p)] for p in positions]
+        debunk_ids = matcher._groups.debunk_ids[np.asarray(positions, dtype=np.int64)].tolist()
         return CrossLingualCandidates(debunk_ids, np.asarray(rows, dtype=np.float32), matched)

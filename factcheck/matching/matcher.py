@@ -58,6 +58,7 @@ from factcheck.matching.reranker import Reranker, read_manifest
 from factcheck.matching.retrieval import (
     AnnIndex,
     DebunkGroups,
+    LabelColumn,
     LexicalIndex,
     TextColumn,
     VectorIndex,
@@ -239,7 +240,8 @@ class Matcher:
         Clusters the static retriever's approximate index scans per claim.
     ann_dense_probes : int
         Clusters the dense (MiniLM) retriever's approximate index scans per claim: the one issue 14's
-        recall@10 target is measured on; 288 of the ~720 lists reach 0.985 at 1M (models/matcher/CARD.md).
+        recall@10 target is measured on; over 8-bit codes 352 of the ~720 lists reach 0.985 at 1M (README,
+        Matching at scale).
     index_dir : Path or None
         Approximate mode: where the index is written once and memory-mapped by every process that
         indexes the same debunks (snapshot.py), so N workers share one copy. None: each process
@@ -260,7 +262,7 @@ class Matcher:
         ann_min_debunks: int | None = None,
         ann_entries: int = 400,
         ann_probes: int = 48,
-        ann_dense_probes: int = 288,
+        ann_dense_probes: int = 352,
         index_dir: Path | None = None,
     ) -> None:
         self.reranker = reranker
@@ -299,7 +301,7 @@ class Matcher:
         multilingual_inline_limit: int | None = None,
         ann_min_debunks: int | None = None,
         ann_probes: int = 48,
-        ann_dense_probes: int = 288,
+        ann_dense_probes: int = 352,
         index_dir: Path | None = None,
     ) -> Matcher:
         """The shipped matcher: `models_dir/matcher/` (re-ranker) and `models_dir/embeddings/` (encoders).
@@ -387,8 +389,8 @@ class Matcher:
     def _reset(self, *, approximate: bool = False) -> None:
         self._approximate = approximate
         self._texts = TextColumn()
-        self._kinds: list[str] = []
-        self._languages: list[str] = []  # each entry's debunk's language
+        self._kinds = LabelColumn()
+        self._languages = LabelColumn()  # each entry's debunk's language
         self._groups = DebunkGroups()
         # debunk position -> profile of all its texts: every debunk's when exact, a bounded LRU when not
         self._profiles: OrderedDict[int, TextProfile] = OrderedDict()
@@ -490,11 +492,14 @@ class Matcher:
                     built["dense"] = self._dense_index.ann
                 lexical = ImpactIndex()
                 lexical.build([entry.text for entry in kept])
-                snapshot.write(root, manifest, keys, built, lexical)
-                del lexical
+                texts = TextColumn()
+                texts.extend([entry.text for entry in kept])
+                snapshot.write(root, manifest, keys, built, lexical, texts)
+                del lexical, texts
                 plan = snapshot.Reconciled(np.arange(len(kept)), np.zeros(0, dtype=np.int64))
             self._reset(approximate=True)  # drops what was built here: the mapped files replace it
             size = len(plan.order)
+            self._texts = TextColumn.open(snapshot.folder(root))
             self._lexical = ImpactIndex.open(snapshot.folder(root))
             self._static_index = VectorIndex.over(
                 AnnIndex.open(snapshot.index_path(root, "static"), self.static.dim, probes=self.ann_probes),
@@ -507,8 +512,10 @@ class Matcher:
                     ),
                     size,
                 )
+        # the texts are the snapshot's (read from its folder): `kept`'s where an entry is still there (its key
+        # holds its text), and never read where it is gone
         dead = IndexEntry(DEAD_DEBUNK, "", "claim")
-        self._append([kept[i] if i >= 0 else dead for i in plan.order])
+        self._register([kept[i] if i >= 0 else dead for i in plan.order])
         if (plan.order < 0).any():  # positions of entries gone since the snapshot: never returned
             self._groups.remove([DEAD_DEBUNK])
         extra = [kept[i] for i in plan.extra]
@@ -549,22 +556,25 @@ class Matcher:
         """Stop returning these debunks (retired or deleted); a later `index` drops them for good."""
         ids = list(debunk_ids)
         with self._lock:
-            for debunk_id in ids:
-                position = self._groups.position.get(debunk_id)
-                if position is not None:
-                    entries = np.asarray(self._live_entries(position), dtype=np.int64)
-                    self._profiles.pop(position, None)
-                    self._static_index.remove(entries)
-                    if self._dense_index is not None:
-                        self._dense_index.remove(entries)
+            positions, found = self._groups.positions_of(ids)
+            for position in positions[found].tolist():
+                entries = np.asarray(self._live_entries(position), dtype=np.int64)
+                self._profiles.pop(position, None)
+                self._static_index.remove(entries)
+                if self._dense_index is not None:
+                    self._dense_index.remove(entries)
             self._groups.remove(ids)
 
     def _append(self, entries: list[IndexEntry]) -> None:
         self._texts.extend([entry.text for entry in entries])
-        self._kinds += [entry.kind for entry in entries]
-        self._languages += [entry.language for entry in entries]
+        self._register(entries)
+
+    def _register(self, entries: list[IndexEntry]) -> None:
+        """Everything but the texts of entries appended (their kinds, languages and debunks)."""
+        self._kinds.extend([entry.kind for entry in entries])
+        self._languages.extend([entry.language for entry in entries])
         self._groups.add([entry.debunk_id for entry in entries])
-        touched = {self._groups.position[entry.debunk_id] for entry in entries}
+        touched = np.unique(self._groups.positions_of([entry.debunk_id for entry in entries])[0]).tolist()
         # Computed now rather than on first use (~0.2 ms a debunk): the first checks after a start are
         # as fast as the rest, and memory does not creep up as new debunks turn up as candidates. Not in
         # approximate mode: a million profiles took gigabytes (issue 14); `_profile` computes them there.
@@ -746,7 +756,7 @@ class Matcher:
             for row, row_keys in enumerate(keys):
                 kept = row_keys[(row_keys >= 0) & alive[np.maximum(row_keys, 0)]]
                 # scored again as fusion scores candidates, so that a debunk's rank and score agree
-                # (the index's own float16 arithmetic differs in the last digits)
+                # (the index's own arithmetic on its codes differs in the last digits)
                 scores = _vector_scores(index, queries, row, kept)
                 found.append(fold_to_debunks(kept, scores, entry_debunk))
             out[name] = SparseScores(found, rows, partial(_vector_scores, index, queries), self._live_entries)
@@ -814,9 +824,7 @@ class Matcher:
                 for entries in entry_lists
             ]
             out.append(
-                QueryCandidates(
-                    [self._groups.debunk_ids[int(p)] for p in positions], features, matched, claims
-                )
+                QueryCandidates(self._groups.debunk_ids[positions].tolist(), features, matched, claims)
             )
         return out
 

@@ -5,7 +5,7 @@ into one score per debunk (the best of its entries), so a debunk shows up once h
 phrasings it has.
 
 A vector index is exact (every entry scored by one matrix product) or, for large collections (issue 14),
-approximate: `AnnIndex`, an inverted-file index (faiss IVF) over float16 codes, which scores only the
+approximate: `AnnIndex`, an inverted-file index (faiss IVF) over 8-bit codes, which scores only the
 entries of the few clusters nearest each query, and returns the best `k` of them.
 
 Both indexes grow without a rebuild. The vector index appends rows. The BM25 index keeps a bm25s
@@ -16,31 +16,117 @@ statistics (a *delta*), folding them into a fresh bm25s index once the delta is 
 from __future__ import annotations
 
 import math
+import os
 from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, overload
+from typing import Any, BinaryIO, overload
 
 import bm25s
 import numpy as np
 
 from factcheck.matching.text import bm25_tokens
 
-__all__ = ["AnnIndex", "DebunkGroups", "LexicalIndex", "TextColumn", "VectorIndex"]
+__all__ = ["AnnIndex", "DebunkGroups", "LabelColumn", "LexicalIndex", "TextColumn", "VectorIndex"]
 
 NEG_INF = np.float32(-np.inf)
+TEXTS, TEXT_ENDS = "texts.utf8", "texts.ends.i8"  # a TextColumn saved in an index snapshot folder
+OFFSET_BYTES = 8  # an end offset in TEXT_ENDS: little-endian int64
 
 
 class TextColumn(Sequence[str]):
     """Entry texts as UTF-8 in one growing buffer with an offset per entry.
 
     A list of Python strings costs about 50 bytes of object header a text on top of the text itself,
-    and a string per entry of two million entries is over 200 MB in all (issue 14).
+    and a string per entry of two million entries is over 200 MB in all (issue 14). A column `open`ed
+    from an index snapshot reads the texts `save` wrote there from the file, a text at a time, and
+    keeps the texts appended after it in memory. Read, not memory-mapped: a mapped page counts in the
+    resident memory of every process that touched it, and the kernel maps the cached pages around
+    each one read, so the few thousand candidates' texts of one article made all 151 MB of a 1M
+    collection's texts resident in each worker; read, they stay in the page cache, shared and
+    reclaimable.
     """
 
     def __init__(self) -> None:
-        self._data = bytearray()
+        self._stored: BinaryIO | None = None  # the snapshot's texts, then their end offsets (int64)
+        self._stored_ends: BinaryIO | None = None
+        self._stored_count = 0
+        self._data = bytearray()  # texts appended in this process
         self._ends = np.zeros(0, dtype=np.int64)
+        self._count = 0
+
+    @classmethod
+    def open(cls, folder: Path) -> TextColumn:
+        """The texts `save` wrote to `folder`, read from there as they are asked for."""
+        column = cls()
+        column._stored = open(folder / TEXTS, "rb", buffering=0)  # noqa: SIM115 - kept open
+        column._stored_ends = open(folder / TEXT_ENDS, "rb", buffering=0)  # noqa: SIM115 - kept open
+        column._stored_count = os.fstat(column._stored_ends.fileno()).st_size // OFFSET_BYTES
+        return column
+
+    def save(self, folder: Path) -> None:
+        if self._stored is not None:
+            raise ValueError("only a column built in memory can be saved")
+        (folder / TEXTS).write_bytes(self._data)
+        self._ends[: self._count].astype("<i8").tofile(folder / TEXT_ENDS)
+
+    def __len__(self) -> int:
+        return self._stored_count + self._count
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[str]: ...
+
+    def __getitem__(self, index: int | slice) -> str | list[str]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        if index < self._stored_count:
+            return self._read_stored(index)
+        index -= self._stored_count
+        start = int(self._ends[index - 1]) if index else 0
+        return self._data[start : int(self._ends[index])].decode()
+
+    def _read_stored(self, index: int) -> str:
+        if self._stored is None or self._stored_ends is None:
+            raise IndexError(index)
+        # pread: positional, so threads searching at once need no lock
+        if index:
+            start, end = np.frombuffer(
+                os.pread(self._stored_ends.fileno(), 2 * OFFSET_BYTES, (index - 1) * OFFSET_BYTES), "<i8"
+            ).tolist()
+        else:
+            start, end = (
+                0,
+                int(np.frombuffer(os.pread(self._stored_ends.fileno(), OFFSET_BYTES, 0), "<i8")[0]),
+            )
+        return os.pread(self._stored.fileno(), end - start, start).decode()
+
+    def extend(self, texts: Sequence[str]) -> None:
+        needed = self._count + len(texts)
+        if needed > len(self._ends):
+            grown = np.zeros(max(needed, len(self._ends) * 3 // 2 + 64), dtype=np.int64)
+            grown[: self._count] = self._ends[: self._count]
+            self._ends = grown
+        for i, text in enumerate(texts, start=self._count):
+            self._data += text.encode()
+            self._ends[i] = len(self._data)
+        self._count = needed
+
+
+class LabelColumn(Sequence[str]):
+    """A short label per entry (its kind, its language) as a 2-byte code into the labels seen: a list
+    of two million references took 16 MB a column (issue 14)."""
+
+    def __init__(self) -> None:
+        self._labels: list[str] = []
+        self._codes: dict[str, int] = {}
+        self._column = np.zeros(0, dtype=np.uint16)
         self._count = 0
 
     def __len__(self) -> int:
@@ -54,24 +140,29 @@ class TextColumn(Sequence[str]):
 
     def __getitem__(self, index: int | slice) -> str | list[str]:
         if isinstance(index, slice):
-            return [self[i] for i in range(*index.indices(self._count))]
+            return [self._labels[code] for code in self._column[: self._count][index].tolist()]
         if index < 0:
             index += self._count
         if not 0 <= index < self._count:
             raise IndexError(index)
-        start = int(self._ends[index - 1]) if index else 0
-        return self._data[start : int(self._ends[index])].decode()
+        return self._labels[int(self._column[index])]
 
-    def extend(self, texts: Sequence[str]) -> None:
-        needed = self._count + len(texts)
-        if needed > len(self._ends):
-            grown = np.zeros(max(needed, len(self._ends) * 3 // 2 + 64), dtype=np.int64)
-            grown[: self._count] = self._ends[: self._count]
-            self._ends = grown
-        for i, text in enumerate(texts, start=self._count):
-            self._data += text.encode()
-            self._ends[i] = len(self._data)
+    def extend(self, labels: Sequence[str]) -> None:
+        codes = np.fromiter((self._code(label) for label in labels), dtype=np.uint16, count=len(labels))
+        needed = self._count + len(codes)
+        if needed > len(self._column):
+            grown = np.zeros(max(needed, len(self._column) * 3 // 2 + 64), dtype=np.uint16)
+            grown[: self._count] = self._column[: self._count]
+            self._column = grown
+        self._column[self._count : needed] = codes
         self._count = needed
+
+    def _code(self, label: str) -> int:
+        code = self._codes.get(label)
+        if code is None:
+            code = self._codes[label] = len(self._labels)
+            self._labels.append(label)
+        return code
 
 
 class TokenColumn:
@@ -199,12 +290,14 @@ class LexicalIndex:
 
 
 class AnnIndex:
-    """Approximate inner-product search over entry vectors: faiss IVF with float16 codes (issue 14).
+    """Approximate inner-product search over entry vectors: faiss IVF with 8-bit codes (issue 14).
 
     Why IVF rather than a graph (HNSW): at 1M entries a graph took 6-7 minutes to build on 2 threads
     and still missed recall@10 0.98 (models/matcher/CARD.md, "ANN library for issue 14"); IVF trains
-    its clusters on a sample and assigns each vector to one, about 20 s a million on one thread, adds
-    and removes entries in place, and its float16 codes score as exactly as the vectors allow.
+    its clusters on a sample and assigns each vector to one, about 20 s a million on one thread, and
+    adds and removes entries in place. Each vector is stored as its residual from its cluster's
+    centroid, one byte a dimension (scaled to that dimension's trained range): half the float16 codes'
+    size, which is what a worker's resident memory holds once its searches have touched every list.
 
     Keys are entry positions; zero vectors (texts a retriever does not encode) are left out. The
     clusters are trained on the first vectors added, so `add` the bulk first.
@@ -260,7 +353,7 @@ class AnnIndex:
         lists = int(max(1, min(4 * math.sqrt(len(vectors)), len(vectors) // 39, 8192)))
         quantizer = faiss.IndexFlatIP(self.dim)
         index = faiss.IndexIVFScalarQuantizer(
-            quantizer, self.dim, lists, faiss.ScalarQuantizer.QT_fp16, faiss.METRIC_INNER_PRODUCT
+            quantizer, self.dim, lists, faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT
         )
         sample = vectors[np.random.default_rng(0).permutation(len(vectors))[: lists * 64]]
         index.train(np.ascontiguousarray(sample, dtype=np.float32))
@@ -322,7 +415,7 @@ class AnnIndex:
         return scores, keys
 
     def vectors(self, keys: np.ndarray) -> np.ndarray:
-        """The stored (float16-rounded) vectors of `keys`; zeros for keys never added or removed."""
+        """The stored (8-bit-rounded) vectors of `keys`; zeros for keys never added or removed."""
         out = np.zeros((len(keys), self.dim), dtype=np.float32)
         if self._index is None or not len(keys):
             return out
@@ -344,7 +437,7 @@ class VectorIndex:
     """L2-normalised entry vectors; scores are cosine similarities.
 
     Exact by default: one growing float32 matrix, every entry scored. With `ann`, the vectors live
-    only in that approximate index (float16), and `top` scores the entries of a few clusters.
+    only in that approximate index (8-bit codes), and `top` scores the entries of a few clusters.
     """
 
     def __init__(self, dim: int, *, ann: AnnIndex | None = None) -> None:
@@ -421,11 +514,18 @@ class VectorIndex:
 
 
 class DebunkGroups:
-    """Which entry belongs to which debunk, and per-debunk best scores from per-entry scores."""
+    """Which entry belongs to which debunk, and per-debunk best scores from per-entry scores.
+
+    Debunk ids live in a numpy array, looked up through a sorted copy: an id -> position dict held a
+    Python int per debunk, and at a million debunks those ints, made while the start's short-lived
+    entries were, kept the allocator from handing that garbage back (issue 14).
+    """
 
     def __init__(self) -> None:
-        self.debunk_ids: list[int] = []  # debunk position -> debunk id
-        self.position: dict[int, int] = {}  # debunk id -> debunk position
+        self._ids = np.zeros(0, dtype=np.int64)  # debunk position -> debunk id (with spare room)
+        self._count = 0
+        self._sorted_ids = np.zeros(0, dtype=np.int64)  # the ids, ascending, and the position of each
+        self._sorted_positions = np.zeros(0, dtype=np.int64)
         self.entry_debunk = np.zeros(0, dtype=np.int64)  # entry -> debunk position
         self.alive = np.zeros(0, dtype=bool)  # entry still searchable
         self._order = np.zeros(0, dtype=np.int64)
@@ -433,22 +533,42 @@ class DebunkGroups:
         self._group_debunks = np.zeros(0, dtype=np.int64)
         self._dirty = True
 
+    @property
+    def debunk_ids(self) -> np.ndarray:
+        """Debunk position -> debunk id."""
+        return self._ids[: self._count]
+
+    def positions_of(self, debunk_ids: Sequence[int] | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Each id's debunk position, and whether it is indexed at all: (positions, found)."""
+        wanted = np.asarray(debunk_ids, dtype=np.int64)
+        at, found = sorted_lookup(self._sorted_ids, wanted)
+        return (self._sorted_positions[at] if len(self._sorted_ids) else at), found
+
     def add(self, debunk_ids: Sequence[int]) -> None:
-        positions = []
-        for debunk_id in debunk_ids:
-            position = self.position.get(debunk_id)
-            if position is None:
-                position = self.position[debunk_id] = len(self.debunk_ids)
-                self.debunk_ids.append(debunk_id)
-            positions.append(position)
-        self.entry_debunk = np.concatenate([self.entry_debunk, np.asarray(positions, dtype=np.int64)])
+        ids = np.asarray(debunk_ids, dtype=np.int64)
+        positions, found = self.positions_of(ids)
+        # new ids take the next positions in the order they first appear
+        new, first = np.unique(ids[~found], return_index=True)
+        new = new[np.argsort(first, kind="stable")]
+        start, self._count = self._count, self._count + len(new)
+        if self._count > len(self._ids):
+            grown = np.zeros(max(self._count, len(self._ids) * 3 // 2 + 64), dtype=np.int64)
+            grown[:start] = self._ids[:start]
+            self._ids = grown
+        self._ids[start : self._count] = new
+        by_id = np.argsort(new, kind="stable")
+        at = np.searchsorted(self._sorted_ids, new[by_id])
+        self._sorted_ids = np.insert(self._sorted_ids, at, new[by_id])
+        self._sorted_positions = np.insert(self._sorted_positions, at, start + by_id)
+        positions[~found] = self.positions_of(ids[~found])[0]
+        self.entry_debunk = np.concatenate([self.entry_debunk, positions])
         self.alive = np.concatenate([self.alive, np.ones(len(positions), dtype=bool)])
         self._dirty = True
 
     def remove(self, debunk_ids: Sequence[int]) -> None:
-        positions = [self.position[d] for d in debunk_ids if d in self.position]
-        if positions:
-            self.alive[np.isin(self.entry_debunk, positions)] = False
+        positions, found = self.positions_of(debunk_ids)
+        if found.any():
+            self.alive[np.isin(self.entry_debunk, positions[found])] = False
             self._dirty = True
 
     def entries_of(self, debunk_position: int) -> list[int]:

@@ -1,7 +1,7 @@
 """The approximate index on disk: written by the first process that needs it, mapped by every other.
 
 A snapshot folder holds one faiss file per vector retriever (`AnnIndex.save`), the lexical index's
-memory-mapped arrays (`ImpactIndex.save`) and `entries.npy`, the key
+memory-mapped arrays (`ImpactIndex.save`), the entry texts (`TextColumn.save`) and `entries.npy`, the key
 of every entry it was built from, in position order: a 64-bit hash of (debunk id, text). A process
 indexing the debunk database compares its entries with those keys (`reconcile`): entries still there
 keep their position in the file, entries gone (retired or edited since) become dead positions, and new
@@ -27,11 +27,11 @@ from typing import Any
 
 import numpy as np
 
-from factcheck.matching.retrieval import sorted_lookup
+from factcheck.matching.retrieval import TextColumn, sorted_lookup
 
 __all__ = ["Reconciled", "entry_keys", "folder", "index_path", "locked", "read_keys", "reconcile", "write"]
 
-FORMAT = 2  # 2: with the lexical index's arrays
+FORMAT = 3  # 2: with the lexical index's arrays; 3: 8-bit vector codes, the entry texts
 ENTRIES = "entries.npy"
 MANIFEST = "manifest.json"
 CURRENT = "current"  # the folder in use; a rebuild writes a new one beside it and renames it over
@@ -83,7 +83,12 @@ def read_keys(root: Path, manifest: dict[str, Any]) -> np.ndarray | None:
 
 
 def write(
-    root: Path, manifest: dict[str, Any], keys: np.ndarray, indexes: dict[str, Any], lexical: Any
+    root: Path,
+    manifest: dict[str, Any],
+    keys: np.ndarray,
+    indexes: dict[str, Any],
+    lexical: Any,
+    texts: TextColumn,
 ) -> None:
     """Write a snapshot beside the current one, then put it in its place (readers never see half)."""
     fresh = root / f"building-{os.getpid()}"
@@ -92,6 +97,7 @@ def write(
     for name, index in indexes.items():
         index.save(fresh / f"{name}.faiss")
     lexical.save(fresh)
+    texts.save(fresh)
     np.save(fresh / ENTRIES, keys)
     (fresh / MANIFEST).write_text(json.dumps({"format": FORMAT, **manifest}), encoding="utf-8")
     current, old = root / CURRENT, root / f"old-{os.getpid()}"
@@ -106,7 +112,7 @@ def index_path(root: Path, name: str) -> Path:
 
 
 def folder(root: Path) -> Path:
-    """The snapshot in use: its faiss files, the lexical index's arrays (impact.py) and its keys."""
+    """The snapshot in use: its faiss files, the lexical index's arrays (impact.py), texts and keys."""
     return root / CURRENT
 
 

@@ -12,11 +12,13 @@ lower layers and the word embeddings stay frozen (less backward pass and optimis
 It prints, on the three dev splits and with the shipped evaluation: the shipped n-gram model (C = 0.1,
 ClaimBuster's own copy, uncalibrated log-odds: calibration is monotone within a domain), the fine-tuned
 model, and a blend per domain, n-gram log-odds + w x fine-tuned logit. w is chosen per domain on TRAIN
-(n-gram out-of-fold log-odds, fine-tuned logits in-sample: biased towards the fine-tuned model); dev never
-chooses anything, the dev figures of the other w are printed for information only. ClaimBuster F1 is given
-at its best dev threshold (the card's F1*) and at the F1-best threshold on its train split.
+(n-gram out-of-fold log-odds; fine-tuned logits in-sample, which favours the fine-tuned model, or, with
+--held-out, on a share of the sampled sentences kept out of fine-tuning); dev never chooses anything,
+the dev figures of the other w are printed for information only. ClaimBuster F1 is given at its best
+dev threshold (the card's F1*) and at the F1-best threshold on its train split.
 
-    PYTHONPATH=. nice -n 10 .venv/bin/python bench/checkworthiness_finetune.py --data ../shared/data
+    PYTHONPATH=. nice -n 10 .venv/bin/python bench/checkworthiness_finetune.py --data ../shared/data --max-negatives 1800
+    (add --held-out 0.33 to choose the blend out of sample)
 """
 
 from __future__ import annotations

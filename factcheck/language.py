@@ -39,6 +39,7 @@ __all__ = [
     "LanguageDetector",
     "default_detector",
     "fact_check_language_note",
+    "is_english",
     "language_code",
     "language_name",
     "language_of_record",
@@ -86,6 +87,11 @@ def language_code(tag: str | None) -> str:
     if not _TAG.match(tag):
         return ""
     return re.split(r"[-_]", tag, maxsplit=1)[0].lower()
+
+
+def is_english(language: str) -> bool:
+    """English, or no language known: both take the English cascade and its thresholds."""
+    return language.split("-")[0].lower() in ("en", "")
 
 
 LANGUAGE_NAMES = {"en": "English", "fr": "French", "es": "Spanish", "de": "German"}

@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from factcheck.language import is_english
 from factcheck.types import (
     MATCHED_STATUSES,
     Claim,
@@ -110,7 +111,7 @@ class Thresholds:
     def for_language(self, language: str) -> Thresholds:
         """The thresholds a claim in `language` is judged by (English or unknown: these)."""
         other = self.other_languages
-        if other is None or language.split("-")[0].lower() in ("en", ""):
+        if other is None or is_english(language):
             return self
         related = other.related if self.related is not None else None  # the tier stays off when turned off
         return replace(self, match=other.match, suggest=other.suggest, related=related, other_languages=None)
@@ -192,7 +193,7 @@ def with_speakers_named(
         shown = verdict.matches[0] if verdict.matches else None
         names = attributed_to(shown.debunk.claim_reviewed) if shown is not None else frozenset()
         claim = verdict.claim
-        if verdict.status in MATCHED_STATUSES and names and claim.language.split("-")[0] in ("en", ""):
+        if verdict.status in MATCHED_STATUSES and names and is_english(claim.language):
             start = text.rfind("\n\n", 0, claim.start) + 1
             end = text.find("\n\n", claim.end)
             paragraph = text[start : end if end >= 0 else len(text)] or claim.text

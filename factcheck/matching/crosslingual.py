@@ -59,7 +59,6 @@ __all__ = [
     "CrossLingual",
     "CrossLingualCandidates",
     "CrossLingualScorer",
-    "is_english",
 ]
 
 SCORER_FILE = "scorer.json"  # in models/crosslingual/
@@ -74,11 +73,6 @@ WARM_CHUNK = 64  # texts encoded per hold of the encoder lock while warming
 BACKLOG_RECHECK_S = 5.0  # how often a claim looks in the vector cache for what the background encoded
 
 log = logging.getLogger(__name__)
-
-
-def is_english(language: str) -> bool:
-    """English, or no language known: both keep today's English cascade."""
-    return language.split("-")[0].lower() in ("en", "")
 
 
 def base_language(language: str) -> str:

@@ -36,6 +36,7 @@ from typing import Any, Literal
 import numpy as np
 
 from factcheck.errors import ModelArtifactError
+from factcheck.language import is_english
 from factcheck.matching import snapshot
 from factcheck.matching.crossencoder import PairStage
 from factcheck.matching.crosslingual import (
@@ -43,7 +44,6 @@ from factcheck.matching.crosslingual import (
     CrossLingual,
     CrossLingualCandidates,
     CrossLingualScorer,
-    is_english,
 )
 from factcheck.matching.embeddings import (
     Encoder,

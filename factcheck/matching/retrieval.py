@@ -34,6 +34,15 @@ TEXTS, TEXT_ENDS = "texts.utf8", "texts.ends.i8"  # a TextColumn saved in an ind
 OFFSET_BYTES = 8  # an end offset in TEXT_ENDS: little-endian int64
 
 
+def _position(index: int, length: int) -> int:
+    """`index` into a column of `length` entries as a position, counting back from the end when
+    negative, as a list does; IndexError outside."""
+    position = index + length if index < 0 else index
+    if not 0 <= position < length:
+        raise IndexError(index)
+    return position
+
+
 class TextColumn(Sequence[str]):
     """Entry texts as UTF-8 in one growing buffer with an offset per entry.
 
@@ -82,10 +91,7 @@ class TextColumn(Sequence[str]):
     def __getitem__(self, index: int | slice) -> str | list[str]:
         if isinstance(index, slice):
             return [self[i] for i in range(*index.indices(len(self)))]
-        if index < 0:
-            index += len(self)
-        if not 0 <= index < len(self):
-            raise IndexError(index)
+        index = _position(index, len(self))
         if index < self._stored_count:
             return self._read_stored(index)
         index -= self._stored_count
@@ -141,11 +147,7 @@ class LabelColumn(Sequence[str]):
     def __getitem__(self, index: int | slice) -> str | list[str]:
         if isinstance(index, slice):
             return [self._labels[code] for code in self._column[: self._count][index].tolist()]
-        if index < 0:
-            index += self._count
-        if not 0 <= index < self._count:
-            raise IndexError(index)
-        return self._labels[int(self._column[index])]
+        return self._labels[int(self._column[_position(index, self._count)])]
 
     def extend(self, labels: Sequence[str]) -> None:
         codes = np.fromiter((self._code(label) for label in labels), dtype=np.uint16, count=len(labels))

@@ -190,10 +190,10 @@ def with_speakers_named(
     """
     judged = []
     for verdict in verdicts:
-        shown = verdict.matches[0] if verdict.matches else None
-        names = attributed_to(shown.debunk.claim_reviewed) if shown is not None else frozenset()
         claim = verdict.claim
-        if verdict.status in MATCHED_STATUSES and names and is_english(claim.language):
+        matched = verdict.status in MATCHED_STATUSES and is_english(claim.language)
+        names = attributed_to(verdict.matches[0].debunk.claim_reviewed) if matched else frozenset()
+        if names:
             start = text.rfind("\n\n", 0, claim.start) + 1
             end = text.find("\n\n", claim.end)
             paragraph = text[start : end if end >= 0 else len(text)] or claim.text

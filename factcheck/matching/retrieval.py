@@ -5,8 +5,9 @@ into one score per debunk (the best of its entries), so a debunk shows up once h
 phrasings it has.
 
 A vector index is exact (every entry scored by one matrix product) or, for large collections (issue 14),
-approximate: `AnnIndex`, an inverted-file index (faiss IVF) over 8-bit codes, which scores only the
-entries of the few clusters nearest each query, and returns the best `k` of them.
+approximate: `AnnIndex`, an inverted-file index (faiss IVF) over 4-bit codes, which scans only the
+entries of the clusters nearest each query, scores the best of them again from their 8-bit rows, and
+returns the best `k`.
 
 Both indexes grow without a rebuild. The vector index appends rows. The BM25 index keeps a bm25s
 index for what `build` saw and scores entries added later with the same formula and the same corpus
@@ -27,11 +28,21 @@ import numpy as np
 
 from factcheck.matching.text import bm25_tokens
 
-__all__ = ["AnnIndex", "DebunkGroups", "LabelColumn", "LexicalIndex", "TextColumn", "VectorIndex"]
+__all__ = [
+    "AnnIndex",
+    "CodedRows",
+    "DebunkGroups",
+    "LabelColumn",
+    "LexicalIndex",
+    "TextColumn",
+    "VectorIndex",
+]
 
 NEG_INF = np.float32(-np.inf)
 TEXTS, TEXT_ENDS = "texts.utf8", "texts.ends.i8"  # a TextColumn saved in an index snapshot folder
 OFFSET_BYTES = 8  # an end offset in TEXT_ENDS: little-endian int64
+REFINE = 2  # AnnIndex: the scan's best REFINE x k entries are scored again from their rows ...
+MIN_SCANNED = 1_000  # ... and at least this many, so a small k still finds the exact top k
 
 
 def _position(index: int, length: int) -> int:
@@ -291,22 +302,85 @@ class LexicalIndex:
         return scores
 
 
+class CodedRows:
+    """Vectors by key as 8-bit codes (a faiss scalar quantizer: each dimension's range, trained on the
+    first vectors, in 256 steps), a quarter of float32's size.
+
+    In memory while an index is built; `open`ed from a snapshot, read from the file with `pread` a row
+    at a time, for the reason `TextColumn` reads its texts: a mapped page counts in the resident memory
+    of every worker that touched it, and fault-around maps 64 KB about each row read, so the candidates
+    of a few articles would make the whole file resident in each worker. Read, the rows stay in the page
+    cache, shared and reclaimable.
+    """
+
+    def __init__(self, dim: int) -> None:
+        import faiss
+
+        self.dim = dim
+        self._quantizer = faiss.ScalarQuantizer(dim, faiss.ScalarQuantizer.QT_8bit)
+        self._faiss = faiss
+        self._codes = np.zeros((0, dim), dtype=np.uint8)  # built here: row = key
+        self._stored: BinaryIO | None = None  # opened: the saved codes, row = key
+        self._stored_count = 0
+
+    @classmethod
+    def open(cls, path: Path, dim: int) -> CodedRows:
+        rows = cls(dim)
+        rows._faiss.copy_array_to_vector(np.load(path.with_suffix(".ranges.npy")), rows._quantizer.trained)
+        rows._stored = open(path, "rb", buffering=0)  # noqa: SIM115 - kept open
+        rows._stored_count = os.fstat(rows._stored.fileno()).st_size // dim
+        return rows
+
+    def save(self, path: Path) -> None:
+        if self._stored is not None:
+            raise ValueError("only rows built in memory can be saved")
+        self._codes.tofile(path)
+        np.save(path.with_suffix(".ranges.npy"), self._faiss.vector_to_array(self._quantizer.trained))
+
+    def train(self, sample: np.ndarray) -> None:
+        self._quantizer.train(np.ascontiguousarray(sample, dtype=np.float32))
+
+    def put(self, keys: np.ndarray, vectors: np.ndarray) -> None:
+        if self._stored is not None:
+            raise ValueError("opened rows are read-only")
+        needed = int(keys.max()) + 1
+        if needed > len(self._codes):
+            grown = np.zeros((max(needed, len(self._codes) * 3 // 2), self.dim), dtype=np.uint8)
+            grown[: len(self._codes)] = self._codes
+            self._codes = grown
+        self._codes[keys] = self._quantizer.compute_codes(np.ascontiguousarray(vectors, dtype=np.float32))
+
+    def get(self, keys: np.ndarray) -> np.ndarray:
+        """The decoded vectors of `keys` (float32), each key put or saved before."""
+        if self._stored is None:
+            codes = self._codes[keys]
+        else:
+            # pread: positional, so threads searching at once need no lock
+            descriptor, size = self._stored.fileno(), self.dim
+            data = b"".join(os.pread(descriptor, size, int(key) * size) for key in keys.tolist())
+            codes = np.frombuffer(data, dtype=np.uint8).reshape(len(keys), size)
+        return self._quantizer.decode(np.ascontiguousarray(codes))
+
+
 class AnnIndex:
-    """Approximate inner-product search over entry vectors: faiss IVF with 8-bit codes (issue 14).
+    """Approximate inner-product search over entry vectors (issue 14): faiss IVF over 4-bit product-
+    quantised codes finds candidates, and each is scored again from its 8-bit row (`CodedRows`).
 
     Why IVF rather than a graph (HNSW): at 1M entries a graph took 6-7 minutes to build on 2 threads
     and still missed recall@10 0.98 (models/matcher/CARD.md, "ANN library for issue 14"); IVF trains
     its clusters on a sample and assigns each vector to one, about 20 s a million on one thread, and
-    adds and removes entries in place. Each vector is stored as its residual from its cluster's
-    centroid, one byte a dimension (scaled to that dimension's trained range): half the float16 codes'
-    size, which is what a worker's resident memory holds once its searches have touched every list.
+    adds and removes entries in place. Why two codes: the 4-bit codes (a byte per 8 dimensions, scanned
+    with SIMD lookup tables, faiss "fast scan") make scanning a third of a million vectors cost about
+    half a millisecond and the whole file 48 bytes a 384-dimension vector, small enough for every
+    worker to hold; their scores are rough, so the best `REFINE` x k of the scan are scored again from
+    the 8-bit rows, which are read from disk (page cache), never resident in a worker.
 
     Keys are entry positions; zero vectors (texts a retriever does not encode) are left out. The
     clusters are trained on the first vectors added, so `add` the bulk first.
 
-    `save` writes it to a file that `AnnIndex.open` memory-maps read-only: every worker process shares
-    one copy of its pages. A mapped index keeps what is added after it was written in a small exact
-    delta (scanned whole at each search), and what is removed in a mask.
+    `save` writes it to files that `AnnIndex.open` reads: the scan codes into memory, the rows from the
+    file as they are asked for. An opened index keeps what is added after it was written in a small
+    exact delta (scanned whole at each search), and what is removed in a mask.
 
     Parameters
     ----------
@@ -324,6 +398,7 @@ class AnnIndex:
         self.dim, self.probes = dim, probes
         self._faiss = faiss
         self._index: Any = None
+        self._rows = CodedRows(dim)
         self._present = np.zeros(0, dtype=bool)  # by key: in the index
         self._mapped = False
         self._delta_rows: dict[int, int] = {}  # mapped: key -> row of `_delta`
@@ -331,12 +406,12 @@ class AnnIndex:
 
     @classmethod
     def open(cls, path: Path, dim: int, *, probes: int = 48) -> AnnIndex:
-        """The index `save` wrote to `path`, memory-mapped read-only."""
+        """The index `save` wrote to `path` (and the files beside it), opened read-only."""
         opened = cls(dim, probes=probes)
-        faiss = opened._faiss
-        index = faiss.read_index(str(path), faiss.IO_FLAG_MMAP | faiss.IO_FLAG_READ_ONLY)
+        index = opened._faiss.read_index(str(path), opened._faiss.IO_FLAG_READ_ONLY)
         index.nprobe = min(probes, index.nlist)
         opened._index, opened._mapped = index, True
+        opened._rows = CodedRows.open(path.with_suffix(".rows"), dim)
         opened._present = np.load(path.with_suffix(".present.npy"))
         return opened
 
@@ -344,6 +419,7 @@ class AnnIndex:
         if self._index is None or self._mapped:
             raise ValueError("only an index built in memory, with vectors, can be saved")
         self._faiss.write_index(self._index, str(path))
+        self._rows.save(path.with_suffix(".rows"))
         np.save(path.with_suffix(".present.npy"), self._present)
 
     def __len__(self) -> int:
@@ -353,13 +429,16 @@ class AnnIndex:
         faiss = self._faiss
         # ~4 sqrt(n) clusters (faiss's rule of thumb), each trained on at least 39 points
         lists = int(max(1, min(4 * math.sqrt(len(vectors)), len(vectors) // 39, 8192)))
-        quantizer = faiss.IndexFlatIP(self.dim)
-        index = faiss.IndexIVFScalarQuantizer(
-            quantizer, self.dim, lists, faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT
+        # 4 bits for each 4 dimensions (2 or 1 where the size is not a multiple of 4)
+        parts = self.dim // next(width for width in (4, 2, 1) if self.dim % width == 0)
+        index = faiss.IndexIVFPQFastScan(
+            faiss.IndexFlatIP(self.dim), self.dim, lists, parts, 4, faiss.METRIC_INNER_PRODUCT
         )
         sample = vectors[np.random.default_rng(0).permutation(len(vectors))[: lists * 64]]
-        index.train(np.ascontiguousarray(sample, dtype=np.float32))
-        index.set_direct_map_type(faiss.DirectMap.Hashtable)  # `vectors` reads entries back by key
+        # 4 bits: 16 centroids a part to train, from a first batch repeated if it is smaller than that
+        sample = np.ascontiguousarray(np.resize(sample, (max(len(sample), 16), self.dim)), dtype=np.float32)
+        index.train(sample)
+        self._rows.train(sample)
         index.nprobe = min(self.probes, lists)
         self._index = index
 
@@ -377,6 +456,7 @@ class AnnIndex:
             if self._index is None:
                 self._train(vectors)
             self._index.add_with_ids(vectors, keys)
+            self._rows.put(keys, vectors)
         if keys.max() >= len(self._present):
             grown = np.zeros(max(int(keys.max()) + 1, len(self._present) * 3 // 2), dtype=bool)
             grown[: len(self._present)] = self._present
@@ -388,7 +468,7 @@ class AnnIndex:
         keys = keys[keys < len(self._present)]
         keys = keys[self._present[keys]]
         if self._index is not None and len(keys):
-            if not self._mapped:  # a mapped index is read-only: its removed keys are filtered out
+            if not self._mapped:  # an opened index is read-only: its removed keys are filtered out
                 self._index.remove_ids(keys)
             self._present[keys] = False
 
@@ -398,22 +478,19 @@ class AnnIndex:
             empty = np.zeros((len(queries), 0))
             return empty.astype(np.float32), empty.astype(np.int64)
         queries = np.ascontiguousarray(queries, dtype=np.float32)
-        if not self._mapped:
-            return self._index.search(queries, k)
-        # mapped: the file's best (less what was removed since) merged with the exact delta's
-        scores, keys = self._index.search(queries, k)
-        gone = ~self._present[np.maximum(keys, 0)] | (keys < 0)
-        scores[gone], keys[gone] = -np.inf, -1
-        if self._delta_rows:
-            delta_keys = np.fromiter(self._delta_rows, dtype=np.int64, count=len(self._delta_rows))
-            rows = np.fromiter(self._delta_rows.values(), dtype=np.int64, count=len(self._delta_rows))
-            delta_scores = queries @ self._delta[rows].T
-            delta_scores[:, ~self._present[delta_keys]] = -np.inf
-            scores = np.hstack([scores, delta_scores])
-            keys = np.hstack([keys, np.broadcast_to(delta_keys, delta_scores.shape)])
-        order = np.argsort(-scores, axis=1, kind="stable")[:, :k]
-        scores, keys = np.take_along_axis(scores, order, axis=1), np.take_along_axis(keys, order, axis=1)
-        keys[~np.isfinite(scores)] = -1
+        _, found = self._index.search(queries, min(max(REFINE * k, MIN_SCANNED), int(self._index.ntotal)))
+        delta_keys = np.fromiter(self._delta_rows, dtype=np.int64, count=len(self._delta_rows))
+        scores = np.full((len(queries), k), NEG_INF, dtype=np.float32)
+        keys = np.full((len(queries), k), -1, dtype=np.int64)
+        for row, query in enumerate(queries):
+            # the scan's candidates (less what was removed since it was written) and the exact delta
+            candidates = found[row][found[row] >= 0]
+            candidates = np.union1d(
+                candidates[self._present[candidates]], delta_keys[self._present[delta_keys]]
+            )
+            candidate_scores = self.vectors(candidates) @ query
+            best = np.argsort(-candidate_scores, kind="stable")[:k]
+            scores[row, : len(best)], keys[row, : len(best)] = candidate_scores[best], candidates[best]
         return scores, keys
 
     def vectors(self, keys: np.ndarray) -> np.ndarray:
@@ -431,7 +508,7 @@ class AnnIndex:
             out[in_delta] = self._delta[delta[in_delta]]
             present &= delta < 0
         if present.any():
-            out[present] = self._index.reconstruct_batch(keys[present])
+            out[present] = self._rows.get(keys[present])
         return out
 
 
@@ -439,7 +516,7 @@ class VectorIndex:
     """L2-normalised entry vectors; scores are cosine similarities.
 
     Exact by default: one growing float32 matrix, every entry scored. With `ann`, the vectors live
-    only in that approximate index (8-bit codes), and `top` scores the entries of a few clusters.
+    only in that approximate index (`AnnIndex`), and `top` scans the entries of the nearest clusters.
     """
 
     def __init__(self, dim: int, *, ann: AnnIndex | None = None) -> None:

@@ -1,6 +1,6 @@
 """The approximate index on disk: written by the first process that needs it, mapped by every other.
 
-A snapshot folder holds one faiss file per vector retriever (`AnnIndex.save`), the lexical index's
+A snapshot folder holds one faiss file and one file of rows per vector retriever (`AnnIndex.save`), the lexical index's
 memory-mapped arrays (`ImpactIndex.save`), the entry texts (`TextColumn.save`) and `entries.npy`, the key
 of every entry it was built from, in position order: a 64-bit hash of (debunk id, text). A process
 indexing the debunk database compares its entries with those keys (`reconcile`): entries still there
@@ -31,7 +31,7 @@ from factcheck.matching.retrieval import TextColumn, sorted_lookup
 
 __all__ = ["Reconciled", "entry_keys", "folder", "index_path", "locked", "read_keys", "reconcile", "write"]
 
-FORMAT = 3  # 2: with the lexical index's arrays; 3: 8-bit vector codes, the entry texts
+FORMAT = 4  # 2: with the lexical index's arrays; 3: 8-bit vector codes, the entry texts; 4: 4-bit scan codes, 8-bit rows
 ENTRIES = "entries.npy"
 MANIFEST = "manifest.json"
 CURRENT = "current"  # the folder in use; a rebuild writes a new one beside it and renames it over

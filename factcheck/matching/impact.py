@@ -178,18 +178,19 @@ class ImpactIndex:
         """Exact BM25 scores of `entries` (positions) for `query` (term hashes), from the forward index."""
         entries = np.asarray(entries, dtype=np.int64)
         out = np.zeros(len(entries), dtype=np.float32)
-        ids = np.sort(self._term_ids(query))
+        ids = self._term_ids(query)
         main = entries < self._size
         if len(ids) and main.any():
+            # each term's weight in the query: a query term twice counts twice
+            weights = np.zeros(len(self._arrays["terms"]), dtype=np.float64)
+            np.add.at(weights, ids, 1.0)
             start, counts = self._forward_rows(entries[main])
             rows = np.repeat(np.arange(len(start)), counts)
             flat = np.repeat(start - np.concatenate([[0], np.cumsum(counts)[:-1]]), counts) + np.arange(
                 int(counts.sum())
             )
-            terms = np.asarray(self._arrays["forward_terms"][flat], dtype=np.int64)
-            # a query term twice counts twice: its multiplicity in the sorted query ids
-            weight = np.searchsorted(ids, terms, side="right") - np.searchsorted(ids, terms, side="left")
-            impacts = np.asarray(self._arrays["forward_impacts"][flat], dtype=np.float64) * weight
+            terms = self._arrays["forward_terms"][flat]
+            impacts = np.asarray(self._arrays["forward_impacts"][flat], dtype=np.float64) * weights[terms]
             out[main] = np.bincount(rows, weights=impacts, minlength=len(start))
         for i in np.flatnonzero(~main):
             hashes, impacts = self._delta[int(entries[i]) - self._size]

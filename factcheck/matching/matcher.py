@@ -62,7 +62,6 @@ from factcheck.matching.retrieval import (
     LexicalIndex,
     TextColumn,
     VectorIndex,
-    flatten_groups,
     top_positions,
 )
 from factcheck.matching.retrieved import ExactScores, Retrieved, SparseScores, fold_to_debunks
@@ -743,7 +742,7 @@ class Matcher:
                 best = top_positions(scores[kept], self.ann_entries)
                 found.append(fold_to_debunks(hits[kept][best], scores[kept][best], entry_debunk))
             scorer = partial(_lexical_scores, lexical, terms)
-            out["bm25"] = SparseScores(found, rows, scorer, self._live_entries)
+            out["bm25"] = SparseScores(found, rows, scorer, self._groups.entries_of_many)
         for name, index, encoder in (
             ("static", self._static_index, self.static),
             ("dense", self._dense_index, self.transformer),
@@ -751,15 +750,15 @@ class Matcher:
             if name not in retrievers or index is None or encoder is None:
                 continue
             queries = encoder.encode(cleaned)
-            _, keys = index.top(queries, self.ann_entries)
+            scores, keys = index.top(queries, self.ann_entries)
             found = []
-            for row, row_keys in enumerate(keys):
-                kept = row_keys[(row_keys >= 0) & alive[np.maximum(row_keys, 0)]]
-                # scored again as fusion scores candidates, so that a debunk's rank and score agree
-                # (the index's own arithmetic on its codes differs in the last digits)
-                scores = _vector_scores(index, queries, row, kept)
-                found.append(fold_to_debunks(kept, scores, entry_debunk))
-            out[name] = SparseScores(found, rows, partial(_vector_scores, index, queries), self._live_entries)
+            for row_scores, row_keys in zip(scores, keys, strict=True):
+                # the index scored its best entries from the rows `_vector_scores` reads: rank and score agree
+                kept = (row_keys >= 0) & alive[np.maximum(row_keys, 0)]
+                found.append(fold_to_debunks(row_keys[kept], row_scores[kept], entry_debunk))
+            out[name] = SparseScores(
+                found, rows, partial(_vector_scores, index, queries), self._groups.entries_of_many
+            )
         return out
 
     def _fuse(
@@ -788,8 +787,8 @@ class Matcher:
             keep = np.argsort(-rrf, kind="stable")[: self.config.candidates]
             positions, rrf = positions[keep], rrf[keep]
             columns = {}
-            entry_lists = [self._live_entries(int(p)) for p in positions]
-            flat, counts, starts = flatten_groups(entry_lists)
+            flat, counts, starts = self._groups.entries_of_many(positions)
+            entry_lists = [group.tolist() for group in np.split(flat, starts[1:])]
             entry_rows = {}
             for name in retrievers:
                 claim_scores = mean_scores = None

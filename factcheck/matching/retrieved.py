@@ -13,20 +13,21 @@ Row `i` is the batch's i-th claim; `positions` are debunk positions, `entries` e
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
 
-from factcheck.matching.retrieval import flatten_groups, rank_among, top_positions
+from factcheck.matching.retrieval import rank_among, top_positions
 
 __all__ = ["ExactScores", "Retrieved", "SparseScores", "fold_to_debunks"]
 
 RANK_DEPTH = 1000  # ranks past this are all "depth + 1", as the re-ranker was trained
 
 EntryScorer = Callable[[int, np.ndarray], np.ndarray]  # (claim row, entries) -> exact scores
-EntriesOf = Callable[[int], Sequence[int]]  # debunk position -> its live entries
+# debunk positions -> their live entries as (entries, each one's count, each one's start)
+EntriesOf = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray, np.ndarray]]
 
 
 class Retrieved(Protocol):
@@ -93,7 +94,7 @@ class SparseScores:
         return self.found[i][0][:depth]
 
     def debunk_scores(self, i: int, positions: np.ndarray) -> np.ndarray:
-        flat, counts, starts = flatten_groups([self.entries_of(int(p)) for p in positions])
+        flat, counts, starts = self.entries_of(positions)
         out = np.full(len(positions), -np.inf, dtype=np.float32)
         if not len(flat):
             return out

@@ -147,6 +147,29 @@ def test_a_snapshot_of_an_older_database_is_caught_up_not_served_stale(
     assert all(candidate.matched_text != old_text for candidate in found)
 
 
+def test_a_mapped_snapshot_serves_each_debunks_profile_as_computed_from_its_texts_now(
+    debunks: list[Debunk], tmp_path: Path
+) -> None:
+    mapped(debunks, tmp_path)
+    edited = dataclasses.replace(debunks[4], title="Octopuses sit on the council of a Portuguese town")
+    now = [edited if d.id == edited.id else d for d in debunks]
+    matcher = mapped(now, tmp_path)  # reconciled: debunk 4 has a new entry the snapshot lacks
+    positions = np.flatnonzero(matcher._groups.debunk_ids != matcher_module.DEAD_DEBUNK).tolist()
+    stored = [matcher._stored_profile(matcher._live_entries(p)) for p in positions]
+    edited_position = positions.index(int(np.flatnonzero(matcher._groups.debunk_ids == edited.id)[0]))
+    assert stored[edited_position] is None  # its profile is computed again, not read
+    assert sum(profile is not None for profile in stored) == len(stored) - 1
+    computed = [
+        matcher_module.profile(
+            " \n ".join(
+                matcher._texts[e] for e in matcher._live_entries(p) if matcher._kinds[e] != "explanation"
+            )
+        )
+        for p in positions
+    ]
+    assert [matcher._profile_of(p) for p in positions] == computed
+
+
 def test_a_snapshot_is_rebuilt_when_much_of_the_database_changed(
     debunks: list[Debunk], tmp_path: Path
 ) -> None:

@@ -39,8 +39,7 @@ __all__ = [
 ]
 
 NEG_INF = np.float32(-np.inf)
-TEXTS, TEXT_ENDS = "texts.utf8", "texts.ends.i8"  # a TextColumn saved in an index snapshot folder
-OFFSET_BYTES = 8  # an end offset in TEXT_ENDS: little-endian int64
+OFFSET_BYTES = 8  # an end offset in a TextColumn's <name>.ends.i8: little-endian int64
 REFINE = 2  # AnnIndex: the scan's best REFINE x k entries are scored again from their rows ...
 MIN_SCANNED = 1_000  # ... and at least this many, so a small k still finds the exact top k
 
@@ -76,19 +75,19 @@ class TextColumn(Sequence[str]):
         self._count = 0
 
     @classmethod
-    def open(cls, folder: Path) -> TextColumn:
-        """The texts `save` wrote to `folder`, read from there as they are asked for."""
+    def open(cls, folder: Path, name: str = "texts") -> TextColumn:
+        """The texts `save` wrote to `folder` under `name`, read from there as they are asked for."""
         column = cls()
-        column._stored = open(folder / TEXTS, "rb", buffering=0)  # noqa: SIM115 - kept open
-        column._stored_ends = open(folder / TEXT_ENDS, "rb", buffering=0)  # noqa: SIM115 - kept open
+        column._stored = open(folder / f"{name}.utf8", "rb", buffering=0)  # noqa: SIM115 - kept open
+        column._stored_ends = open(folder / f"{name}.ends.i8", "rb", buffering=0)  # noqa: SIM115 - kept open
         column._stored_count = os.fstat(column._stored_ends.fileno()).st_size // OFFSET_BYTES
         return column
 
-    def save(self, folder: Path) -> None:
+    def save(self, folder: Path, name: str = "texts") -> None:
         if self._stored is not None:
             raise ValueError("only a column built in memory can be saved")
-        (folder / TEXTS).write_bytes(self._data)
-        self._ends[: self._count].astype("<i8").tofile(folder / TEXT_ENDS)
+        (folder / f"{name}.utf8").write_bytes(self._data)
+        self._ends[: self._count].astype("<i8").tofile(folder / f"{name}.ends.i8")
 
     def __len__(self) -> int:
         return self._stored_count + self._count

@@ -1,7 +1,8 @@
 """The approximate index on disk: written by the first process that needs it, mapped by every other.
 
 A snapshot folder holds one faiss file and one file of rows per vector retriever (`AnnIndex.save`), the lexical index's
-memory-mapped arrays (`ImpactIndex.save`), the entry texts (`TextColumn.save`) and `entries.npy`, the key
+memory-mapped arrays (`ImpactIndex.save`), the entry texts (`TextColumn.save`), the debunks' text profiles
+(what the pair features compare, computed once here instead of in every worker) and `entries.npy`, the key
 of every entry it was built from, in position order: a 64-bit hash of (debunk id, text). A process
 indexing the debunk database compares its entries with those keys (`reconcile`): entries still there
 keep their position in the file, entries gone (retired or edited since) become dead positions, and new
@@ -31,9 +32,11 @@ from factcheck.matching.retrieval import TextColumn, sorted_lookup
 
 __all__ = ["Reconciled", "entry_keys", "folder", "index_path", "locked", "read_keys", "reconcile", "write"]
 
-FORMAT = 4  # 2: with the lexical index's arrays; 3: 8-bit vector codes, the entry texts; 4: 4-bit scan codes, 8-bit rows
+FORMAT = 4  # 2: with the lexical index's arrays; 3: 8-bit vector codes, the entry texts; 4: 4-bit scan
+# codes with 8-bit rows, the debunks' profiles
 ENTRIES = "entries.npy"
 MANIFEST = "manifest.json"
+PROFILES = "profiles"  # a TextColumn: at each debunk's first entry, its profile's count and JSON; else ""
 CURRENT = "current"  # the folder in use; a rebuild writes a new one beside it and renames it over
 MAX_STALE = 0.1  # rebuild when more than this share of the snapshot's entries are dead or new
 
@@ -89,6 +92,7 @@ def write(
     indexes: dict[str, Any],
     lexical: Any,
     texts: TextColumn,
+    profiles: TextColumn,
 ) -> None:
     """Write a snapshot beside the current one, then put it in its place (readers never see half)."""
     fresh = root / f"building-{os.getpid()}"
@@ -98,6 +102,7 @@ def write(
         index.save(fresh / f"{name}.faiss")
     lexical.save(fresh)
     texts.save(fresh)
+    profiles.save(fresh, PROFILES)
     np.save(fresh / ENTRIES, keys)
     (fresh / MANIFEST).write_text(json.dumps({"format": FORMAT, **manifest}), encoding="utf-8")
     current, old = root / CURRENT, root / f"old-{os.getpid()}"

@@ -8,6 +8,7 @@ token carry the signal.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -101,6 +102,30 @@ class TextProfile:
     entities: frozenset[str]  # lower-cased runs of capitalised tokens
     entity_words: frozenset[str]  # the words of those runs
     length: int  # word tokens
+
+    def to_json(self) -> str:
+        return json.dumps(
+            [
+                sorted(self.tokens),
+                sorted(self.numbers),
+                sorted(self.dates),
+                sorted(self.entities),
+                self.length,
+            ],
+            ensure_ascii=False,
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> TextProfile:
+        tokens, numbers, dates, entities, length = json.loads(text)
+        return cls(
+            tokens=frozenset(tokens),
+            numbers=frozenset(numbers),
+            dates=frozenset(dates),
+            entities=frozenset(entities),
+            entity_words=frozenset(word for entity in entities for word in entity.split()),
+            length=length,
+        )
 
 
 def _number(token: str) -> str | None:

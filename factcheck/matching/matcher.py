@@ -62,6 +62,7 @@ from factcheck.matching.retrieval import (
     LexicalIndex,
     TextColumn,
     VectorIndex,
+    sorted_lookup,
     top_positions,
 )
 from factcheck.matching.retrieved import ExactScores, Retrieved, SparseScores, fold_to_debunks
@@ -239,8 +240,8 @@ class Matcher:
         Clusters the static retriever's approximate index scans per claim.
     ann_dense_probes : int
         Clusters the dense (MiniLM) retriever's approximate index scans per claim: the one issue 14's
-        recall@10 target is measured on; over 8-bit codes 352 of the ~720 lists reach 0.985 at 1M (README,
-        Matching at scale).
+        recall@10 target is measured on; 352 of the ~720 lists reach 0.986 at 1M (README, Matching at
+        scale).
     index_dir : Path or None
         Approximate mode: where the index is written once and memory-mapped by every process that
         indexes the same debunks (snapshot.py), so N workers share one copy. None: each process
@@ -763,15 +764,17 @@ class Matcher:
             if name not in retrievers or index is None or encoder is None:
                 continue
             queries = encoder.encode(cleaned)
-            scores, keys = index.top(queries, self.ann_entries)
-            found = []
+            scores, keys = index.scored(queries, self.ann_entries)
+            found, scanned = [], []
             for row_scores, row_keys in zip(scores, keys, strict=True):
                 # the index scored its best entries from the rows `_vector_scores` reads: rank and score agree
-                kept = (row_keys >= 0) & alive[np.maximum(row_keys, 0)]
-                found.append(fold_to_debunks(row_keys[kept], row_scores[kept], entry_debunk))
-            out[name] = SparseScores(
-                found, rows, partial(_vector_scores, index, queries), self._groups.entries_of_many
-            )
+                best_keys, best_scores = row_keys[: self.ann_entries], row_scores[: self.ann_entries]
+                kept = (best_keys >= 0) & alive[np.maximum(best_keys, 0)]
+                found.append(fold_to_debunks(best_keys[kept], best_scores[kept], entry_debunk))
+                by_key = np.argsort(row_keys[row_keys >= 0])
+                scanned.append((row_keys[row_keys >= 0][by_key], row_scores[row_keys >= 0][by_key]))
+            scorer = partial(_vector_scores, index, queries, scanned)
+            out[name] = SparseScores(found, rows, scorer, self._groups.entries_of_many)
         return out
 
     def _fuse(
@@ -881,9 +884,22 @@ def _lexical_scores(
     return lexical.entry_scores(terms[row], entries)
 
 
-def _vector_scores(index: VectorIndex, queries: np.ndarray, row: int, entries: np.ndarray) -> np.ndarray:
-    """Cosine of claim `row` with `entries`, from the vectors the index holds."""
-    return index.rows(entries) @ queries[row]
+def _vector_scores(
+    index: VectorIndex,
+    queries: np.ndarray,
+    scanned: list[tuple[np.ndarray, np.ndarray]],
+    row: int,
+    entries: np.ndarray,
+) -> np.ndarray:
+    """Cosine of claim `row` with `entries`: the score its search gave where it scored the entry
+    (`scanned[row]`: keys ascending, scores), else from the vector the index holds (a read from disk)."""
+    keys, key_scores = scanned[row]
+    at, known = sorted_lookup(keys, entries)
+    out = np.empty(len(entries), dtype=np.float32)
+    out[known] = key_scores[at[known]]
+    if not known.all():
+        out[~known] = index.rows(entries[~known]) @ queries[row]
+    return out
 
 
 def _cleaned(queries: Sequence[str]) -> list[str]:

@@ -27,7 +27,8 @@ from factcheck.matching.text import bm25_tokens
 
 __all__ = ["ImpactIndex", "term_hashes"]
 
-DEPTH = 1000  # postings read per query term: bounds a query's work (2000 cost 5 ms more a claim at 1M; README)
+# postings read per query term: bounds a query's work (2,000 cost 5 ms more a claim at 1M; README)
+DEPTH = 1000
 ARRAYS = (  # each saved as lexical.<name>.npy
     "terms",
     "idf",

@@ -314,14 +314,12 @@ class CodedRows:
         self._codes = np.zeros((0, dim), dtype=np.uint8)  # built here: row = key (with spare room) ...
         self._count = 0  # ... up to the last key put
         self._stored: BinaryIO | None = None  # opened: the saved codes, row = key
-        self._stored_count = 0
 
     @classmethod
     def open(cls, path: Path, dim: int) -> CodedRows:
         rows = cls(dim)
         rows._faiss.copy_array_to_vector(np.load(path.with_suffix(".ranges.npy")), rows._quantizer.trained)
         rows._stored = open(path, "rb", buffering=0)  # noqa: SIM115 - kept open
-        rows._stored_count = os.fstat(rows._stored.fileno()).st_size // dim
         return rows
 
     def save(self, path: Path) -> None:
@@ -364,8 +362,8 @@ class AnnIndex:
     and still missed recall@10 0.98 (models/matcher/CARD.md, "ANN library for issue 14"); IVF trains
     its clusters on a sample and assigns each vector to one, about 20 s a million on one thread, and
     adds and removes entries in place. Why two codes: the 4-bit codes (a byte per 8 dimensions, scanned
-    with SIMD lookup tables, faiss "fast scan") make scanning a third of a million vectors cost about
-    half a millisecond and the whole file 48 bytes a 384-dimension vector, small enough for every
+    with SIMD lookup tables, faiss "fast scan") make scanning half a million vectors cost about half
+    a millisecond and the whole file 48 bytes a 384-dimension vector, small enough for every
     worker to hold; their scores are rough, so the best `REFINE` x k of the scan are scored again from
     the 8-bit rows, which are read from disk (page cache), never resident in a worker.
 

@@ -1,12 +1,12 @@
 """The approximate index on disk: written by the first process that needs it, mapped by every other.
 
-A snapshot folder holds one faiss file and one file of rows per vector retriever (`AnnIndex.save`), the lexical index's
-memory-mapped arrays (`ImpactIndex.save`), the entry texts (`TextColumn.save`), the debunks' text profiles
-(what the pair features compare, computed once here instead of in every worker) and `entries.npy`, the key
-of every entry it was built from, in position order: a 64-bit hash of (debunk id, text). A process
-indexing the debunk database compares its entries with those keys (`reconcile`): entries still there
-keep their position in the file, entries gone (retired or edited since) become dead positions, and new
-entries are appended and added to the mapped index's exact delta. A snapshot is never served stale:
+A snapshot folder holds a faiss file and a file of rows per vector retriever (`AnnIndex.save`), the
+lexical index's memory-mapped arrays (`ImpactIndex.save`), the entry texts (`TextColumn.save`), the
+debunks' text profiles (what the pair features compare, computed once here instead of in every worker)
+and `entries.npy`, the key of every entry it was built from, in position order: a 64-bit hash of
+(debunk id, text). A process indexing the debunk database compares its entries with those keys
+(`reconcile`): entries still there keep their position in the file, entries gone (retired or edited
+since) become dead positions, and new entries are appended and added to the mapped index's exact delta. A snapshot is never served stale:
 each start reconciles it with the database. When too much has changed, or the models differ
 (`manifest.json`), it is rebuilt.
 

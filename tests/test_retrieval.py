@@ -6,7 +6,14 @@ from pathlib import Path
 
 import numpy as np
 
-from factcheck.matching.retrieval import AnnIndex, DebunkGroups, LabelColumn, LexicalIndex, TextColumn
+from factcheck.matching.retrieval import (
+    AnnIndex,
+    CodedRows,
+    DebunkGroups,
+    LabelColumn,
+    LexicalIndex,
+    TextColumn,
+)
 
 TEXTS = [
     "5G mobile networks spread the coronavirus",
@@ -46,6 +53,23 @@ def test_ann_index_finds_each_vector_as_its_own_nearest_and_forgets_removed_ones
     _, keys = index.search(vectors[[0, 1950]], 5)
     assert not {0, 1950} & set(keys.ravel().tolist())
     assert not index.vectors(np.array([0])).any()
+
+
+def test_coded_rows_hold_only_the_keys_put_and_read_them_back_from_the_saved_file(tmp_path: Path) -> None:
+    rng = np.random.default_rng(1)
+    vectors = rng.normal(size=(40, 16)).astype(np.float32)
+    rows = CodedRows(16)
+    rows.train(vectors)
+    keys = np.arange(0, 80, 2)  # every other key: titles have no dense vector
+    rows.put(keys[:30], vectors[:30])
+    rows.put(keys[30:], vectors[30:])
+    rows.put(keys[:1], vectors[39:])  # a key put again takes its new vector, not a new row
+    expected = np.vstack([vectors[39:], vectors[1:]])
+    np.testing.assert_allclose(rows.get(keys), expected, atol=2e-2)
+    rows.save(tmp_path / "dense.rows")
+    assert (tmp_path / "dense.rows").stat().st_size == 40 * 16
+    opened = CodedRows.open(tmp_path / "dense.rows", 16)
+    np.testing.assert_array_equal(opened.get(keys[::-1]), rows.get(keys[::-1]))
 
 
 def test_ann_index_leaves_zero_vectors_out() -> None:

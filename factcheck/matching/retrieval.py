@@ -296,7 +296,8 @@ class LexicalIndex:
 
 class CodedRows:
     """Vectors by key as 8-bit codes (a faiss scalar quantizer: each dimension's range, trained on the
-    first vectors, in 256 steps), a quarter of float32's size.
+    first vectors, in 256 steps), a quarter of float32's size; only keys put have a row (the dense
+    retriever encodes claims, not titles: half the keys).
 
     In memory while an index is built; `open`ed from a snapshot, read from the file with `pread` a row
     at a time, for the reason `TextColumn` reads its texts: a mapped page counts in the resident memory
@@ -311,14 +312,16 @@ class CodedRows:
         self.dim = dim
         self._quantizer = faiss.ScalarQuantizer(dim, faiss.ScalarQuantizer.QT_8bit)
         self._faiss = faiss
-        self._codes = np.zeros((0, dim), dtype=np.uint8)  # built here: row = key (with spare room) ...
-        self._count = 0  # ... up to the last key put
-        self._stored: BinaryIO | None = None  # opened: the saved codes, row = key
+        self._row_of = np.zeros(0, dtype=np.int32)  # key -> its row, -1 for none
+        self._codes = np.zeros((0, dim), dtype=np.uint8)  # built here: the rows (with spare room) ...
+        self._count = 0  # ... of which this many are used
+        self._stored: BinaryIO | None = None  # opened: the saved rows
 
     @classmethod
     def open(cls, path: Path, dim: int) -> CodedRows:
         rows = cls(dim)
         rows._faiss.copy_array_to_vector(np.load(path.with_suffix(".ranges.npy")), rows._quantizer.trained)
+        rows._row_of = np.load(path.with_suffix(".keys.npy"))
         rows._stored = open(path, "rb", buffering=0)  # noqa: SIM115 - kept open
         return rows
 
@@ -327,30 +330,39 @@ class CodedRows:
             raise ValueError("only rows built in memory can be saved")
         self._codes[: self._count].tofile(path)
         np.save(path.with_suffix(".ranges.npy"), self._faiss.vector_to_array(self._quantizer.trained))
+        np.save(path.with_suffix(".keys.npy"), self._row_of)
 
     def train(self, sample: np.ndarray) -> None:
         self._quantizer.train(np.ascontiguousarray(sample, dtype=np.float32))
 
     def put(self, keys: np.ndarray, vectors: np.ndarray) -> None:
+        """Store each key's vector (keys unique), replacing the row of a key put before."""
         if self._stored is not None:
             raise ValueError("opened rows are read-only")
-        needed = int(keys.max()) + 1
-        self._count = max(self._count, needed)
-        if needed > len(self._codes):
-            grown = np.zeros((max(needed, len(self._codes) * 3 // 2), self.dim), dtype=np.uint8)
-            grown[: len(self._codes)] = self._codes
-            self._codes = grown
-        self._codes[keys] = self._quantizer.compute_codes(np.ascontiguousarray(vectors, dtype=np.float32))
+        if int(keys.max()) >= len(self._row_of):
+            grown = np.full(max(int(keys.max()) + 1, len(self._row_of) * 3 // 2), -1, dtype=np.int32)
+            grown[: len(self._row_of)] = self._row_of
+            self._row_of = grown
+        new = self._row_of[keys] < 0
+        self._row_of[keys[new]] = np.arange(self._count, self._count + int(new.sum()), dtype=np.int32)
+        self._count += int(new.sum())
+        if self._count > len(self._codes):
+            grown_codes = np.zeros((max(self._count, len(self._codes) * 3 // 2), self.dim), dtype=np.uint8)
+            grown_codes[: len(self._codes)] = self._codes
+            self._codes = grown_codes
+        rows = self._row_of[keys]
+        self._codes[rows] = self._quantizer.compute_codes(np.ascontiguousarray(vectors, dtype=np.float32))
 
     def get(self, keys: np.ndarray) -> np.ndarray:
         """The decoded vectors of `keys` (float32), each key put or saved before."""
+        rows = self._row_of[keys]
         if self._stored is None:
-            codes = self._codes[keys]
+            codes = self._codes[rows]
         else:
             # pread: positional, so threads searching at once need no lock
             descriptor, size = self._stored.fileno(), self.dim
-            data = b"".join(os.pread(descriptor, size, int(key) * size) for key in keys.tolist())
-            codes = np.frombuffer(data, dtype=np.uint8).reshape(len(keys), size)
+            data = b"".join(os.pread(descriptor, size, row * size) for row in rows.tolist())
+            codes = np.frombuffer(data, dtype=np.uint8).reshape(len(rows), size)
         return self._quantizer.decode(np.ascontiguousarray(codes))
 
 

@@ -15,8 +15,8 @@ At the real collection's size and at N it measures, in one run:
 - index build: `Matcher.index` over every entry in a process of its own (the MiniLM vectors come from an
   in-memory cache, as a worker reads them from the Store; the Store read itself is not timed). From
   `--ann-min-debunks` debunks (FACTCHECK_ANN_MIN_DEBUNKS's default) search is approximate: the single
-  process builds the index snapshot into a fresh temporary folder, and the two workers after it map that
-  file (`index_build_two_workers_s` is then their start over an existing snapshot);
+  process builds the index snapshot into a fresh temporary folder, and the two workers after it open that
+  folder (`index_build_two_workers_s` is then their start over an existing snapshot);
 - memory: RSS and PSS (/proc/<pid>/smaps_rollup) of that process once indexed and warmed up, and the sum
   over two processes started at the same time, as `factcheck serve --workers 2` starts its workers
   (spawned, one thread each); PSS shares a page between the processes that map it, RSS counts it in each;
@@ -488,7 +488,7 @@ def run(
         log(f"  ready after {seconds:.1f} s of encoding/checking")
     with tempfile.TemporaryDirectory(prefix="scale-index-") as index_dir:
         # a fresh folder: the single process builds the approximate index into it, the two workers after it
-        # map that file, as workers started after `factcheck db reindex` (or a first start) do
+        # open that folder, as workers started after `factcheck db reindex` (or a first start) do
         job = Job(
             models,
             profile,

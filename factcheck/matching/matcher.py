@@ -771,8 +771,9 @@ class Matcher:
                 best_keys, best_scores = row_keys[: self.ann_entries], row_scores[: self.ann_entries]
                 kept = (best_keys >= 0) & alive[np.maximum(best_keys, 0)]
                 found.append(fold_to_debunks(best_keys[kept], best_scores[kept], entry_debunk))
-                by_key = np.argsort(row_keys[row_keys >= 0])
-                scanned.append((row_keys[row_keys >= 0][by_key], row_scores[row_keys >= 0][by_key]))
+                scored = row_keys >= 0
+                by_key = np.argsort(row_keys[scored])
+                scanned.append((row_keys[scored][by_key], row_scores[scored][by_key]))
             scorer = partial(_vector_scores, index, queries, scanned)
             out[name] = SparseScores(found, rows, scorer, self._groups.entries_of_many)
         return out

@@ -6,9 +6,9 @@ debunks' text profiles (what the pair features compare, computed once here inste
 and `entries.npy`, the key of every entry it was built from, in position order: a 64-bit hash of
 (debunk id, text). A process indexing the debunk database compares its entries with those keys
 (`reconcile`): entries still there keep their position in the file, entries gone (retired or edited
-since) become dead positions, and new entries are appended and added to the mapped index's exact delta. A snapshot is never served stale:
-each start reconciles it with the database. When too much has changed, or the models differ
-(`manifest.json`), it is rebuilt.
+since) become dead positions, and new entries are appended and added to the mapped index's exact delta.
+A snapshot is never served stale: each start reconciles it with the database. When too much has
+changed, or the models differ (`manifest.json`), it is rebuilt.
 
 Issue 14: one copy of a million debunks' vectors shared by every worker, instead of one per process.
 """

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -100,8 +100,12 @@ class TextProfile:
     numbers: frozenset[str]
     dates: frozenset[str]  # years, months and month-day pairs
     entities: frozenset[str]  # lower-cased runs of capitalised tokens
-    entity_words: frozenset[str]  # the words of those runs
     length: int  # word tokens
+    entity_words: frozenset[str] = field(init=False)  # the words of those runs
+
+    def __post_init__(self) -> None:
+        words = frozenset(word for entity in self.entities for word in entity.split())
+        object.__setattr__(self, "entity_words", words)  # frozen: derived once, here
 
     def to_json(self) -> str:
         return json.dumps(
@@ -123,7 +127,6 @@ class TextProfile:
             numbers=frozenset(numbers),
             dates=frozenset(dates),
             entities=frozenset(entities),
-            entity_words=frozenset(word for entity in entities for word in entity.split()),
             length=length,
         )
 
@@ -199,12 +202,10 @@ def profile(text: str) -> TextProfile:
         dates.add(f"m{month}d{int(match.group(2))}")
     lowered = text.lower()
     dates.update(f"m{number}" for name, number in _MONTHS.items() if len(name) > 3 and name in lowered)
-    entity_words = {word for entity in entities for word in entity.split()}
     return TextProfile(
         tokens=frozenset(bm25_tokens(text)),
         numbers=frozenset(numbers),
         dates=frozenset(dates),
         entities=frozenset(entities),
-        entity_words=frozenset(entity_words),
         length=count,
     )
